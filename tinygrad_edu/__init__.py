@@ -1,0 +1,13 @@
+"""tinygrad_edu: reverse-mode autograd for learning backpropagation.
+
+The public names of SPEC.md: the two engines, ``no_grad`` and ``mse_loss`` at the top;
+the rest in submodules (``nn``, ``optim``, ``rules``, ``compare``, ``viz``, ``data``).
+"""
+
+from .graph import no_grad
+from .losses import mse_loss
+from .tensor import Tensor
+from .value import Value
+
+__version__ = "0.1.0"
+__all__ = ["Tensor", "Value", "mse_loss", "no_grad"]

@@ -1,0 +1,107 @@
+"""The graph core both engines share: nodes, topological order, the backward walk, no_grad.
+
+Every result of an op is a :class:`Node` that remembers its ``parents`` and the ``op`` that
+made it. ``backward`` visits the nodes in reverse topological order, so a node pushes its
+gradient to its parents only after every one of its children has pushed into it. The walk
+is an explicit loop over a list, never a recursion, so a graph of a million nodes is fine.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Iterator
+from typing import Any
+
+# Whether new results record their parents. Flipped by ``no_grad``.
+_grad_enabled = True
+
+
+def is_grad_enabled() -> bool:
+    """True unless we are inside a ``no_grad()`` block."""
+    return _grad_enabled
+
+
+@contextlib.contextmanager
+def no_grad() -> Iterator[None]:
+    """Build no graph inside the block: results have ``parents == ()`` (for inference)."""
+    global _grad_enabled
+    previous, _grad_enabled = _grad_enabled, False
+    try:
+        yield
+    finally:
+        _grad_enabled = previous
+
+
+class Node:
+    """A value in a computation graph: what it holds, where it came from, its gradient.
+
+    The engines subclass it: ``Value`` holds a float, ``Tensor`` an ndarray. A subclass says
+    how to reset a gradient (``_zero_grad_value``), how to add into one (``_accumulate``)
+    and how a node pushes its gradient to its
+    parents by the chain rule (``_push_grad_to_parents``).
+    """
+
+    # __slots__ keeps nodes small and fast; a big graph holds millions of them.
+    __slots__ = ("data", "grad", "parents", "op", "label", "__weakref__")
+
+    data: Any
+    grad: Any
+    parents: tuple[Any, ...]
+    op: str
+    label: str
+
+    def _zero_grad_value(self) -> Any:
+        raise NotImplementedError
+
+    def _accumulate(self, grad: Any) -> None:
+        raise NotImplementedError
+
+    def _push_grad_to_parents(self) -> None:
+        raise NotImplementedError
+
+    def zero_grad(self) -> None:
+        """Reset the gradient of this node and of every node in the graph that made it."""
+        for node in topological_order(self):
+            node.grad = node._zero_grad_value()
+
+
+def topological_order(root: Node) -> list[Any]:
+    """Every node ``root`` depends on, each after all of its parents (iterative DFS).
+
+    A node is appended once all of its parents have been appended: we push a marker
+    ``(node, True)`` under the node's parents and append the node when the marker pops.
+    """
+    order: list[Node] = []
+    # Nodes hash by identity (no engine defines __eq__), so the set holds the nodes.
+    visited: set[Node] = set()
+    stack: list[tuple[Node, bool]] = [(root, False)]
+    while stack:
+        node, parents_done = stack.pop()
+        if parents_done:
+            order.append(node)
+            continue
+        if node in visited:
+            continue
+        visited.add(node)
+        stack.append((node, True))
+        for parent in node.parents:
+            if parent not in visited:
+                stack.append((parent, False))
+    return order
+
+
+def backward(root: Node, seed: Any) -> None:
+    """Reverse-mode autodiff: d root / d node for every node, accumulated into ``.grad``.
+
+    Leaves accumulate (a second call adds the same gradient again, as PyTorch does with a
+    retained graph). Intermediate nodes are reset first, so their gradients are recomputed
+    from zero on each call and never double counted.
+    """
+    order = topological_order(root)
+    for node in order:
+        if node.parents:
+            node.grad = node._zero_grad_value()
+    root._accumulate(seed)
+    for node in reversed(order):
+        if node.parents:
+            node._push_grad_to_parents()

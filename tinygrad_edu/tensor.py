@@ -1,0 +1,443 @@
+"""Tensor: an n-d NumPy array that remembers how it was computed.
+
+Each op computes its result and, right beside it, one small function per parent that turns
+the gradient of the result ``g`` into the gradient for that parent (a vector-Jacobian
+product): for ``a * b`` these are ``g * b`` and ``g * a``. The backward walk calls them and
+sums each result back to its parent's shape, undoing NumPy broadcasting.
+
+The functions close over the parents' arrays, never over the result itself, so the graph
+has no reference cycles and is freed as soon as the user drops the result.
+"""
+
+from __future__ import annotations
+
+import numbers
+from collections.abc import Callable, Sequence
+from typing import Any, Union
+
+import numpy as np
+
+from . import graph
+
+Grad = Callable[[np.ndarray], np.ndarray]
+Operand = Union["Tensor", np.ndarray, float, int]
+Shape = Union[int, Sequence[int]]
+
+
+def _as_array(data: Any, what: str = "Tensor") -> np.ndarray:
+    """A float ndarray (a copy) of ``data``; float32/float16 kept, ints and bools to float64."""
+    if isinstance(data, Tensor):
+        data = data.data
+    try:
+        array = np.array(data)
+    except ValueError as error:  # e.g. a ragged nested list
+        raise ValueError(f"{what}: cannot make an array of {data!r}: {error}") from None
+    kind = array.dtype.kind
+    if kind == "f":
+        return array
+    if kind in "iub":
+        return array.astype(np.float64)
+    if kind == "c":
+        raise TypeError(f"{what}: complex numbers are not supported (dtype {array.dtype})")
+    raise TypeError(f"{what}: expected numbers, got {type(data).__name__} of dtype {array.dtype}")
+
+
+def _shape_of(shape: tuple[Any, ...]) -> tuple[int, ...]:
+    """``f(2, 3)`` and ``f((2, 3))`` alike, as NumPy and PyTorch accept both."""
+    if len(shape) == 1 and isinstance(shape[0], (tuple, list)):
+        shape = tuple(shape[0])
+    return tuple(int(n) for n in shape)
+
+
+def unbroadcast(grad: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
+    """Sum ``grad`` down to ``shape``: the gradient of NumPy broadcasting.
+
+    A value broadcast along an axis was used once per position on that axis, so its
+    gradient is the sum over that axis (over prepended axes, and over size-1 axes).
+    """
+    if grad.shape == shape:
+        return grad
+    grad = grad.sum(axis=tuple(range(grad.ndim - len(shape))))
+    stretched = tuple(i for i, n in enumerate(shape) if n == 1 and grad.shape[i] != 1)
+    return grad.sum(axis=stretched, keepdims=True) if stretched else grad
+
+
+class Tensor(graph.Node):
+    """An n-d array node. ``data`` is an ndarray, ``grad`` an ndarray of the same shape or None."""
+
+    __slots__ = ("requires_grad", "grad_fns")
+    # Make NumPy hand `array * tensor` over to Tensor.__rmul__.
+    __array_ufunc__ = None
+
+    def __init__(self, data: Any, requires_grad: bool = False, label: str = "") -> None:
+        self.data = _as_array(data)
+        self.grad: np.ndarray | None = None
+        self.requires_grad = bool(requires_grad)
+        self.parents: tuple[Tensor, ...] = ()
+        self.op = ""
+        self.label = label
+        self.grad_fns: tuple[Grad, ...] = ()
+
+    @staticmethod
+    def _result(data: np.ndarray, parents: tuple[Tensor, ...], op: str, *grad_fns: Grad) -> Tensor:
+        """A new node made by ``op``. It records its parents only if a gradient can flow."""
+        out = Tensor.__new__(Tensor)
+        out.data = data
+        out.grad = None
+        out.op = op
+        out.label = ""
+        out.requires_grad = graph._grad_enabled and any(p.requires_grad for p in parents)
+        if out.requires_grad:
+            out.parents, out.grad_fns = parents, grad_fns
+        else:
+            out.parents, out.grad_fns = (), ()
+        return out
+
+    # --- the graph core's hooks -------------------------------------------------------
+
+    def _zero_grad_value(self) -> None:
+        return None
+
+    def _accumulate(self, grad: np.ndarray) -> None:
+        if self.grad is None:
+            # A leaf owns a fresh copy (safe to update in place); an intermediate node may
+            # share its array with a child's gradient, so it is never updated in place.
+            self.grad = grad.astype(self.data.dtype, copy=not self.parents)
+        elif self.parents:
+            self.grad = self.grad + grad
+        else:
+            self.grad += grad
+
+    def _push_grad_to_parents(self) -> None:
+        g = self.grad
+        if g is None:  # no gradient reached this node
+            return
+        for parent, grad_fn in zip(self.parents, self.grad_fns):
+            if parent.requires_grad:  # skip work for constants and inputs
+                parent._accumulate(unbroadcast(grad_fn(g), parent.data.shape))
+
+    def backward(self, grad: Any = None) -> None:
+        """d self / d node for every node of the graph, added into each ``.grad``.
+
+        ``grad`` is d(final)/d(self); it may be left out only when ``self`` has one element.
+        """
+        if not self.requires_grad:
+            raise ValueError(
+                "Tensor.backward: this tensor does not require grad "
+                "(make a leaf with requires_grad=True, and do not call it inside no_grad())"
+            )
+        if grad is None:
+            if self.data.size != 1:
+                raise ValueError(
+                    f"Tensor.backward: grad can be left out only for a single-element tensor, "
+                    f"this one has shape {self.shape}; pass grad= of that shape"
+                )
+            seed = np.ones_like(self.data)
+        else:
+            seed = _as_array(grad, "Tensor.backward grad")
+            if seed.shape != self.shape:
+                raise ValueError(
+                    f"Tensor.backward: grad has shape {seed.shape}, the tensor has {self.shape}"
+                )
+        graph.backward(self, seed)
+
+    # --- plain attributes -------------------------------------------------------------
+
+    @property
+    def shape(self) -> tuple[int, ...]:
+        return self.data.shape  # type: ignore[no-any-return]
+
+    @property
+    def ndim(self) -> int:
+        return self.data.ndim  # type: ignore[no-any-return]
+
+    @property
+    def size(self) -> int:
+        return self.data.size  # type: ignore[no-any-return]
+
+    @property
+    def dtype(self) -> np.dtype[Any]:
+        return self.data.dtype  # type: ignore[no-any-return]
+
+    def __len__(self) -> int:
+        if self.ndim == 0:
+            raise TypeError("len() of a 0-d Tensor")
+        return len(self.data)
+
+    def numpy(self) -> np.ndarray:
+        """The data as an ndarray (shared, not copied)."""
+        return self.data  # type: ignore[no-any-return]
+
+    def item(self) -> float:
+        """The single element as a Python float."""
+        if self.data.size != 1:
+            raise ValueError(f"Tensor.item: needs a single element, the shape is {self.shape}")
+        return float(self.data.reshape(()))
+
+    def detach(self) -> Tensor:
+        """The same data as a new leaf that does not require grad."""
+        return Tensor._result(self.data, (), "")
+
+    # --- constructors -----------------------------------------------------------------
+
+    @classmethod
+    def zeros(cls, *shape: Any, dtype: Any = np.float64, requires_grad: bool = False) -> Tensor:
+        return cls(np.zeros(_shape_of(shape), dtype=dtype), requires_grad=requires_grad)
+
+    @classmethod
+    def ones(cls, *shape: Any, dtype: Any = np.float64, requires_grad: bool = False) -> Tensor:
+        return cls(np.ones(_shape_of(shape), dtype=dtype), requires_grad=requires_grad)
+
+    @classmethod
+    def randn(
+        cls,
+        *shape: Any,
+        dtype: Any = np.float64,
+        requires_grad: bool = False,
+        seed: int | None = None,
+    ) -> Tensor:
+        """Standard normal samples; the same ``seed`` gives the same numbers."""
+        samples = np.random.default_rng(seed).standard_normal(_shape_of(shape))
+        return cls(samples.astype(dtype), requires_grad=requires_grad)
+
+    # --- binary ops (NumPy broadcasting; the walk sums gradients back) ----------------
+
+    def _operand(self, other: Any, op: str) -> Tensor:
+        """The other operand as a Tensor that broadcasts with self.
+
+        A Python number becomes a constant of self's dtype, so float32 stays float32.
+        """
+        if isinstance(other, graph.Node) and not isinstance(other, Tensor):
+            raise TypeError(f"Tensor {op}: cannot combine a Tensor with a {type(other).__name__}")
+        if isinstance(other, numbers.Real) and not isinstance(other, bool):
+            return Tensor._result(np.asarray(other, dtype=self.dtype), (), "")
+        if not isinstance(other, Tensor):
+            other = Tensor._result(_as_array(other, f"Tensor {op}"), (), "")
+        if other.shape != self.shape:
+            try:
+                np.broadcast_shapes(self.shape, other.shape)
+            except ValueError:
+                raise ValueError(
+                    f"Tensor {op}: shapes {self.shape} and {other.shape} cannot be broadcast"
+                ) from None
+        return other
+
+    def __add__(self, other: Operand) -> Tensor:
+        b = self._operand(other, "+")
+        return Tensor._result(self.data + b.data, (self, b), "+", lambda g: g, lambda g: g)
+
+    def __sub__(self, other: Operand) -> Tensor:
+        b = self._operand(other, "-")
+        return Tensor._result(self.data - b.data, (self, b), "-", lambda g: g, lambda g: -g)
+
+    def __mul__(self, other: Operand) -> Tensor:
+        b = self._operand(other, "*")
+        a = self
+        return Tensor._result(
+            a.data * b.data, (a, b), "*", lambda g: g * b.data, lambda g: g * a.data
+        )
+
+    def __truediv__(self, other: Operand) -> Tensor:
+        b = self._operand(other, "/")
+        a = self
+        # d(a/b)/da = 1/b, d(a/b)/db = -a/b²
+        return Tensor._result(
+            a.data / b.data,
+            (a, b),
+            "/",
+            lambda g: g / b.data,
+            lambda g: -g * a.data / (b.data * b.data),
+        )
+
+    def __pow__(self, exponent: Operand) -> Tensor:
+        a = self
+        if isinstance(exponent, numbers.Real) and not isinstance(exponent, bool):
+            n = float(exponent)
+            # d(a^n)/da = n a^(n-1)
+            return Tensor._result(
+                a.data**n, (a,), f"**{exponent}", lambda g: g * n * a.data ** (n - 1)
+            )
+        b = self._operand(exponent, "**")
+        out = a.data**b.data
+        # d(a^b)/da = b a^(b-1), d(a^b)/db = a^b ln a
+        return Tensor._result(
+            out,
+            (a, b),
+            "**",
+            lambda g: g * b.data * a.data ** (b.data - 1),
+            lambda g: g * out * np.log(a.data),
+        )
+
+    def __radd__(self, other: Operand) -> Tensor:
+        return self._operand(other, "+") + self
+
+    def __rsub__(self, other: Operand) -> Tensor:
+        return self._operand(other, "-") - self
+
+    def __rmul__(self, other: Operand) -> Tensor:
+        return self._operand(other, "*") * self
+
+    def __rtruediv__(self, other: Operand) -> Tensor:
+        return self._operand(other, "/") / self
+
+    def __neg__(self) -> Tensor:
+        return Tensor._result(-self.data, (self,), "neg", lambda g: -g)
+
+    def __matmul__(self, other: Operand) -> Tensor:
+        return self.matmul(other)
+
+    def __rmatmul__(self, other: Operand) -> Tensor:
+        return self._as_tensor(other, "@").matmul(self)
+
+    def _as_tensor(self, other: Any, op: str) -> Tensor:
+        if isinstance(other, Tensor):
+            return other
+        if isinstance(other, graph.Node):
+            raise TypeError(f"Tensor {op}: cannot combine a Tensor with a {type(other).__name__}")
+        return Tensor._result(_as_array(other, f"Tensor {op}"), (), "")
+
+    def matmul(self, other: Operand) -> Tensor:
+        """Matrix product ``self @ other`` (1-d and n-d as NumPy's matmul).
+
+        For C = A B: dA = g Bᵀ and dB = Aᵀ g. A 1-d operand is treated as a row (on the
+        left) or a column (on the right) and its axis dropped again, as NumPy does.
+        """
+        a, b = self, self._as_tensor(other, "@")
+        if a.ndim == 0 or b.ndim == 0:
+            raise ValueError(f"Tensor @: needs arrays of 1 or more dims, got {a.shape} and {b.shape}")
+        A = a.data if a.ndim > 1 else a.data[None, :]
+        B = b.data if b.ndim > 1 else b.data[:, None]
+        if A.shape[-1] != B.shape[-2]:
+            raise ValueError(
+                f"Tensor @: shapes {a.shape} and {b.shape} are not aligned "
+                f"(inner sizes {A.shape[-1]} and {B.shape[-2]})"
+            )
+        C = A @ B
+        out = C
+        if a.ndim == 1:
+            out = out[..., 0, :]
+        if b.ndim == 1:
+            out = out[..., 0]
+
+        def grad_a(g: np.ndarray) -> np.ndarray:
+            dA = g.reshape(C.shape) @ np.swapaxes(B, -1, -2)
+            return unbroadcast(dA, A.shape).reshape(a.shape)
+
+        def grad_b(g: np.ndarray) -> np.ndarray:
+            dB = np.swapaxes(A, -1, -2) @ g.reshape(C.shape)
+            return unbroadcast(dB, B.shape).reshape(b.shape)
+
+        return Tensor._result(out, (a, b), "@", grad_a, grad_b)
+
+    # --- reductions and shape ops -----------------------------------------------------
+
+    def sum(self, axis: int | tuple[int, ...] | None = None, keepdims: bool = False) -> Tensor:
+        """Sum over ``axis`` (all axes when None). Each input gets the gradient of its sum."""
+        try:
+            out = self.data.sum(axis=axis, keepdims=keepdims)
+        except np.exceptions.AxisError as error:
+            raise ValueError(f"Tensor.sum: {error}") from None
+        shape = self.shape
+
+        def grad(g: np.ndarray) -> np.ndarray:
+            if axis is not None and not keepdims:
+                g = np.expand_dims(g, axis)
+            return np.broadcast_to(g, shape)
+
+        return Tensor._result(np.asarray(out), (self,), "sum", grad)
+
+    def mean(self, axis: int | tuple[int, ...] | None = None, keepdims: bool = False) -> Tensor:
+        """The sum divided by the number of elements summed."""
+        total = self.sum(axis, keepdims)
+        return total / (self.size // max(total.size, 1) if self.size else 1)
+
+    def reshape(self, *shape: Any) -> Tensor:
+        new_shape = _shape_of(shape)
+        try:
+            out = self.data.reshape(new_shape)
+        except ValueError:
+            raise ValueError(
+                f"Tensor.reshape: cannot reshape {self.shape} ({self.size} elements) "
+                f"into {new_shape}"
+            ) from None
+        old_shape = self.shape
+        return Tensor._result(out, (self,), "reshape", lambda g: g.reshape(old_shape))
+
+    def transpose(self, *axes: Any) -> Tensor:
+        """Reverse the axes, or permute them as ``axes`` says (as NumPy)."""
+        perm = _shape_of(axes) if axes else tuple(reversed(range(self.ndim)))
+        try:
+            out = self.data.transpose(perm)
+        except ValueError as error:
+            raise ValueError(f"Tensor.transpose: axes {perm} for shape {self.shape}: {error}") from None
+        inverse = tuple(np.argsort(perm))
+        return Tensor._result(out, (self,), "transpose", lambda g: g.transpose(inverse))
+
+    @property
+    def T(self) -> Tensor:
+        return self.transpose()
+
+    def __getitem__(self, index: Any) -> Tensor:
+        if isinstance(index, Tensor):
+            index = index.data.astype(np.intp)
+        try:
+            out = self.data[index]
+        except IndexError as error:
+            raise IndexError(f"Tensor[...]: {error} (shape {self.shape})") from None
+        shape, dtype = self.shape, self.dtype
+
+        def grad(g: np.ndarray) -> np.ndarray:
+            full = np.zeros(shape, dtype=dtype)
+            np.add.at(full, index, g)  # add.at: an element picked twice gets both gradients
+            return full
+
+        return Tensor._result(np.asarray(out), (self,), "getitem", grad)
+
+    # --- elementwise functions: value and derivative side by side ---------------------
+
+    def exp(self) -> Tensor:
+        e = np.exp(self.data)
+        return Tensor._result(e, (self,), "exp", lambda g: g * e)  # (e^x)' = e^x
+
+    def log(self) -> Tensor:
+        x = self.data
+        return Tensor._result(np.log(x), (self,), "log", lambda g: g / x)  # (ln x)' = 1/x
+
+    def tanh(self) -> Tensor:
+        t = np.tanh(self.data)
+        return Tensor._result(t, (self,), "tanh", lambda g: g * (1 - t * t))  # 1 - tanh²
+
+    def sigmoid(self) -> Tensor:
+        x = self.data
+        # Stable form: exp of a non-positive number only (-|x| ≤ 0), so it never overflows.
+        e = np.exp(-np.abs(x))
+        s = np.where(x >= 0, 1 / (1 + e), e / (1 + e))
+        return Tensor._result(s, (self,), "sigmoid", lambda g: g * s * (1 - s))  # s (1 - s)
+
+    def relu(self) -> Tensor:
+        x = self.data
+        # relu' = 1 where x > 0, else 0 (at 0 we take 0, as PyTorch does)
+        return Tensor._result(np.maximum(x, 0), (self,), "relu", lambda g: g * (x > 0))
+
+    def linear(self) -> Tensor:
+        # The identity as a node of its own (the notes' "purelin"): linear' = 1
+        return Tensor._result(self.data, (self,), "linear", lambda g: g)
+
+    # --- display ----------------------------------------------------------------------
+
+    def __repr__(self) -> str:
+        body = np.array2string(self.data, separator=", ", prefix="Tensor(", threshold=20)
+        extras = [f"dtype={self.dtype}"] if self.dtype != np.float64 else []
+        if self.requires_grad:
+            extras.append("requires_grad=True")
+        if self.op:
+            extras.append(f"op={self.op!r}")
+        if self.label:
+            extras.append(f"label={self.label!r}")
+        return f"Tensor({', '.join([body, *extras])})"
+
+    def _repr_mimebundle_(self, include: Any = None, exclude: Any = None) -> dict[str, str]:
+        """Jupyter shows a Tensor as the drawing of its graph."""
+        from .viz import draw_graph
+
+        return draw_graph(self)._repr_mimebundle_(include, exclude)  # type: ignore[no-any-return]

@@ -1,0 +1,201 @@
+"""Value: a scalar that remembers how it was computed, micrograd-style.
+
+Each op computes its result and, right beside it, the *local derivative* of the result
+with respect to each parent (∂out/∂parent). The backward walk then applies the chain rule
+the same way for every op:  parent.grad += ∂out/∂parent · out.grad.
+
+Storing the local derivatives as plain numbers (instead of a closure per node) keeps the
+graph free of reference cycles, so Python's garbage collector has nothing to chase.
+"""
+
+from __future__ import annotations
+
+import math
+import numbers
+from collections.abc import Iterable
+from typing import Any, Union
+
+from . import graph
+
+Number = Union[int, float]
+
+
+def _as_float(data: Any, what: str) -> float:
+    """A Python float from a real number, or a TypeError that names what was given."""
+    if isinstance(data, bool) or not isinstance(data, numbers.Real):
+        raise TypeError(f"{what}: expected a real number, got {type(data).__name__} {data!r}")
+    return float(data)
+
+
+class Value(graph.Node):
+    """A scalar node of the graph.
+
+    ``data`` and ``grad`` are floats; ``parents`` are the Values it was computed from,
+    ``op`` the name of the op ("" for a leaf) and ``local`` the local derivatives
+    ∂self/∂parent, one per parent.
+    """
+
+    __slots__ = ("local",)
+    # Make NumPy scalars hand `np.float64(2) * v` over to Value.__rmul__.
+    __array_ufunc__ = None
+
+    def __init__(self, data: Number, label: str = "") -> None:
+        self.data = _as_float(data, "Value")
+        self.grad = 0.0
+        self.parents: tuple[Value, ...] = ()
+        self.op = ""
+        self.label = label
+        self.local: tuple[float, ...] = ()
+
+    @staticmethod
+    def _result(data: float, parents: tuple[Value, ...], op: str, local: Iterable[float]) -> Value:
+        """A new node made by ``op``; outside ``no_grad`` it remembers its parents."""
+        out = Value.__new__(Value)
+        out.data = data
+        out.grad = 0.0
+        out.op = op
+        out.label = ""
+        if graph._grad_enabled:
+            out.parents = parents
+            out.local = tuple(local)
+        else:
+            out.parents = ()
+            out.local = ()
+        return out
+
+    # --- the graph core's hooks -------------------------------------------------------
+
+    def _zero_grad_value(self) -> float:
+        return 0.0
+
+    def _accumulate(self, grad: float) -> None:
+        self.grad += grad
+
+    def _push_grad_to_parents(self) -> None:
+        # The chain rule, the same for every op.
+        for parent, local in zip(self.parents, self.local):
+            parent.grad += local * self.grad
+
+    def backward(self) -> None:
+        """d self / d node for every node of the graph, added into each ``.grad``."""
+        graph.backward(self, 1.0)
+
+    # --- binary ops -------------------------------------------------------------------
+
+    @staticmethod
+    def _lift(other: Any, op: str) -> Value:
+        """A Value for the other operand; a Python number becomes a constant leaf."""
+        if isinstance(other, Value):
+            return other
+        if isinstance(other, bool) or not isinstance(other, numbers.Real):
+            raise TypeError(
+                f"Value {op}: unsupported operand of type {type(other).__name__}: {other!r}"
+            )
+        return Value(other)
+
+    def __add__(self, other: Value | Number) -> Value:
+        other = self._lift(other, "+")
+        # d(a + b)/da = 1, d(a + b)/db = 1
+        return Value._result(self.data + other.data, (self, other), "+", (1.0, 1.0))
+
+    def __sub__(self, other: Value | Number) -> Value:
+        other = self._lift(other, "-")
+        # d(a - b)/da = 1, d(a - b)/db = -1
+        return Value._result(self.data - other.data, (self, other), "-", (1.0, -1.0))
+
+    def __mul__(self, other: Value | Number) -> Value:
+        other = self._lift(other, "*")
+        # d(a b)/da = b, d(a b)/db = a
+        return Value._result(self.data * other.data, (self, other), "*", (other.data, self.data))
+
+    def __truediv__(self, other: Value | Number) -> Value:
+        other = self._lift(other, "/")
+        a, b = self.data, other.data
+        if b == 0.0:
+            raise ValueError(f"Value /: division by zero ({a} / 0)")
+        # d(a / b)/da = 1 / b, d(a / b)/db = -a / b²
+        return Value._result(a / b, (self, other), "/", (1.0 / b, -a / (b * b)))
+
+    def __pow__(self, exponent: Number) -> Value:
+        if isinstance(exponent, Value) or isinstance(exponent, bool):
+            raise TypeError("Value **: the exponent must be a Python number, not a Value")
+        n = _as_float(exponent, "Value ** exponent")
+        a = self.data
+        if a == 0.0 and n < 1.0:
+            # The derivative n a^(n-1) (and for n < 0 the value) is infinite at 0.
+            raise ValueError(f"Value **: 0 ** {n} has no finite derivative")
+        if a < 0.0 and not n.is_integer():
+            raise ValueError(f"Value **: negative base {a} to the non-integer power {n}")
+        # d(a^n)/da = n a^(n-1)
+        return Value._result(a**n, (self,), f"**{exponent}", (n * a ** (n - 1.0),))
+
+    def __radd__(self, other: Number) -> Value:
+        return self._lift(other, "+") + self
+
+    def __rsub__(self, other: Number) -> Value:
+        return self._lift(other, "-") - self
+
+    def __rmul__(self, other: Number) -> Value:
+        return self._lift(other, "*") * self
+
+    def __rtruediv__(self, other: Number) -> Value:
+        return self._lift(other, "/") / self
+
+    def __neg__(self) -> Value:
+        # d(-a)/da = -1
+        return Value._result(-self.data, (self,), "neg", (-1.0,))
+
+    # --- unary functions: value and derivative side by side ---------------------------
+
+    def exp(self) -> Value:
+        try:
+            e = math.exp(self.data)
+        except OverflowError:
+            raise ValueError(f"Value exp: exp({self.data}) overflows a float") from None
+        # d e^a / da = e^a
+        return Value._result(e, (self,), "exp", (e,))
+
+    def log(self) -> Value:
+        a = self.data
+        if not a > 0.0:
+            raise ValueError(f"Value log: log is defined for positive numbers only, got {a}")
+        # d ln a / da = 1 / a
+        return Value._result(math.log(a), (self,), "log", (1.0 / a,))
+
+    def tanh(self) -> Value:
+        t = math.tanh(self.data)
+        # tanh' = 1 - tanh²
+        return Value._result(t, (self,), "tanh", (1.0 - t * t,))
+
+    def sigmoid(self) -> Value:
+        a = self.data
+        # Stable form: exp of a non-positive number only, so it never overflows.
+        if a >= 0.0:
+            s = 1.0 / (1.0 + math.exp(-a))
+        else:
+            e = math.exp(a)
+            s = e / (1.0 + e)
+        # sigmoid' = s (1 - s)
+        return Value._result(s, (self,), "sigmoid", (s * (1.0 - s),))
+
+    def relu(self) -> Value:
+        a = self.data
+        # relu' = 1 for a > 0, else 0 (at 0 we take 0, as PyTorch does)
+        return Value._result(a if a > 0.0 else 0.0, (self,), "relu", (1.0 if a > 0.0 else 0.0,))
+
+    def linear(self) -> Value:
+        # The identity as a node of its own (the notes' "purelin"): linear' = 1
+        return Value._result(self.data, (self,), "linear", (1.0,))
+
+    # --- display ----------------------------------------------------------------------
+
+    def __repr__(self) -> str:
+        label = f", label={self.label!r}" if self.label else ""
+        op = f", op={self.op!r}" if self.op else ""
+        return f"Value(data={self.data:.6g}, grad={self.grad:.6g}{label}{op})"
+
+    def _repr_mimebundle_(self, include: Any = None, exclude: Any = None) -> dict[str, str]:
+        """Jupyter shows a Value as the drawing of its graph."""
+        from .viz import draw_graph
+
+        return draw_graph(self)._repr_mimebundle_(include, exclude)  # type: ignore[no-any-return]
