@@ -145,19 +145,19 @@ class Tensor(graph.Node):
 
     @property
     def shape(self) -> tuple[int, ...]:
-        return self.data.shape  # type: ignore[no-any-return]
+        return self.data.shape
 
     @property
     def ndim(self) -> int:
-        return self.data.ndim  # type: ignore[no-any-return]
+        return self.data.ndim
 
     @property
     def size(self) -> int:
-        return self.data.size  # type: ignore[no-any-return]
+        return self.data.size
 
     @property
     def dtype(self) -> np.dtype[Any]:
-        return self.data.dtype  # type: ignore[no-any-return]
+        return self.data.dtype
 
     def __len__(self) -> int:
         if self.ndim == 0:
@@ -166,7 +166,7 @@ class Tensor(graph.Node):
 
     def numpy(self) -> np.ndarray:
         """The data as an ndarray (shared, not copied)."""
-        return self.data  # type: ignore[no-any-return]
+        return self.data
 
     def item(self) -> float:
         """The single element as a Python float."""
@@ -304,7 +304,9 @@ class Tensor(graph.Node):
         """
         a, b = self, self._as_tensor(other, "@")
         if a.ndim == 0 or b.ndim == 0:
-            raise ValueError(f"Tensor @: needs arrays of 1 or more dims, got {a.shape} and {b.shape}")
+            raise ValueError(
+                f"Tensor @: needs arrays of 1 or more dims, got {a.shape} and {b.shape}"
+            )
         A = a.data if a.ndim > 1 else a.data[None, :]
         B = b.data if b.ndim > 1 else b.data[:, None]
         if A.shape[-1] != B.shape[-2]:
@@ -369,7 +371,9 @@ class Tensor(graph.Node):
         try:
             out = self.data.transpose(perm)
         except ValueError as error:
-            raise ValueError(f"Tensor.transpose: axes {perm} for shape {self.shape}: {error}") from None
+            raise ValueError(
+                f"Tensor.transpose: axes {perm} for shape {self.shape}: {error}"
+            ) from None
         inverse = tuple(np.argsort(perm))
         return Tensor._result(out, (self,), "transpose", lambda g: g.transpose(inverse))
 
@@ -440,4 +444,4 @@ class Tensor(graph.Node):
         """Jupyter shows a Tensor as the drawing of its graph."""
         from .viz import draw_graph
 
-        return draw_graph(self)._repr_mimebundle_(include, exclude)  # type: ignore[no-any-return]
+        return draw_graph(self)._repr_mimebundle_(include, exclude)

@@ -91,7 +91,7 @@ class Value(graph.Node):
             raise TypeError(
                 f"Value {op}: unsupported operand of type {type(other).__name__}: {other!r}"
             )
-        return Value(other)
+        return Value(float(other))
 
     def __add__(self, other: Value | Number) -> Value:
         other = self._lift(other, "+")
@@ -117,7 +117,7 @@ class Value(graph.Node):
         return Value._result(a / b, (self, other), "/", (1.0 / b, -a / (b * b)))
 
     def __pow__(self, exponent: Number) -> Value:
-        if isinstance(exponent, Value) or isinstance(exponent, bool):
+        if isinstance(exponent, Value):
             raise TypeError("Value **: the exponent must be a Python number, not a Value")
         n = _as_float(exponent, "Value ** exponent")
         a = self.data
@@ -198,4 +198,4 @@ class Value(graph.Node):
         """Jupyter shows a Value as the drawing of its graph."""
         from .viz import draw_graph
 
-        return draw_graph(self)._repr_mimebundle_(include, exclude)  # type: ignore[no-any-return]
+        return draw_graph(self)._repr_mimebundle_(include, exclude)

@@ -1,0 +1,101 @@
+"""mse_loss: the three reductions written out by hand, one "mse" node, exact shape checks."""
+
+import numpy as np
+import pytest
+
+from tinygrad_edu import Tensor, Value, mse_loss
+from tinygrad_edu.compare import central_difference
+
+O = np.array([[0.3], [0.9], [-0.4]])
+T = np.array([[0.0], [1.0], [0.5]])
+
+
+def by_hand(reduction, out, target):
+    squares = [(o - t) ** 2 for o, t in zip(out.ravel(), target.ravel())]
+    if reduction == "half_sum":
+        return 0.5 * sum(squares)  # the notes' E = ½ Σ (O − t)²
+    if reduction == "sum":
+        return sum(squares)
+    return sum(squares) / len(squares)
+
+
+@pytest.mark.parametrize("reduction", ["mean", "sum", "half_sum"])
+def test_tensor_loss_and_gradient(reduction):
+    pred = Tensor(O, requires_grad=True)
+    loss = mse_loss(pred, T, reduction=reduction)
+    assert loss.shape == () and loss.op == "mse"
+    assert loss.item() == pytest.approx(by_hand(reduction, O, T), rel=1e-15)
+    loss.backward()
+    numeric = central_difference(lambda o: by_hand(reduction, o, T), O)
+    np.testing.assert_allclose(pred.grad, numeric, rtol=1e-7)
+
+
+def test_half_sum_gradient_is_o_minus_t_as_in_the_notes():
+    pred = Tensor(O, requires_grad=True)
+    mse_loss(pred, T, reduction="half_sum").backward()
+    np.testing.assert_allclose(pred.grad, O - T, rtol=1e-15)
+
+
+def test_target_tensor_gets_the_opposite_gradient():
+    pred, target = Tensor(O, requires_grad=True), Tensor(T, requires_grad=True)
+    mse_loss(pred, target, reduction="sum").backward()
+    np.testing.assert_allclose(target.grad, -pred.grad)
+
+
+@pytest.mark.parametrize("reduction", ["mean", "sum", "half_sum"])
+def test_value_loss_matches_tensor_loss(reduction):
+    outs = [Value(o) for o in O.ravel()]
+    targets = [float(T[0, 0]), Value(T[1, 0]), float(T[2, 0])]  # numbers or Values
+    loss = mse_loss(outs, targets, reduction=reduction)
+    assert loss.op == "mse" and isinstance(loss, Value)
+    assert loss.data == pytest.approx(by_hand(reduction, O, T), rel=1e-15)
+    loss.backward()
+    numeric = central_difference(lambda o: by_hand(reduction, o, T), O.ravel())
+    np.testing.assert_allclose([o.grad for o in outs], numeric, rtol=1e-7)
+    assert targets[1].grad == pytest.approx(-outs[1].grad)
+
+
+def test_loss_is_a_single_node():
+    pred = Tensor(O, requires_grad=True)
+    loss = mse_loss(pred, T)
+    assert loss.parents[0] is pred and len(loss.parents) == 2
+
+
+def test_float32_loss_stays_float32():
+    pred = Tensor(O.astype(np.float32), requires_grad=True)
+    loss = mse_loss(pred, T)  # a float64 target array is taken in pred's dtype
+    loss.backward()
+    assert loss.dtype == np.float32 and pred.grad.dtype == np.float32
+
+
+@pytest.mark.parametrize("pred_shape, target_shape", [((3, 1), (3,)), ((3, 2), (3, 3))])
+def test_mismatched_shapes_are_an_error_naming_both(pred_shape, target_shape):
+    with pytest.raises(
+        ValueError, match=rf"{pred_shape}.*{target_shape}".replace("(", r"\(").replace(")", r"\)")
+    ):
+        mse_loss(Tensor(np.zeros(pred_shape)), np.zeros(target_shape))
+
+
+def test_value_lists_of_different_length_are_an_error():
+    with pytest.raises(ValueError, match="3 values and target has 2"):
+        mse_loss([Value(1.0)] * 3, [1.0, 2.0])
+
+
+def test_unknown_reduction_and_bad_types():
+    with pytest.raises(ValueError, match="reduction"):
+        mse_loss(Tensor(O), T, reduction="avg")
+    with pytest.raises(TypeError, match="pred"):
+        mse_loss(O, T)
+
+
+@pytest.mark.torch
+@pytest.mark.parametrize("reduction", ["mean", "sum"])
+def test_matches_torch_mse_loss(reduction):
+    torch = pytest.importorskip("torch")
+    pred, ref = Tensor(O, requires_grad=True), torch.tensor(O, requires_grad=True)
+    loss = mse_loss(pred, T, reduction=reduction)
+    expected = torch.nn.functional.mse_loss(ref, torch.tensor(T), reduction=reduction)
+    loss.backward()
+    expected.backward()
+    assert loss.item() == pytest.approx(expected.item(), rel=1e-14)
+    np.testing.assert_allclose(pred.grad, ref.grad.numpy(), rtol=1e-14)
