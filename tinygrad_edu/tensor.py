@@ -13,11 +13,14 @@ from __future__ import annotations
 
 import numbers
 from collections.abc import Callable, Sequence
-from typing import Any, Union
+from typing import TYPE_CHECKING, Any, Union
 
 import numpy as np
 
 from . import graph
+
+if TYPE_CHECKING:
+    from .trace import BackwardTrace
 
 Grad = Callable[[np.ndarray], np.ndarray]
 Operand = Union["Tensor", np.ndarray, float, int]
@@ -116,10 +119,11 @@ class Tensor(graph.Node):
             if parent.requires_grad:  # skip work for constants and inputs
                 parent._accumulate(unbroadcast(grad_fn(g), parent.data.shape))
 
-    def backward(self, grad: Any = None) -> None:
+    def backward(self, grad: Any = None, trace: bool = False) -> BackwardTrace | None:
         """d self / d node for every node of the graph, added into each ``.grad``.
 
         ``grad`` is d(final)/d(self); it may be left out only when ``self`` has one element.
+        With ``trace=True`` the same walk is recorded and returned (see ``trace.py``).
         """
         if not self.requires_grad:
             raise ValueError(
@@ -139,7 +143,12 @@ class Tensor(graph.Node):
                 raise ValueError(
                     f"Tensor.backward: grad has shape {seed.shape}, the tensor has {self.shape}"
                 )
+        if trace:
+            from .trace import record_backward  # trace.py imports this module
+
+            return record_backward(self, seed)
         graph.backward(self, seed)
+        return None
 
     # --- plain attributes -------------------------------------------------------------
 

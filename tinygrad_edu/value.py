@@ -13,9 +13,12 @@ from __future__ import annotations
 import math
 import numbers
 from collections.abc import Iterable
-from typing import Any, Union
+from typing import TYPE_CHECKING, Any, Union
 
 from . import graph
+
+if TYPE_CHECKING:
+    from .trace import BackwardTrace
 
 Number = Union[int, float]
 
@@ -76,9 +79,17 @@ class Value(graph.Node):
         for parent, local in zip(self.parents, self.local):
             parent.grad += local * self.grad
 
-    def backward(self) -> None:
-        """d self / d node for every node of the graph, added into each ``.grad``."""
+    def backward(self, trace: bool = False) -> BackwardTrace | None:
+        """d self / d node for every node of the graph, added into each ``.grad``.
+
+        With ``trace=True`` the same walk is recorded and returned (see ``trace.py``).
+        """
+        if trace:
+            from .trace import record_backward  # trace.py imports this module
+
+            return record_backward(self, 1.0)
         graph.backward(self, 1.0)
+        return None
 
     # --- binary ops -------------------------------------------------------------------
 

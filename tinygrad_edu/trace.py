@@ -1,0 +1,188 @@
+"""Recording the backward walk: what ``backward(trace=True)`` returns.
+
+The plain walk (``graph.backward``) visits the nodes in reverse topological order and, at
+each node, does ``parent.grad += ∂node/∂parent · node.grad`` for each parent. The traced walk
+here does exactly the same arithmetic in the same order, and writes each step down:
+
+- a :class:`Step` per visited node: the node, its gradient when it is visited (complete by
+  then: every child has already pushed into it) and its local derivatives ∂node/∂parent;
+- a :class:`Push` per ``+=``: which parent, what was added, its gradient before and after.
+
+A learner can print the recording (``print(loss.backward(trace=True))``) and the
+step-through page (``viz.stepper``) shows it.
+
+``naive_backward`` walks the same graph *without* topological order — a node pushes its
+gradient to its parents each time it is reached — which double counts through any reused
+intermediate value. It exists to show why the order matters; it never touches ``.grad``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from . import graph
+from .tensor import Tensor, unbroadcast
+from .value import Value
+
+
+@dataclass(frozen=True)
+class Push:
+    """One ``parent.grad += local · node.grad`` of the walk (``added`` is the product)."""
+
+    parent: Any
+    local: Any
+    added: Any
+    before: Any
+    after: Any
+
+
+@dataclass(frozen=True)
+class Step:
+    """One visited node: its gradient when visited, its local derivatives, its pushes.
+
+    For a ``Value`` the local derivatives are floats; for a ``Tensor`` they are the
+    vector-Jacobian functions of its op (the arrays they produced are in the pushes).
+
+    A leaf has no parents, so its step has no local derivatives and no pushes; its
+    ``grad`` is final.
+    """
+
+    node: Any
+    grad: Any
+    local: tuple[Any, ...]
+    pushes: tuple[Push, ...]
+
+
+@dataclass
+class BackwardTrace:
+    """The recording of one backward walk from ``root`` seeded with ``seed``."""
+
+    root: Any
+    seed: Any
+    steps: list[Step] = field(default_factory=list)
+
+    @property
+    def order(self) -> list[Any]:
+        """The nodes in the order the walk visited them (a reverse topological order)."""
+        return [step.node for step in self.steps]
+
+    @property
+    def pushes(self) -> list[Push]:
+        """Every ``+=`` of the walk, in the order it happened."""
+        return [push for step in self.steps for push in step.pushes]
+
+    def names(self) -> dict[int, str]:
+        """A short name per node (its label, else ``op#i`` by visit order), keyed by id."""
+        names: dict[int, str] = {}
+        for i, node in enumerate(self.order):
+            names[id(node)] = node.label or f"{node.op or 'leaf'}#{i}"
+        return names
+
+    def __len__(self) -> int:
+        return len(self.steps)
+
+    def __str__(self) -> str:
+        names = self.names()
+        lines = [f"backward from {names[id(self.root)]}, seed {_fmt(self.seed)}"]
+        for i, step in enumerate(self.steps, 1):
+            node = step.node
+            op = f" = {node.op}(...)" if node.op else " (leaf)"
+            lines.append(f"{i:3d}. {names[id(node)]}{op}  grad {_fmt(step.grad)}")
+            for push in step.pushes:
+                parent = names[id(push.parent)]
+                lines.append(
+                    f"       {parent}.grad += {_fmt(push.local)} · {_fmt(step.grad)}"
+                    f"  :  {_fmt(push.before)} → {_fmt(push.after)}"
+                )
+        return "\n".join(lines)
+
+
+def _fmt(x: Any) -> str:
+    """A number as ``%.6g``, an array in NumPy's short form, a function as ``vjp``."""
+    if x is None:
+        return "None"
+    if isinstance(x, float | int):
+        return f"{x:.6g}"
+    if isinstance(x, np.ndarray):
+        return np.array2string(x, precision=6, threshold=6)
+    return "vjp"
+
+
+def _copy(grad: Any) -> Any:
+    """A snapshot of a gradient (arrays may be updated in place later)."""
+    return grad.copy() if isinstance(grad, np.ndarray) else grad
+
+
+def _contributions(node: Any) -> list[tuple[Any, Any, Any]]:
+    """``(parent, local, added)`` for each ``+=`` the node makes, as its engine does it.
+
+    These mirror ``Value._push_grad_to_parents`` and ``Tensor._push_grad_to_parents``
+    term for term, so the traced walk gives bit-for-bit the plain walk's gradients.
+    """
+    if isinstance(node, Value):
+        return [(p, local, local * node.grad) for p, local in zip(node.parents, node.local)]
+    if isinstance(node, Tensor):
+        g = node.grad
+        if g is None:  # no gradient reached this node
+            return []
+        return [
+            (p, fn, unbroadcast(fn(g), p.data.shape))
+            for p, fn in zip(node.parents, node.grad_fns)
+            if p.requires_grad  # constants and inputs get no gradient
+        ]
+    kind = type(node).__name__
+    raise TypeError(f"backward(trace=True): expected a Value or a Tensor, got {kind}")
+
+
+def record_backward(root: Any, seed: Any) -> BackwardTrace:
+    """``graph.backward(root, seed)`` step by step, returning what each step did.
+
+    Same semantics as the plain walk: intermediate gradients are reset first, leaves
+    accumulate across calls.
+    """
+    order = graph.topological_order(root)
+    for node in order:
+        if node.parents:
+            node.grad = node._zero_grad_value()
+    root._accumulate(seed)
+    trace = BackwardTrace(root=root, seed=_copy(seed))
+    for node in reversed(order):
+        pushes = []
+        if node.parents:
+            for parent, local, added in _contributions(node):
+                before = _copy(parent.grad)
+                parent._accumulate(added)
+                pushes.append(Push(parent, local, _copy(added), before, _copy(parent.grad)))
+        local = node.local if isinstance(node, Value) else node.grad_fns
+        trace.steps.append(Step(node, _copy(node.grad), tuple(local), tuple(pushes)))
+    return trace
+
+
+def naive_backward(root: Value) -> tuple[dict[int, float], list[tuple[Any, Any, float]]]:
+    """The walk *without* topological order: each time a node is reached, push its grad.
+
+    Depth first from ``root``: pop a node, add ``local · node.grad`` (its gradient so far)
+    into each parent, then go on into each parent. A node with two children is reached
+    twice; the first time its gradient is still partial, the second time it pushes the
+    whole of it again, so everything above a reused intermediate value gets too much.
+    (Leaves push nothing, so a reused *leaf* alone does not show the error.)
+
+    Returns ``(grads, pushes)``: the resulting gradient per node id and every push
+    ``(node, parent, added)`` in order. Only ``Value`` graphs; ``.grad`` is not touched.
+    """
+    if not isinstance(root, Value):
+        raise TypeError(f"naive_backward: expected a Value, got {type(root).__name__}")
+    grads: dict[int, float] = {id(root): 1.0}
+    pushes: list[tuple[Any, Any, float]] = []
+    stack = [root]  # an explicit stack: the recursion of micrograd without its ordering
+    while stack:
+        node = stack.pop()
+        for parent, local in zip(node.parents, node.local):
+            added = local * grads[id(node)]
+            grads[id(parent)] = grads.get(id(parent), 0.0) + added
+            pushes.append((node, parent, added))
+        stack.extend(reversed(node.parents))  # first parent first, as a recursion would
+    return grads, pushes
