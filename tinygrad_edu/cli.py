@@ -1,0 +1,782 @@
+"""The ``tinygrad-edu`` command: watch backpropagation from the shell.
+
+    tinygrad-edu demo             train an MLP on a generated dataset, print autograd vs the
+                                  δ rules, write the graph and a loss plot
+    tinygrad-edu graph            draw the computation graph of a small network
+    tinygrad-edu compare          autograd vs δ rules vs finite differences, per parameter
+    tinygrad-edu worked-example   replay the handwritten note's iteration, number by number
+
+Each subcommand is two functions: ``add_<name>`` declares its options and ``run_<name>``
+does the work and returns the exit code. ``COMMANDS`` lists the ``add_`` functions, so a
+new subcommand is two functions and one line there.
+
+Bad arguments end the program with ONE line on stderr and exit code 2 (argparse itself
+prints the usage and the error on two lines; :class:`_Parser` keeps just the error).
+"""
+
+from __future__ import annotations
+
+import argparse
+import math
+import sys
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, NoReturn
+
+import numpy as np
+
+PROG = "tinygrad-edu"
+ACTIVATIONS = ("sigmoid", "tanh", "relu", "linear")
+ENGINES = ("tensor", "value")
+DATASETS = ("xor", "moons", "spirals", "sine")
+GRAPH_FORMATS = (".svg", ".png", ".pdf", ".dot")
+
+
+class UsageError(Exception):
+    """Arguments that parse one by one but do not fit together (e.g. sizes vs dataset)."""
+
+
+class _Parser(argparse.ArgumentParser):
+    """An ArgumentParser whose errors are one line: ``tinygrad-edu demo: error: ...``."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(2, f"{self.prog}: error: {message} (see --help)\n")
+
+
+# --- argument types: each turns one string into a value, or says in one line why not ----
+
+
+def sizes_type(text: str) -> list[int]:
+    """``"2,3,1"`` → ``[2, 3, 1]``: at least two layer widths, all positive integers."""
+    parts = text.split(",")
+    if any(not part.strip() for part in parts):
+        raise argparse.ArgumentTypeError(f"{text!r} has an empty width; write e.g. 2,3,1")
+    widths = []
+    for part in parts:
+        try:
+            widths.append(int(part))
+        except ValueError:
+            raise argparse.ArgumentTypeError(
+                f"{part.strip()!r} in {text!r} is not a whole number; write e.g. 2,3,1"
+            ) from None
+    if len(widths) < 2:
+        raise argparse.ArgumentTypeError(
+            f"{text!r}: a network needs at least two layer widths (inputs, outputs), e.g. 2,3,1"
+        )
+    if any(width <= 0 for width in widths):
+        raise argparse.ArgumentTypeError(f"{text!r}: every layer width must be at least 1")
+    return widths
+
+
+def positive_float(text: str) -> float:
+    """A finite number > 0 (a learning rate)."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
+    if not math.isfinite(value) or value <= 0:
+        raise argparse.ArgumentTypeError(f"{text!r}: must be a positive finite number")
+    return value
+
+
+def positive_int(text: str) -> int:
+    """A whole number ≥ 1 (epochs, samples)."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"{text!r}: must be at least 1")
+    return value
+
+
+def seed_type(text: str) -> int:
+    """A whole number ≥ 0 (NumPy's generators take no negative seeds)."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"{text!r}: must be 0 or more")
+    return value
+
+
+# --- the shared options ---------------------------------------------------------------
+
+
+def _add_model_options(
+    p: argparse.ArgumentParser,
+    *,
+    sizes: list[int] | None,
+    hidden: str,
+    output: str | None,
+    engine: str,
+    sizes_help: str = "",
+    output_help: str = "",
+) -> None:
+    """--sizes, --hidden, --output, --engine, --seed (defaults differ per subcommand)."""
+    default_sizes = ",".join(map(str, sizes)) if sizes else None
+    p.add_argument(
+        "--sizes",
+        type=sizes_type,
+        default=sizes,
+        metavar="N,N,...",
+        help=sizes_help or f"layer widths, inputs first (default: {default_sizes})",
+    )
+    p.add_argument(
+        "--hidden",
+        choices=ACTIVATIONS,
+        default=hidden,
+        help=f"activation of the hidden layers (default: {hidden})",
+    )
+    p.add_argument(
+        "--output",
+        choices=ACTIVATIONS,
+        default=output,
+        help=output_help or f"activation of the output layer (default: {output})",
+    )
+    p.add_argument(
+        "--engine",
+        choices=ENGINES,
+        default=engine,
+        help=f"tensor: one array per layer; value: one node per weight (default: {engine})",
+    )
+    p.add_argument(
+        "--seed", type=seed_type, default=0, metavar="N", help="random seed (default: 0)"
+    )
+
+
+def _activations(sizes: Sequence[int], hidden: str, output: str) -> list[str]:
+    """One activation name per layer, as ``rules`` takes them."""
+    return [hidden] * (len(sizes) - 2) + [output]
+
+
+# --- demo -------------------------------------------------------------------------------
+
+# Settings that train each dataset well within a few seconds with the tensor engine.
+DEMO_DEFAULTS = {
+    "xor": {"hidden_width": 4, "lr": 0.5, "epochs": 1000},
+    "moons": {"hidden_width": 8, "lr": 0.5, "epochs": 500},
+    "spirals": {"hidden_width": 16, "lr": 0.5, "epochs": 1000},
+    "sine": {"hidden_width": 16, "lr": 0.2, "epochs": 1000},
+}
+# The value engine builds one node per weight per sample: train it on a small subset.
+VALUE_ENGINE_SAMPLES = 32
+
+
+def add_demo(subparsers: Any) -> None:
+    p = subparsers.add_parser(
+        "demo",
+        help="train an MLP on a toy dataset, compare autograd with the δ rules, draw it",
+        description="Train an MLP on a generated dataset (with a progress bar), print the "
+        "autograd-vs-δ-rules table for the trained network, and write the computation "
+        "graph and a loss / decision-boundary plot into the --out folder.",
+    )
+    p.add_argument(
+        "--dataset", choices=DATASETS, default="moons", help="generated dataset (default: moons)"
+    )
+    _add_model_options(
+        p,
+        sizes=None,
+        hidden="tanh",
+        output=None,
+        engine="tensor",
+        sizes_help="layer widths, inputs first (default: the dataset's inputs, a hidden "
+        "layer, the dataset's outputs, e.g. 2,8,1 for moons)",
+        output_help="activation of the output layer (default: sigmoid; linear for sine)",
+    )
+    p.add_argument(
+        "--lr", type=positive_float, default=None, help="learning rate (default: per dataset)"
+    )
+    p.add_argument(
+        "--epochs", type=positive_int, default=None, help="training epochs (default: per dataset)"
+    )
+    p.add_argument(
+        "--out",
+        type=Path,
+        default=Path("tinygrad_edu_demo"),
+        metavar="DIR",
+        help="folder for graph.svg and loss.png (default: tinygrad_edu_demo/)",
+    )
+    p.set_defaults(run=run_demo)
+
+
+def _load_dataset(name: str, seed: int) -> tuple[np.ndarray, np.ndarray]:
+    from . import data
+
+    if name == "xor":
+        return data.xor()
+    if name == "moons":
+        return data.moons(200, noise=0.1, seed=seed)
+    if name == "spirals":
+        return data.spirals(300, classes=3, seed=seed)
+    return data.sine(100, seed=seed)
+
+
+def _fit_sizes(sizes: list[int] | None, X: np.ndarray, y: np.ndarray, dataset: str) -> list[int]:
+    """The given sizes, checked against the dataset, or a default that fits it."""
+    n_in, n_out = X.shape[1], y.shape[1]
+    if sizes is None:
+        return [n_in, DEMO_DEFAULTS[dataset]["hidden_width"], n_out]
+    if sizes[0] != n_in or sizes[-1] != n_out:
+        raise UsageError(
+            f"--sizes {','.join(map(str, sizes))} does not fit dataset {dataset}: it has "
+            f"{n_in} input(s) and {n_out} output(s), so the sizes must start with {n_in} and "
+            f"end with {n_out}"
+        )
+    return sizes
+
+
+def _predict(model: Any, X: np.ndarray) -> np.ndarray:
+    """The model's outputs for a batch, as an (N, out) array, without building a graph."""
+    from . import no_grad
+
+    with no_grad():
+        if model.engine == "tensor":
+            return np.asarray(model(X).data)
+        return np.array([[o.data for o in model(row)] for row in X])
+
+
+def _loss(model: Any, X: np.ndarray, y: np.ndarray) -> Any:
+    """Mean squared error of the model on (X, y): a scalar node of the model's engine."""
+    from . import mse_loss
+
+    if model.engine == "tensor":
+        return mse_loss(model(X), y)
+    preds = [o for row in X for o in model(row)]
+    return mse_loss(preds, y.reshape(-1).tolist())
+
+
+def _scalar(node: Any) -> float:
+    return float(node.data)
+
+
+def _train(model: Any, X: np.ndarray, y: np.ndarray, lr: float, epochs: int) -> list[float]:
+    """Full-batch gradient descent with momentum; a tqdm bar shows elapsed time and loss."""
+    from tqdm import tqdm
+
+    from .optim import SGD
+
+    optimizer = SGD(model.parameters(), lr=lr, momentum=0.9)
+    losses = []
+    bar = tqdm(range(epochs), desc="training", unit="epoch", file=sys.stderr, leave=True)
+    for epoch in bar:
+        loss = _loss(model, X, y)
+        optimizer.zero_grad()
+        loss.backward()
+        optimizer.step()
+        losses.append(_scalar(loss))
+        if epoch % 10 == 0 or epoch == epochs - 1:
+            bar.set_postfix(loss=f"{losses[-1]:.5f}", refresh=False)
+    bar.close()
+    return losses
+
+
+def run_demo(args: argparse.Namespace) -> int:
+    from .nn import MLP
+
+    X, y = _load_dataset(args.dataset, args.seed)
+    sizes = _fit_sizes(args.sizes, X, y, args.dataset)
+    output = args.output or ("linear" if args.dataset == "sine" else "sigmoid")
+    settings = DEMO_DEFAULTS[args.dataset]
+    lr = args.lr if args.lr is not None else float(settings["lr"])
+    epochs = args.epochs if args.epochs is not None else int(settings["epochs"])
+    model = MLP(sizes, hidden=args.hidden, output=output, engine=args.engine, seed=args.seed)
+
+    X_train, y_train = X, y
+    if args.engine == "value" and len(X) > VALUE_ENGINE_SAMPLES:
+        # One Value per weight per sample is slow in pure Python: a subset keeps it brisk.
+        X_train, y_train = X[:VALUE_ENGINE_SAMPLES], y[:VALUE_ENGINE_SAMPLES]
+        print(f"value engine: training on the first {VALUE_ENGINE_SAMPLES} of {len(X)} samples")
+    print(
+        f"dataset {args.dataset} ({len(X_train)} samples), MLP {','.join(map(str, sizes))} "
+        f"hidden={args.hidden} output={output} engine={args.engine}, "
+        f"SGD lr={lr:g} momentum=0.9, {epochs} epochs"
+    )
+    losses = _train(model, X_train, y_train, lr, epochs)
+    print(f"loss (mean squared error): {losses[0]:.5f} at the start, {losses[-1]:.5f} at the end")
+    if args.dataset != "sine":
+        print(f"training accuracy: {100 * _accuracy(model, X_train, y_train):.1f} %")
+
+    print()
+    print("autograd vs δ rules vs finite differences, on the first 4 training samples:")
+    ok = _print_compare(model, X_train[:4], y_train[:4], _activations(sizes, args.hidden, output))
+
+    args.out.mkdir(parents=True, exist_ok=True)
+    print()
+    graph_file = _draw_model_graph(model, X_train[:4], y_train[:4], args.out / "graph.svg")
+    print(f"wrote {graph_file}")
+    _plot_demo(model, X, y, X_train, y_train, losses, args.dataset, args.out / "loss.png")
+    return 0 if ok else 1
+
+
+def _accuracy(model: Any, X: np.ndarray, y: np.ndarray) -> float:
+    """Share of samples classified right: threshold 0.5 for one output, argmax for many."""
+    pred = _predict(model, X)
+    if y.shape[1] == 1:
+        return float(np.mean((pred > 0.5) == (y > 0.5)))
+    return float(np.mean(pred.argmax(axis=1) == y.argmax(axis=1)))
+
+
+def _print_compare(model: Any, X: np.ndarray, y: np.ndarray, activations: list[str]) -> bool:
+    """Print the three-way table; the δ rules know sigmoid, tanh and linear only."""
+    from .compare import compare
+
+    unsupported = sorted(set(activations) - {"sigmoid", "tanh", "linear"})
+    if unsupported:
+        print(
+            f"  (no δ-rules table: the notes' rules cover sigmoid, tanh and linear, "
+            f"not {', '.join(unsupported)})"
+        )
+        return True
+    report = compare(model, X, y)
+    print(report)
+    return bool(report.ok)
+
+
+def _draw_model_graph(model: Any, X: np.ndarray, y: np.ndarray, path: Path) -> Path:
+    """Draw the loss graph (after backward, so gradients show) to ``path``.
+
+    The tensor engine's graph of a small batch has a handful of nodes; the value engine's
+    has one node per weight per sample, so it is drawn for one sample.
+    """
+    if model.engine == "value":
+        X, y = X[:1], y[:1]
+    model.zero_grad()
+    loss = _loss(model, X, y)
+    loss.backward()
+    return _render(loss, path)
+
+
+def _render(root: Any, path: Path) -> Path:
+    """Draw the graph of ``root`` to ``path`` (.svg/.png/.pdf, or .dot source).
+
+    Without the ``dot`` binary ``viz.render`` writes the .dot source and says so in a line.
+    """
+    from .viz import render
+
+    return render(root, path)
+
+
+def _plot_demo(
+    model: Any,
+    X: np.ndarray,
+    y: np.ndarray,
+    X_train: np.ndarray,
+    y_train: np.ndarray,
+    losses: list[float],
+    dataset: str,
+    path: Path,
+) -> None:
+    """Loss curve, and the decision boundary (2-d inputs) or the fitted curve (sine)."""
+    try:
+        import matplotlib
+
+        matplotlib.use("Agg")  # draw to files, never open a window
+        import matplotlib.pyplot as plt
+    except ImportError:
+        print("matplotlib is not installed: no loss plot (pip install matplotlib)")
+        return
+    fig, (ax_loss, ax_fit) = plt.subplots(1, 2, figsize=(10, 4))
+    ax_loss.plot(losses)
+    ax_loss.set_yscale("log")
+    ax_loss.set_xlabel("epoch")
+    ax_loss.set_ylabel("mean squared error")
+    ax_loss.set_title("training loss")
+    if X.shape[1] == 1:
+        _plot_curve(ax_fit, model, X, y)
+    else:
+        _plot_boundary(ax_fit, model, X_train, y_train)
+    ax_fit.set_title(dataset)
+    fig.tight_layout()
+    fig.savefig(path, dpi=80)
+    plt.close(fig)
+    print(f"wrote {path}")
+
+
+def _plot_curve(ax: Any, model: Any, X: np.ndarray, y: np.ndarray) -> None:
+    grid = np.linspace(X.min(), X.max(), 200).reshape(-1, 1)
+    ax.scatter(X[:, 0], y[:, 0], s=10, color="tab:blue", label="data")
+    ax.plot(grid[:, 0], _predict_fast(model, grid)[:, 0], color="tab:red", label="model")
+    ax.legend()
+
+
+def _plot_boundary(ax: Any, model: Any, X: np.ndarray, y: np.ndarray) -> None:
+    pad = 0.5
+    xs = np.linspace(X[:, 0].min() - pad, X[:, 0].max() + pad, 120)
+    ys = np.linspace(X[:, 1].min() - pad, X[:, 1].max() + pad, 120)
+    gx, gy = np.meshgrid(xs, ys)
+    pred = _predict_fast(model, np.column_stack([gx.ravel(), gy.ravel()]))
+    labels = y.argmax(axis=1) if y.shape[1] > 1 else (y[:, 0] > 0.5).astype(int)
+    if pred.shape[1] > 1:
+        ax.contourf(gx, gy, pred.argmax(axis=1).reshape(gx.shape), alpha=0.3, cmap="viridis")
+    else:
+        ax.contourf(gx, gy, pred[:, 0].reshape(gx.shape), levels=20, alpha=0.4, cmap="RdBu_r")
+        ax.contour(gx, gy, pred[:, 0].reshape(gx.shape), levels=[0.5], colors="k")
+    ax.scatter(X[:, 0], X[:, 1], c=labels, s=12, cmap="viridis", edgecolors="k", linewidths=0.3)
+
+
+def _predict_fast(model: Any, X: np.ndarray) -> np.ndarray:
+    """Predictions for many points: a value-engine model's weights go into a tensor MLP.
+
+    Both engines share one weight layout (``get_weights``), so this is the same function.
+    """
+    if model.engine == "value":
+        from .nn import MLP
+
+        twin = MLP(model.sizes, hidden=model.hidden, output=model.output, engine="tensor")
+        twin.set_weights(model.get_weights())
+        model = twin
+    return _predict(model, X)
+
+
+# --- graph ------------------------------------------------------------------------------
+
+
+def add_graph(subparsers: Any) -> None:
+    p = subparsers.add_parser(
+        "graph",
+        help="draw the computation graph of a small network to a file",
+        description="Build a small MLP, run one sample forward and backward through it, "
+        "and draw the graph of its loss with every value and gradient. The file type "
+        "follows --out: .svg, .png, .pdf, or .dot for the Graphviz source.",
+    )
+    _add_model_options(p, sizes=[2, 2, 1], hidden="sigmoid", output="linear", engine="value")
+    p.add_argument(
+        "--out",
+        type=Path,
+        default=Path("graph.svg"),
+        metavar="FILE",
+        help="file to write: .svg, .png, .pdf or .dot (default: graph.svg)",
+    )
+    p.set_defaults(run=run_graph)
+
+
+def run_graph(args: argparse.Namespace) -> int:
+    from .nn import MLP
+
+    if args.out.suffix.lower() not in GRAPH_FORMATS:
+        raise UsageError(f"--out {args.out}: the file must end in {', '.join(GRAPH_FORMATS)}")
+    model = MLP(
+        args.sizes, hidden=args.hidden, output=args.output, engine=args.engine, seed=args.seed
+    )
+    rng = np.random.default_rng(args.seed)
+    x = rng.normal(size=(1, args.sizes[0])).round(2)
+    t = np.ones((1, args.sizes[-1]))
+    if args.out.parent != Path():
+        args.out.parent.mkdir(parents=True, exist_ok=True)
+    written = _draw_model_graph(model, x, t, args.out)
+    print(f"wrote {written}")
+    return 0
+
+
+# --- compare ----------------------------------------------------------------------------
+
+
+def add_compare(subparsers: Any) -> None:
+    p = subparsers.add_parser(
+        "compare",
+        help="autograd vs δ rules vs finite differences for an architecture",
+        description="Build the MLP given by --sizes/--hidden/--output and print, for every "
+        "parameter, the gradient of E = ½ Σ (O − t)² by autograd, by the notes' δ rules "
+        "and by central finite differences, with the largest errors. Exit code 1 if they "
+        "disagree. Inputs and targets are random (seeded) unless --dataset is given.",
+    )
+    _add_model_options(p, sizes=[2, 3, 1], hidden="sigmoid", output="linear", engine="tensor")
+    p.add_argument(
+        "--dataset",
+        choices=DATASETS,
+        default=None,
+        help="take the samples from this dataset (default: random inputs and targets)",
+    )
+    p.add_argument(
+        "--samples", type=positive_int, default=4, metavar="N", help="batch size (default: 4)"
+    )
+    p.set_defaults(run=run_compare)
+
+
+def run_compare(args: argparse.Namespace) -> int:
+    from .nn import MLP
+
+    if args.dataset is not None:
+        X, y = _load_dataset(args.dataset, args.seed)
+        _fit_sizes(args.sizes, X, y, args.dataset)
+        X, y = X[: args.samples], y[: args.samples]
+    else:
+        rng = np.random.default_rng(args.seed)
+        X = rng.normal(size=(args.samples, args.sizes[0]))
+        y = rng.uniform(size=(args.samples, args.sizes[-1]))
+    model = MLP(
+        args.sizes, hidden=args.hidden, output=args.output, engine=args.engine, seed=args.seed
+    )
+    print(
+        f"MLP {','.join(map(str, args.sizes))} hidden={args.hidden} output={args.output} "
+        f"engine={args.engine}, {len(X)} samples, E = ½ Σ (O − t)²"
+    )
+    ok = _print_compare(model, X, y, _activations(args.sizes, args.hidden, args.output))
+    return 0 if ok else 1
+
+
+# --- worked-example ---------------------------------------------------------------------
+
+# The handwritten note 05: x = (2, 3), target 1, learning rate 0.05, linear units, no
+# biases. h1 = x1 w1 + x2 w3, h2 = x1 w2 + x2 w4, ŷ = h1 w5 + h2 w6.
+NOTE_X = (2.0, 3.0)
+NOTE_TARGET = 1.0
+NOTE_LR = 0.05
+NOTE_WEIGHTS = {"w1": 0.11, "w2": 0.12, "w3": 0.21, "w4": 0.08, "w5": 0.14, "w6": 0.15}
+# The note's final table, as printed there: (old, new), rounded to two decimals.
+NOTE_TABLE = {
+    "w1": (0.11, 0.12),
+    "w2": (0.12, 0.13),
+    "w3": (0.11, 0.12),
+    "w4": (0.08, 0.10),
+    "w5": (0.14, 0.17),
+    "w6": (0.15, 0.17),
+}
+NOTE_Y_HAT = 0.19  # the note rounds ŷ to two decimals before using it
+# Each weight's gradient in the note's chain-rule form: ∂E/∂w = Δ · (factors).
+NOTE_CHAIN = {
+    "w1": ("Δ·w5·x1", ("w5", "x1")),
+    "w2": ("Δ·w6·x1", ("w6", "x1")),
+    "w3": ("Δ·w5·x2", ("w5", "x2")),
+    "w4": ("Δ·w6·x2", ("w6", "x2")),
+    "w5": ("Δ·h1", ("h1",)),
+    "w6": ("Δ·h2", ("h2",)),
+}
+
+
+@dataclass
+class WorkedExample:
+    """One iteration of note 05 as computed by the Value engine."""
+
+    lr: float
+    x: tuple[float, float]
+    target: float
+    old: dict[str, float]
+    h1: float
+    h2: float
+    y_hat: float
+    error: float
+    grad: dict[str, float]
+    new: dict[str, float]
+
+
+def replay_note_05(lr: float = NOTE_LR) -> WorkedExample:
+    """Forward, error, backward and one SGD step of note 05, by autograd on Values."""
+    from . import Value, mse_loss
+    from .optim import SGD
+
+    w = {name: Value(value, label=name) for name, value in NOTE_WEIGHTS.items()}
+    x1, x2 = Value(NOTE_X[0], label="x1"), Value(NOTE_X[1], label="x2")
+    h1 = x1 * w["w1"] + x2 * w["w3"]
+    h2 = x1 * w["w2"] + x2 * w["w4"]
+    y_hat = h1 * w["w5"] + h2 * w["w6"]
+    error = mse_loss([y_hat], [NOTE_TARGET], reduction="half_sum")  # ½ (ŷ − y)²
+    error.backward()
+    grad = {name: v.grad for name, v in w.items()}
+    SGD(list(w.values()), lr=lr).step()  # w ← w − α ∂E/∂w
+    return WorkedExample(
+        lr=lr,
+        x=NOTE_X,
+        target=NOTE_TARGET,
+        old=dict(NOTE_WEIGHTS),
+        h1=h1.data,
+        h2=h2.data,
+        y_hat=y_hat.data,
+        error=error.data,
+        grad=grad,
+        new={name: v.data for name, v in w.items()},
+    )
+
+
+def _chain_values(ex: WorkedExample) -> dict[str, float]:
+    """The numbers the chain-rule factors of ``NOTE_CHAIN`` stand for."""
+    return {
+        "x1": ex.x[0],
+        "x2": ex.x[1],
+        "h1": ex.h1,
+        "h2": ex.h2,
+        "w5": ex.old["w5"],
+        "w6": ex.old["w6"],
+    }
+
+
+def _factor(ex: WorkedExample, name: str) -> float:
+    """∂E/∂w divided by Δ: the product of the weight's chain-rule factors."""
+    return math.prod(_chain_values(ex)[f] for f in NOTE_CHAIN[name][1])
+
+
+def _num(x: float) -> str:
+    """A number as a person would write it: no float noise, no trailing zeros."""
+    return f"{round(x, 10):.10g}".replace("-", "−")
+
+
+def add_worked_example(subparsers: Any) -> None:
+    p = subparsers.add_parser(
+        "worked-example",
+        help="replay the handwritten note's backpropagation iteration step by step",
+        description="Replay note 05 (a 2-2-1 network of linear units without biases, "
+        "x = (2, 3), target 1): the forward values, the error, each gradient, each updated "
+        "weight and an old-vs-new table, all computed by the Value engine, and point out "
+        "where the note's own table slips.",
+    )
+    p.add_argument(
+        "--lr",
+        type=positive_float,
+        default=NOTE_LR,
+        help=f"learning rate α (default: {NOTE_LR}, the note's)",
+    )
+    p.set_defaults(run=run_worked_example)
+
+
+def run_worked_example(args: argparse.Namespace) -> int:
+    ex = replay_note_05(args.lr)
+    w, x1, x2 = ex.old, ex.x[0], ex.x[1]
+    delta = ex.y_hat - ex.target
+    factor = _chain_values(ex)
+    print("Note 05, one iteration of backpropagation, replayed by the Value engine")
+    print(
+        f"network: inputs x1, x2 → linear hidden units h1, h2 → linear output ŷ, no biases; "
+        f"x = ({_num(x1)}, {_num(x2)}), target y = {_num(ex.target)}, α = {_num(ex.lr)}"
+    )
+    print()
+    print("STEP 1  initial weights (w1, w3 into h1; w2, w4 into h2; w5, w6 into ŷ)")
+    print("  " + "   ".join(f"{name} = {_num(v)}" for name, v in w.items()))
+    print()
+    print("STEP 2  forward pass")
+    print(
+        f"  h1 = x1·w1 + x2·w3 = {_num(x1)}·{_num(w['w1'])} + {_num(x2)}·{_num(w['w3'])}"
+        f" = {_num(ex.h1)}"
+    )
+    print(
+        f"  h2 = x1·w2 + x2·w4 = {_num(x1)}·{_num(w['w2'])} + {_num(x2)}·{_num(w['w4'])}"
+        f" = {_num(ex.h2)}"
+    )
+    print(
+        f"  ŷ  = h1·w5 + h2·w6 = {_num(ex.h1)}·{_num(w['w5'])} + {_num(ex.h2)}·{_num(w['w6'])}"
+        f" = {_num(ex.y_hat)}"
+    )
+    print()
+    print("STEP 3  error")
+    print(f"  Error = ½ (ŷ − y)² = ½ ({_num(ex.y_hat)} − {_num(ex.target)})² = {_num(ex.error)}")
+    print(f"  Δ = ∂Error/∂ŷ = ŷ − y = {_num(delta)}")
+    print()
+    print("STEP 4  backward pass: autograd's gradient of each weight, and the chain rule")
+    for name in ("w5", "w6", "w1", "w2", "w3", "w4"):
+        formula, factors = NOTE_CHAIN[name]
+        numbers = "·".join([_num(delta), *(_num(factor[f]) for f in factors)])
+        print(f"  ∂E/∂{name} = {formula:<9} = {numbers:<18} = {_num(ex.grad[name])}")
+    print()
+    print("        update: w_new = w_old − α ∂E/∂w")
+    for name in ("w5", "w6", "w1", "w2", "w3", "w4"):
+        print(
+            f"  {name}_new = {_num(w[name])} − {_num(ex.lr)}·({_num(ex.grad[name])})"
+            f" = {_num(ex.new[name])}"
+        )
+    print()
+    print("old vs new (exact; the note's table rounds to two decimals)")
+    print(f"  {'weight':<7}{'old':>8}{'new':>14}   note's table (old → new)")
+    slips = []
+    for name in w:
+        note_old, note_new = NOTE_TABLE[name]
+        mark = ""
+        if ex.lr == NOTE_LR and (
+            not math.isclose(note_old, w[name])
+            or not math.isclose(note_new, round(ex.new[name], 2))
+        ):
+            mark = "   ← slip"
+            slips.append(name)
+        print(
+            f"  {name:<7}{_num(w[name]):>8}{_num(ex.new[name]):>14}   "
+            f"{note_old:.2f} → {note_new:.2f}{mark}"
+        )
+    print()
+    _print_slips(ex, slips)
+    return 0
+
+
+def _print_slips(ex: WorkedExample, slips: list[str]) -> None:
+    """Where the note's own numbers disagree with its formulas (checked, not assumed)."""
+    w = ex.old
+    print("Where the note slips")
+    number = 0
+    if ex.lr != NOTE_LR:
+        print(f"  (the note uses α = {_num(NOTE_LR)}; with α = {_num(ex.lr)} its table differs)")
+        return
+    for name in slips:
+        note_old, note_new = NOTE_TABLE[name]
+        number += 1
+        line = f"  {number}. The table lists {name} (old) as {note_old:.2f}"
+        if not math.isclose(note_old, w[name]):
+            line += f", but the note's own forward pass uses {name} = {_num(w[name])}"
+        print(line + ".")
+        values = _chain_values(ex)
+        step = " · ".join(_num(values[f]) for f in NOTE_CHAIN[name][1])
+        print(
+            f"     Exact: {name} (new) = {_num(w[name])} + {_num(ex.lr)} · "
+            f"{_num(ex.target - ex.y_hat)} · {step} = {_num(ex.new[name])} ≈ "
+            f"{round(ex.new[name], 3):.3f}, not {note_new:.2f}."
+        )
+    number += 1
+    print(
+        f"  {number}. The note rounds ŷ = {_num(ex.y_hat)} to {_num(NOTE_Y_HAT)} and then computes "
+        "with 0.19;"
+    )
+    # The same update with Δ = 0.19 − 1 in place of 0.191 − 1.
+    rounded = {name: w[name] - ex.lr * (NOTE_Y_HAT - ex.target) * _factor(ex, name) for name in w}
+    worst = max(w, key=lambda name: abs(rounded[name] - ex.new[name]))
+    print(
+        f"     that moves the updated weights by at most "
+        f"{_num(abs(rounded[worst] - ex.new[worst]))} ({worst}: {_num(rounded[worst])} instead "
+        f"of {_num(ex.new[worst])}), invisible at two decimals."
+    )
+    number += 1
+    with_one = w["w1"] - ex.lr * (ex.y_hat - ex.target) * w["w5"] * 1.0
+    print(
+        f'  {number}. Its w1 line ends in "· 1" where x1 = {_num(ex.x[0])} is meant: with · 1 '
+        f"w1 (new) would be {_num(with_one)}; with x1 it is {_num(ex.new['w1'])}"
+    )
+    print("     (both round to 0.12, so the table hides this one).")
+    number += 1
+    print(
+        f"  {number}. Its general update lines write w_new = w_old − α Δ w_old x, but the "
+        "chain rule gives the weight on the way out of the hidden unit: ∂E/∂w1 = Δ·w5·x1,"
+    )
+    print("     ∂E/∂w2 = Δ·w6·x1, ∂E/∂w3 = Δ·w5·x2, ∂E/∂w4 = Δ·w6·x2 (its numbers do use w5).")
+
+
+# --- main -------------------------------------------------------------------------------
+
+COMMANDS: list[Callable[[Any], None]] = [add_demo, add_graph, add_compare, add_worked_example]
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The ``tinygrad-edu`` parser with one subparser per entry of ``COMMANDS``."""
+    parser = _Parser(
+        prog=PROG,
+        description="tinygrad_edu: train, draw and check small networks, and replay the "
+        "notes' backpropagation by hand.",
+    )
+    from . import __version__
+
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
+    for add in COMMANDS:
+        add(subparsers)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command line; returns the exit code (0 ok, 1 a check failed, 2 bad usage)."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if args.command is None:
+        parser.print_help()
+        return 0
+    try:
+        return int(args.run(args))
+    except UsageError as error:
+        print(f"{PROG} {args.command}: error: {error}", file=sys.stderr)
+        return 2
