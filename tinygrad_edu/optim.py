@@ -1,0 +1,138 @@
+"""Optimizers: SGD (with momentum) and Adam, with PyTorch's update formulas and defaults.
+
+Both work on Tensor parameters (``.data`` updated in place; a parameter whose ``.grad`` is
+None is skipped, as PyTorch does) and on Value parameters (``.data`` a float). The
+arithmetic is written once: a gradient is an ndarray or a float, and ``+ - * / sqrt`` mean
+the same for both.
+"""
+
+from __future__ import annotations
+
+import math
+import numbers
+from collections.abc import Iterable
+from typing import Any, Union
+
+import numpy as np
+
+from .tensor import Tensor
+from .value import Value
+
+Param = Union[Tensor, Value]
+
+
+def _check_number(x: Any, what: str, low: float = 0.0, high: float = math.inf) -> float:
+    """A finite real number in [low, high), or a clear error."""
+    if isinstance(x, bool) or not isinstance(x, numbers.Real):
+        raise TypeError(f"{what} must be a real number, got {type(x).__name__} {x!r}")
+    x = float(x)
+    if not (math.isfinite(x) and low <= x < high):
+        raise ValueError(f"{what} must be a finite number in [{low}, {high}), got {x}")
+    return x
+
+
+class Optimizer:
+    """Holds the parameter list; subclasses define ``step()``."""
+
+    def __init__(self, params: Iterable[Param], lr: float) -> None:
+        if isinstance(params, (Tensor, Value)):
+            raise TypeError(f"{type(self).__name__}: params must be a list of parameters")
+        self.params = list(params)
+        if not self.params:
+            raise ValueError(f"{type(self).__name__}: got an empty parameter list")
+        for p in self.params:
+            if not isinstance(p, (Tensor, Value)):
+                raise TypeError(
+                    f"{type(self).__name__}: parameters must be Tensors or Values, "
+                    f"got {type(p).__name__}"
+                )
+        self.lr = _check_number(lr, f"{type(self).__name__}: lr")
+
+    def zero_grad(self) -> None:
+        """Reset every gradient: None for a Tensor (PyTorch's set_to_none), 0.0 for a Value."""
+        for p in self.params:
+            p.grad = p._zero_grad_value()
+
+    def _gradients(self) -> Iterable[tuple[int, Param, Any]]:
+        """(index, parameter, gradient) for every parameter that has a gradient."""
+        for i, p in enumerate(self.params):
+            if p.grad is not None:
+                yield i, p, p.grad
+
+    @staticmethod
+    def _subtract(p: Param, update: Any) -> None:
+        """p ← p − update (in place for a Tensor, so layers keep their arrays)."""
+        if isinstance(p, Tensor):
+            p.data -= update
+        else:
+            p.data = float(p.data - update)
+
+    def step(self) -> None:
+        raise NotImplementedError
+
+
+class SGD(Optimizer):
+    """Stochastic gradient descent, as ``torch.optim.SGD``.
+
+    Without momentum:  p ← p − lr · g   (the notes' ΔW = −η ∂E/∂W).
+    With momentum μ:   b ← μ b + g  (b = g on the first step),  p ← p − lr · b.
+    """
+
+    def __init__(self, params: Iterable[Param], lr: float = 1e-3, momentum: float = 0.0) -> None:
+        super().__init__(params, lr)
+        self.momentum = _check_number(momentum, "SGD: momentum")
+        self.buffers: list[Any] = [None] * len(self.params)
+
+    def step(self) -> None:
+        for i, p, g in self._gradients():
+            if self.momentum != 0.0:
+                b = self.buffers[i]
+                if b is None:  # a copy: .grad of a Tensor accumulates in place
+                    b = g.copy() if isinstance(g, np.ndarray) else g
+                else:
+                    b = self.momentum * b + g
+                self.buffers[i] = b
+                g = b
+            self._subtract(p, self.lr * g)
+
+
+class Adam(Optimizer):
+    """Adam, as ``torch.optim.Adam`` (no weight decay, no amsgrad).
+
+    With step count t and gradient g:
+        m ← β₁ m + (1 − β₁) g            (running mean of g)
+        v ← β₂ v + (1 − β₂) g²           (running mean of g²)
+        p ← p − lr / (1 − β₁ᵗ) · m / (√v / √(1 − β₂ᵗ) + ε)
+    The divisions by 1 − βᵗ undo the bias of m and v towards their zero start.
+    """
+
+    def __init__(
+        self,
+        params: Iterable[Param],
+        lr: float = 1e-3,
+        betas: tuple[float, float] = (0.9, 0.999),
+        eps: float = 1e-8,
+    ) -> None:
+        super().__init__(params, lr)
+        if not isinstance(betas, (tuple, list)) or len(betas) != 2:
+            raise ValueError(f"Adam: betas must be a pair (beta1, beta2), got {betas!r}")
+        self.betas = (
+            _check_number(betas[0], "Adam: betas[0]", high=1.0),
+            _check_number(betas[1], "Adam: betas[1]", high=1.0),
+        )
+        self.eps = _check_number(eps, "Adam: eps")
+        n = len(self.params)
+        self.t = [0] * n  # per parameter, as PyTorch: a step without a gradient is not counted
+        self.m: list[Any] = [0.0] * n
+        self.v: list[Any] = [0.0] * n
+
+    def step(self) -> None:
+        beta1, beta2 = self.betas
+        for i, p, g in self._gradients():
+            self.t[i] += 1
+            t = self.t[i]
+            self.m[i] = beta1 * self.m[i] + (1 - beta1) * g
+            self.v[i] = beta2 * self.v[i] + (1 - beta2) * g * g
+            step_size = self.lr / (1 - beta1**t)
+            denom = np.sqrt(self.v[i]) / math.sqrt(1 - beta2**t) + self.eps
+            self._subtract(p, step_size * self.m[i] / denom)
