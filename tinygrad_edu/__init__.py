@@ -4,11 +4,11 @@ The public names of SPEC.md: the two engines, ``no_grad`` and ``mse_loss`` at th
 the rest in submodules (``nn``, ``optim``, ``rules``, ``compare``, ``viz``, ``data``).
 """
 
-from . import nn
+from . import data, nn, optim
 from .graph import no_grad
 from .losses import mse_loss
 from .tensor import Tensor
 from .value import Value
 
 __version__ = "0.1.0"
-__all__ = ["Tensor", "Value", "mse_loss", "nn", "no_grad"]
+__all__ = ["Tensor", "Value", "data", "mse_loss", "nn", "no_grad", "optim"]
