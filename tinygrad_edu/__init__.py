@@ -5,10 +5,11 @@ the rest in submodules (``nn``, ``optim``, ``rules``, ``compare``, ``viz``, ``da
 """
 
 from . import data, nn, optim
+from .anomaly import detect_anomaly
 from .graph import no_grad
 from .losses import mse_loss
 from .tensor import Tensor
 from .value import Value
 
 __version__ = "0.1.0"
-__all__ = ["Tensor", "Value", "data", "mse_loss", "nn", "no_grad", "optim"]
+__all__ = ["Tensor", "Value", "data", "detect_anomaly", "mse_loss", "nn", "no_grad", "optim"]

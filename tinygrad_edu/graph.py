@@ -14,6 +14,8 @@ from typing import Any
 
 # Whether new results record their parents. Flipped by ``no_grad``.
 _grad_enabled = True
+# Whether ops and the backward walk check for NaN/inf. Flipped by ``anomaly.detect_anomaly``.
+_anomaly_enabled = False
 
 
 def is_grad_enabled() -> bool:
@@ -102,6 +104,11 @@ def backward(root: Node, seed: Any) -> None:
         if node.parents:
             node.grad = node._zero_grad_value()
     root._accumulate(seed)
+    if _anomaly_enabled:  # the same walk with a NaN/inf check after each push
+        from .anomaly import push_checked
+
+        push_checked(root, order)
+        return
     for node in reversed(order):
         if node.parents:
             node._push_grad_to_parents()

@@ -12,12 +12,13 @@ has no reference cycles and is freed as soon as the user drops the result.
 from __future__ import annotations
 
 import numbers
+import operator
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any, Union
 
 import numpy as np
 
-from . import graph
+from . import anomaly, graph
 
 if TYPE_CHECKING:
     from .trace import BackwardTrace
@@ -42,14 +43,34 @@ def _as_array(data: Any, what: str = "Tensor") -> np.ndarray:
         return array.astype(np.float64)
     if kind == "c":
         raise TypeError(f"{what}: complex numbers are not supported (dtype {array.dtype})")
+    if kind == "O":  # None, a Value, a dict, or Python numbers from e.g. pandas
+        return _from_objects(array, what)
     raise TypeError(f"{what}: expected numbers, got {type(data).__name__} of dtype {array.dtype}")
+
+
+def _from_objects(array: np.ndarray, what: str) -> np.ndarray:
+    """An object array of real numbers as float64; else a TypeError naming the first misfit."""
+    for index, element in np.ndenumerate(array):
+        if not isinstance(element, numbers.Real):
+            where = f" at index {index}" if array.ndim else ""
+            raise TypeError(
+                f"{what}: expected real numbers, got {type(element).__name__} "
+                f"{repr(element)[:60]}{where}"
+            )
+    try:
+        return array.astype(np.float64)
+    except OverflowError:  # a Python int beyond float range
+        raise ValueError(f"{what}: a number is too large for a float") from None
 
 
 def _shape_of(shape: tuple[Any, ...]) -> tuple[int, ...]:
     """``f(2, 3)`` and ``f((2, 3))`` alike, as NumPy and PyTorch accept both."""
     if len(shape) == 1 and isinstance(shape[0], (tuple, list)):
         shape = tuple(shape[0])
-    return tuple(int(n) for n in shape)
+    try:  # operator.index: 2 and np.int64(2) pass, 2.5 is refused rather than truncated
+        return tuple(operator.index(n) for n in shape)
+    except TypeError:
+        raise TypeError(f"Tensor: a shape must be integers, got {shape!r}") from None
 
 
 def unbroadcast(grad: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
@@ -94,6 +115,8 @@ class Tensor(graph.Node):
             out.parents, out.grad_fns = parents, grad_fns
         else:
             out.parents, out.grad_fns = (), ()
+        if graph._anomaly_enabled:  # off by default: one flag check per op
+            anomaly.check_forward(out, parents)
         return out
 
     # --- the graph core's hooks -------------------------------------------------------
@@ -323,7 +346,13 @@ class Tensor(graph.Node):
                 f"Tensor @: shapes {a.shape} and {b.shape} are not aligned "
                 f"(inner sizes {A.shape[-1]} and {B.shape[-2]})"
             )
-        C = A @ B
+        try:
+            C = A @ B
+        except ValueError:  # the batch axes (all but the last two) do not broadcast
+            raise ValueError(
+                f"Tensor @: shapes {a.shape} and {b.shape}: batch axes {A.shape[:-2]} and "
+                f"{B.shape[:-2]} cannot be broadcast"
+            ) from None
         out = C
         if a.ndim == 1:
             out = out[..., 0, :]
@@ -348,6 +377,8 @@ class Tensor(graph.Node):
             out = self.data.sum(axis=axis, keepdims=keepdims)
         except np.exceptions.AxisError as error:
             raise ValueError(f"Tensor.sum: {error}") from None
+        except TypeError:  # numpy's own message does not say which op or argument
+            raise TypeError(f"Tensor.sum: axis must be int(s) or None, got {axis!r}") from None
         shape = self.shape
 
         def grad(g: np.ndarray) -> np.ndarray:

@@ -15,7 +15,7 @@ import numbers
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any, Union
 
-from . import graph
+from . import anomaly, graph
 
 if TYPE_CHECKING:
     from .trace import BackwardTrace
@@ -64,6 +64,8 @@ class Value(graph.Node):
         else:
             out.parents = ()
             out.local = ()
+        if graph._anomaly_enabled:  # off by default: one flag check per op
+            anomaly.check_forward(out, parents)
         return out
 
     # --- the graph core's hooks -------------------------------------------------------
@@ -137,8 +139,11 @@ class Value(graph.Node):
             raise ValueError(f"Value **: 0 ** {n} has no finite derivative")
         if a < 0.0 and not n.is_integer():
             raise ValueError(f"Value **: negative base {a} to the non-integer power {n}")
-        # d(a^n)/da = n a^(n-1)
-        return Value._result(a**n, (self,), f"**{exponent}", (n * a ** (n - 1.0),))
+        try:
+            power, slope = a**n, n * a ** (n - 1.0)  # d(a^n)/da = n a^(n-1)
+        except OverflowError:  # float ** raises instead of giving inf; say which op
+            raise ValueError(f"Value **: {a} ** {n} or its derivative overflows") from None
+        return Value._result(power, (self,), f"**{exponent}", (slope,))
 
     def __radd__(self, other: Number) -> Value:
         return self._lift(other, "+") + self
