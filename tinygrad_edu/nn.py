@@ -167,7 +167,10 @@ def _check_state(
     for name, (shape, dtype) in expected.items():
         array = np.asarray(state[name])
         if array.shape != shape:
-            raise ValueError(f"{where}: {name!r} has shape {array.shape}, this model has {shape}")
+            raise ValueError(
+                f"{where}: {name!r} has shape {array.shape}, this model has {shape} "
+                "(saved from a different architecture?)"
+            )
         if array.dtype != dtype:
             raise ValueError(f"{where}: {name!r} has dtype {array.dtype}, this model has {dtype}")
         arrays[name] = array
