@@ -126,8 +126,10 @@ class Value(graph.Node):
         a, b = self.data, other.data
         if b == 0.0:
             raise ValueError(f"Value /: division by zero ({a} / 0)")
-        # d(a / b)/da = 1 / b, d(a / b)/db = -a / b²
-        return Value._result(a / b, (self, other), "/", (1.0 / b, -a / (b * b)))
+        # d(a / b)/da = 1 / b, d(a / b)/db = -a / b², as -(a / b) / b: b * b can underflow
+        # to 0.0 for a tiny b (1e-200), and float / 0.0 raises where it should give inf
+        q = a / b
+        return Value._result(q, (self, other), "/", (1.0 / b, -q / b))
 
     def __pow__(self, exponent: Number) -> Value:
         if isinstance(exponent, Value):
@@ -196,8 +198,9 @@ class Value(graph.Node):
 
     def relu(self) -> Value:
         a = self.data
-        # relu' = 1 for a > 0, else 0 (at 0 we take 0, as PyTorch does)
-        return Value._result(a if a > 0.0 else 0.0, (self,), "relu", (1.0 if a > 0.0 else 0.0,))
+        # relu' = 1 for a > 0, else 0 (at 0 we take 0, as PyTorch does).
+        # "0.0 if a <= 0.0 else a" keeps a NaN a NaN (as np.maximum and torch.relu do).
+        return Value._result(0.0 if a <= 0.0 else a, (self,), "relu", (1.0 if a > 0.0 else 0.0,))
 
     def linear(self) -> Value:
         # The identity as a node of its own (the notes' "purelin"): linear' = 1
