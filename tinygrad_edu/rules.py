@@ -1,0 +1,307 @@
+"""The notes by hand: forward pass, δ rules and the gradient-descent update, in plain numpy.
+
+No autograd here: this is backpropagation exactly as the lecture notes write it, so that
+``compare`` can put it beside what autograd computes. The conventions:
+
+- ``weights`` is the ``MLP.get_weights()`` list ``[(W, b), …]``, one pair per layer, ``W`` of
+  shape (out, in): row j holds the weights *into* unit j, column i the weights *from* input
+  i (note 01's W_ij, from i to j, is our ``W[j, i]``). ``b`` has shape (out,) or is None.
+- ``activations`` names one activation per layer, e.g. ``["sigmoid", "linear"]``.
+- A layer computes  net = W O_prev + b  and  O = f(net);  O_prev of the first layer is x.
+- The error is the notes' E = ½ Σ (O − t)², summed over the output units and, for a batch
+  ``x`` of shape (N, in), over the samples too.
+
+The δ rules (f′ written in terms of the output O, as the notes do):
+
+    δ_output = (O − t) · f′(net)              f′: sigmoid O (1 − O), tanh 1 − O², linear 1
+    δ_hidden = f′(net) · (Wᵀ δ_next)          W: the next layer's weights, (out, in)
+    ∂E/∂W    = δ O_prevᵀ        ∂E/∂b = δ      (summed over the samples of a batch)
+    ΔW       = −η ∂E/∂W         Δb = −η ∂E/∂b
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any, Union
+
+import numpy as np
+
+Weights = list[tuple[np.ndarray, Union[np.ndarray, None]]]
+
+ACTIVATIONS = ("sigmoid", "tanh", "linear", "relu")
+
+
+@dataclass(repr=False)
+class LayerForward:
+    """One layer of the forward pass: ``net = W O_prev + b`` and ``out = f(net)``.
+
+    For one sample (x of shape (in,)) both have shape (out,); for a batch, (N, out).
+    """
+
+    net: np.ndarray
+    out: np.ndarray
+
+    def __repr__(self) -> str:
+        return _record_repr(self, ("net", "out"))
+
+
+@dataclass(repr=False)
+class LayerBackward:
+    """One layer of the backward pass.
+
+    ``delta`` = ∂E/∂net, per sample (shape like ``net``); ``dW`` = ∂E/∂W = δ O_prevᵀ of
+    shape (out, in) and ``db`` = ∂E/∂b = δ of shape (out,), both summed over the samples
+    of a batch (``db`` is None for a layer without bias).
+    """
+
+    net: np.ndarray
+    out: np.ndarray
+    delta: np.ndarray
+    dW: np.ndarray  # noqa: N815 (the notes' name)
+    db: np.ndarray | None
+
+    def __repr__(self) -> str:
+        fields = ("net", "out", "delta", "dW", "db")
+        return _record_repr(self, fields)
+
+
+def _record_repr(record: Any, fields: Sequence[str]) -> str:
+    """One field a line, arrays rounded to 4 digits: readable when printed beside the notes."""
+    lines = [f"{type(record).__name__}("]
+    for name in fields:
+        value = getattr(record, name)
+        text = "None" if value is None else np.array2string(value, precision=4, separator=", ")
+        lines.append(f"  {name}=" + text.replace("\n", "\n" + " " * (len(name) + 3)) + ",")
+    return "\n".join(lines) + "\n)"
+
+
+# --- the activations and their derivatives in the notes' output form ---------------------
+
+
+def activate(name: str, net: np.ndarray) -> np.ndarray:
+    """O = f(net) for the activation ``name``."""
+    if name == "sigmoid":
+        # Stable two-branch form: exp is only ever taken of a non-positive number, so a
+        # large |net| cannot overflow. For net ≥ 0: 1 / (1 + e^(−net)); else e^net / (1 + e^net).
+        e = np.exp(-np.abs(net))
+        return np.where(net >= 0, 1.0 / (1.0 + e), e / (1.0 + e))
+    if name == "tanh":
+        return np.tanh(net)
+    if name == "relu":
+        return np.maximum(net, 0.0)
+    return net.copy()  # linear (the notes' "purelin"): O = net
+
+
+def derivative(name: str, net: np.ndarray, out: np.ndarray) -> np.ndarray:
+    """f′(net), written with the output O = f(net) as the notes write it."""
+    if name == "sigmoid":
+        return out * (1.0 - out)  # σ′ = σ (1 − σ) = O (1 − O)
+    if name == "tanh":
+        return 1.0 - out**2  # tanh′ = 1 − tanh² = 1 − O²
+    if name == "relu":
+        return (net > 0).astype(np.float64)  # 1 where net > 0, else 0 (0 at the kink)
+    return np.ones_like(out)  # linear: f′ = 1
+
+
+# --- the three steps of the notes: forward, backward (δ), update -------------------------
+
+
+def forward(
+    weights: Sequence[tuple[Any, Any]], activations: Sequence[str], x: Any
+) -> list[LayerForward]:
+    """Run the network forward: one :class:`LayerForward` (``net``, ``out``) per layer.
+
+    net = W O_prev + b,  O = f(net), starting from O_prev = x. ``x`` is (in,) or (N, in).
+    """
+    layers = _check_network(weights, activations)
+    O_prev = _check_input(x, layers[0][0].shape[1], "rules.forward: x")
+    records = []
+    for (W, b), name in zip(layers, activations):
+        # Samples are rows, so W O_prev for every sample at once is O_prev Wᵀ.
+        net = O_prev @ W.T
+        if b is not None:
+            net = net + b
+        out = activate(name, net)
+        records.append(LayerForward(net=net, out=out))
+        O_prev = out
+    return records
+
+
+def backward(
+    weights: Sequence[tuple[Any, Any]], activations: Sequence[str], x: Any, t: Any
+) -> list[LayerBackward]:
+    """Backpropagation by the δ rules for E = ½ Σ (O − t)²: one :class:`LayerBackward` per layer.
+
+    ``x`` is (in,) or (N, in); ``t`` has exactly the shape of the output, (out,) or (N, out).
+    """
+    layers = _check_network(weights, activations)
+    x = _check_input(x, layers[0][0].shape[1], "rules.backward: x")
+    n_out = layers[-1][0].shape[0]
+    t = _as_float_array(t, "rules.backward: t")
+    out_shape = (*x.shape[:-1], n_out)
+    if t.shape != out_shape:
+        raise ValueError(
+            f"rules.backward: t has shape {t.shape}, but the network's output for x of shape "
+            f"{x.shape} has shape {out_shape}; they must match exactly"
+        )
+    fwd = forward(layers, activations, x)
+    inputs = [x] + [record.out for record in fwd[:-1]]  # O_prev of every layer
+
+    # Walk the layers from the output back to the first one.
+    records: list[LayerBackward] = []
+    delta_next: np.ndarray | None = None
+    W_next: np.ndarray | None = None
+    for (W, b), name, record, O_prev in reversed(list(zip(layers, activations, fwd, inputs))):
+        f_prime = derivative(name, record.net, record.out)
+        if delta_next is None or W_next is None:
+            delta = (record.out - t) * f_prime  # output layer: δ = (O − t) f′(net)
+        else:
+            # hidden layer: δ = f′(net) · (Wᵀ δ_next), W the next layer's (out, in) weights;
+            # samples are rows, so Wᵀ δ_next for every sample is δ_next W
+            delta = f_prime * (delta_next @ W_next)
+        records.append(
+            LayerBackward(
+                net=record.net,
+                out=record.out,
+                delta=delta,
+                dW=weight_gradient(delta, O_prev),
+                db=None if b is None else bias_gradient(delta),
+            )
+        )
+        delta_next, W_next = delta, W
+    records.reverse()
+    return records
+
+
+def weight_gradient(delta: np.ndarray, O_prev: np.ndarray) -> np.ndarray:
+    """∂E/∂W = δ O_prevᵀ: entry [j, i] is δ_j O_i (note 01's ∂E/∂W_ij = O_i δ_j).
+
+    For a batch (rows are samples) δᵀ O_prev sums δ_j O_i over the samples.
+    """
+    if delta.ndim == 1:
+        return np.outer(delta, O_prev)
+    return delta.T @ O_prev
+
+
+def bias_gradient(delta: np.ndarray) -> np.ndarray:
+    """∂E/∂b = δ (a bias is a weight on a constant input 1), summed over a batch."""
+    return delta.copy() if delta.ndim == 1 else delta.sum(axis=0)
+
+
+def gradients(records: Sequence[LayerBackward]) -> list[tuple[np.ndarray, np.ndarray | None]]:
+    """The ``(dW, db)`` pairs of ``backward``'s records, as ``sgd_step`` takes them."""
+    return [(record.dW, record.db) for record in records]
+
+
+def sgd_step(weights: Sequence[tuple[Any, Any]], grads: Sequence[Any], lr: float) -> Weights:
+    """One step of gradient descent: W ← W + ΔW with ΔW = −η ∂E/∂W (and b likewise).
+
+    ``grads`` is a list of ``(dW, db)`` pairs (or ``backward``'s records). Returns a new
+    weights list; ``weights`` and ``grads`` are not changed.
+    """
+    layers = _check_weights(weights, "rules.sgd_step")
+    if isinstance(lr, bool) or not isinstance(lr, (int, float, np.floating, np.integer)):
+        raise TypeError(f"rules.sgd_step: lr must be a number, got {type(lr).__name__}")
+    if not isinstance(grads, (list, tuple)) or len(grads) != len(layers):
+        got = len(grads) if isinstance(grads, (list, tuple)) else type(grads).__name__
+        raise ValueError(
+            f"rules.sgd_step: expected {len(layers)} (dW, db) pairs, one per layer, got {got}"
+        )
+    new_weights: Weights = []
+    for l, ((W, b), grad) in enumerate(zip(layers, grads), 1):
+        dW, db = (grad.dW, grad.db) if isinstance(grad, LayerBackward) else _pair(grad, l)
+        dW = _as_float_array(dW, f"rules.sgd_step: dW of layer {l}")
+        if dW.shape != W.shape:
+            raise ValueError(
+                f"rules.sgd_step: dW of layer {l} has shape {dW.shape}, W has {W.shape}"
+            )
+        if (b is None) != (db is None):
+            raise ValueError(
+                f"rules.sgd_step: layer {l} has {'no ' if b is None else ''}bias, "
+                f"but db is {'given' if db is not None else 'None'}"
+            )
+        new_b = None
+        if b is not None:
+            db = _as_float_array(db, f"rules.sgd_step: db of layer {l}")
+            if db.shape != b.shape:
+                raise ValueError(
+                    f"rules.sgd_step: db of layer {l} has shape {db.shape}, b has {b.shape}"
+                )
+            new_b = b - lr * db  # Δb = −η ∂E/∂b
+        new_weights.append((W - lr * dW, new_b))  # ΔW = −η ∂E/∂W
+    return new_weights
+
+
+# --- checking the input, with errors that say what is wrong ------------------------------
+
+
+def _as_float_array(data: Any, what: str) -> np.ndarray:
+    """A float64 copy of ``data``, or a TypeError/ValueError that names ``what``."""
+    if hasattr(data, "requires_grad") and hasattr(data, "data"):  # a Tensor: take its array
+        data = data.data
+    try:
+        array = np.array(data)
+    except ValueError as error:  # ragged nested lists
+        raise ValueError(f"{what}: cannot make an array of {data!r}: {error}") from None
+    if array.dtype.kind not in "fiub":
+        raise TypeError(f"{what}: expected real numbers, got {type(data).__name__}")
+    return array.astype(np.float64)
+
+
+def _pair(grad: Any, layer: int) -> tuple[Any, Any]:
+    if not isinstance(grad, (list, tuple)) or len(grad) != 2:
+        raise ValueError(f"rules.sgd_step: layer {layer} needs a (dW, db) pair, got {grad!r}")
+    return grad[0], grad[1]
+
+
+def _check_weights(weights: Any, where: str) -> Weights:
+    """The weights as float64 ``(W, b)`` pairs whose shapes chain layer to layer."""
+    if not isinstance(weights, (list, tuple)) or not weights:
+        raise ValueError(f"{where}: weights must be a non-empty list of (W, b) pairs")
+    layers: Weights = []
+    for l, pair in enumerate(weights, 1):
+        if not isinstance(pair, (list, tuple)) or len(pair) != 2:
+            raise ValueError(f"{where}: layer {l} must be a (W, b) pair, got {pair!r}")
+        W = _as_float_array(pair[0], f"{where}: W of layer {l}")
+        if W.ndim != 2:
+            raise ValueError(f"{where}: W of layer {l} must be 2-d (out, in), got shape {W.shape}")
+        if layers and W.shape[1] != layers[-1][0].shape[0]:
+            raise ValueError(
+                f"{where}: W of layer {l} has shape {W.shape}, but layer {l - 1} has "
+                f"{layers[-1][0].shape[0]} outputs; W must be (out, in) = (…, "
+                f"{layers[-1][0].shape[0]})"
+            )
+        b = None
+        if pair[1] is not None:
+            b = _as_float_array(pair[1], f"{where}: b of layer {l}")
+            if b.shape != (W.shape[0],):
+                raise ValueError(
+                    f"{where}: b of layer {l} must have shape ({W.shape[0]},), got {b.shape}"
+                )
+        layers.append((W, b))
+    return layers
+
+
+def _check_network(weights: Any, activations: Any) -> Weights:
+    layers = _check_weights(weights, "rules")
+    if isinstance(activations, str) or not isinstance(activations, (list, tuple)):
+        raise TypeError(
+            f"rules: activations must be a list of names, one per layer, got {activations!r}"
+        )
+    if len(activations) != len(layers):
+        raise ValueError(
+            f"rules: {len(layers)} layers but {len(activations)} activations "
+            f"{list(activations)}; give one activation per layer"
+        )
+    for name in activations:
+        if name not in ACTIVATIONS:
+            raise ValueError(f"rules: unknown activation {name!r}, expected one of {ACTIVATIONS}")
+    return layers
+
+
+def _check_input(x: Any, n_in: int, what: str) -> np.ndarray:
+    x = _as_float_array(x, what)
+    if x.ndim not in (1, 2) or x.shape[-1] != n_in:
+        raise ValueError(f"{what} must have shape ({n_in},) or (N, {n_in}), got {x.shape}")
+    return x
