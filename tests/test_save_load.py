@@ -1,0 +1,156 @@
+"""Saving and loading models: bit-exact, across engines, all-or-nothing, atomic."""
+
+import os
+
+import numpy as np
+import pytest
+
+from tinygrad_edu import nn
+
+
+def assert_same_weights(a, b):
+    for (W1, b1), (W2, b2) in zip(a, b):
+        np.testing.assert_array_equal(W1, W2)
+        if b1 is None:
+            assert b2 is None
+        else:
+            np.testing.assert_array_equal(b1, b2)
+
+
+@pytest.mark.parametrize("engine", ["tensor", "value"])
+@pytest.mark.parametrize("bias", [True, False])
+def test_round_trip_is_bit_exact(tmp_path, engine, bias):
+    model = nn.MLP([3, 5, 2], hidden="tanh", bias=bias, engine=engine, seed=1)
+    # awkward numbers that a text format would round
+    rng = np.random.default_rng(0)
+    model.set_weights(
+        [
+            (rng.normal(size=W.shape) / 3, None if b is None else rng.normal(size=b.shape) * 1e-300)
+            for W, b in model.get_weights()
+        ]
+    )
+    path = tmp_path / "model.npz"
+    model.save(path)
+    other = nn.MLP([3, 5, 2], hidden="tanh", bias=bias, engine=engine, seed=2)
+    assert other.load(path) is other
+    assert_same_weights(model.get_weights(), other.get_weights())
+    for (W1, _), (W2, _) in zip(model.get_weights(), other.get_weights()):
+        assert W1.tobytes() == W2.tobytes()
+
+
+@pytest.mark.parametrize("source, target", [("tensor", "value"), ("value", "tensor")])
+def test_a_file_from_one_engine_loads_into_the_other(tmp_path, source, target):
+    model = nn.MLP([2, 3, 1], engine=source, seed=1)
+    model.save(tmp_path / "m.npz")
+    other = nn.MLP([2, 3, 1], engine=target, seed=2).load(tmp_path / "m.npz")
+    assert_same_weights(model.get_weights(), other.get_weights())
+    x = [0.25, -0.5]
+    out = model(x)
+    out_other = other(x)
+    a = out.data if source == "tensor" else [o.data for o in out]
+    b = out_other.data if target == "tensor" else [o.data for o in out_other]
+    np.testing.assert_allclose(a, b, rtol=0, atol=1e-15)
+
+
+def test_the_file_is_a_plain_npz_of_the_state_dict(tmp_path):
+    model = nn.MLP([2, 3, 1], seed=1)
+    model.save(tmp_path / "m.npz")
+    with np.load(tmp_path / "m.npz", allow_pickle=False) as file:
+        assert sorted(file.files) == sorted(model.state_dict())
+        np.testing.assert_array_equal(file["layers.0.weight"], model.get_weights()[0][0])
+
+
+@pytest.mark.parametrize("engine", ["tensor", "value"])
+def test_a_truncated_file_is_refused_and_the_model_is_unchanged(tmp_path, engine):
+    nn.MLP([2, 3, 1], seed=1).save(tmp_path / "good.npz")
+    content = (tmp_path / "good.npz").read_bytes()
+    for cut in (len(content) // 2, len(content) - 30, 10, 0):
+        (tmp_path / "bad.npz").write_bytes(content[:cut])
+        model = nn.MLP([2, 3, 1], engine=engine, seed=2)
+        before = model.get_weights()
+        with pytest.raises(ValueError, match=r"bad\.npz.*truncated or corrupt"):
+            model.load(tmp_path / "bad.npz")
+        assert_same_weights(before, model.get_weights())
+
+
+@pytest.mark.parametrize(
+    "sizes, bias, match",
+    [
+        ([2, 4, 1], True, r"'layers.0.weight' has shape \(3, 2\), this model has \(4, 2\)"),
+        ([2, 3, 3, 1], True, r"missing \['layers.2.weight', 'layers.2.bias'\]"),
+        ([2, 3, 1], False, r"unexpected \['layers.0.bias', 'layers.1.bias'\]"),
+    ],
+)
+def test_a_file_from_a_different_architecture_is_refused_without_change(
+    tmp_path, sizes, bias, match
+):
+    nn.MLP([2, 3, 1], seed=1).save(tmp_path / "m.npz")
+    model = nn.MLP(sizes, bias=bias, seed=2)
+    before = model.get_weights()
+    with pytest.raises(ValueError, match=match):
+        model.load(tmp_path / "m.npz")
+    assert_same_weights(before, model.get_weights())
+
+
+def test_a_file_with_the_wrong_dtype_is_refused(tmp_path):
+    model = nn.MLP([2, 3, 1], seed=1)
+    state = {k: v.astype(np.float32) for k, v in model.state_dict().items()}
+    np.savez(tmp_path / "f32.npz", **state)
+    before = model.get_weights()
+    with pytest.raises(ValueError, match="dtype float32, this model has float64"):
+        model.load(tmp_path / "f32.npz")
+    assert_same_weights(before, model.get_weights())
+
+
+def test_a_file_needing_pickle_is_refused(tmp_path):
+    # An object array can only be read with pickle, which could run code from the file.
+    model = nn.MLP([2, 3, 1], seed=1)
+    state = dict(model.state_dict())
+    state["layers.0.weight"] = np.array([object()] * 6, dtype=object).reshape(3, 2)
+    np.savez(tmp_path / "pickled.npz", **state)
+    with pytest.raises(ValueError, match=r"pickled\.npz.*not a readable"):
+        model.load(tmp_path / "pickled.npz")
+
+
+def test_a_missing_file_is_file_not_found(tmp_path):
+    with pytest.raises(FileNotFoundError):
+        nn.MLP([2, 1]).load(tmp_path / "nothing.npz")
+
+
+def test_a_failing_write_leaves_the_old_file_intact_and_no_temp_file(tmp_path, monkeypatch):
+    path = tmp_path / "m.npz"
+    old = nn.MLP([2, 3, 1], seed=1)
+    old.save(path)
+    old_bytes = path.read_bytes()
+
+    def crash_midway(file, **arrays):
+        file.write(b"PK\x03\x04 half a zip")  # start writing, then die
+        raise OSError("disk full")
+
+    monkeypatch.setattr(np, "savez", crash_midway)
+    with pytest.raises(OSError, match="disk full"):
+        nn.MLP([2, 3, 1], seed=2).save(path)
+    assert path.read_bytes() == old_bytes
+    assert os.listdir(tmp_path) == ["m.npz"]
+    monkeypatch.undo()
+    assert_same_weights(nn.MLP([2, 3, 1], seed=9).load(path).get_weights(), old.get_weights())
+
+
+def test_save_overwrites_an_existing_file(tmp_path):
+    path = tmp_path / "m.npz"
+    nn.MLP([2, 3, 1], seed=1).save(path)
+    newer = nn.MLP([2, 3, 1], seed=2)
+    newer.save(str(path))
+    assert_same_weights(
+        nn.MLP([2, 3, 1], seed=3).load(str(path)).get_weights(), newer.get_weights()
+    )
+    assert os.listdir(tmp_path) == ["m.npz"]
+
+
+def test_any_module_saves_and_loads(tmp_path):
+    model = nn.Sequential(nn.Linear(2, 3, seed=0), nn.Tanh(), nn.Linear(3, 1, seed=1))
+    model.save(tmp_path / "seq.npz")
+    other = nn.Sequential(nn.Linear(2, 3, seed=5), nn.Tanh(), nn.Linear(3, 1, seed=6))
+    other.load(tmp_path / "seq.npz")
+    for p, q in zip(model.parameters(), other.parameters()):
+        np.testing.assert_array_equal(p.data, q.data)
