@@ -1,0 +1,756 @@
+"""Drawing computation graphs with Graphviz, micrograd-style but for both engines.
+
+``draw_graph(root)`` turns the graph that produced ``root`` into a ``graphviz.Digraph``:
+
+- one *record* per value: its label, ``data`` and ``grad`` (for a Tensor: shape, dtype and a
+  short summary instead of the whole array), coloured by role: input / constant leaf,
+  parameter leaf, intermediate result, loss / output (the root); a legend says which is which;
+- one small *op node* per result, whose text is the op's name ("+", "*", "sigmoid", "@", …),
+  with an arrow from each parent record into it and one out of it into the result record.
+
+The picture reads like the chain rule: an arrow parent → op carries ∂out/∂parent (drawn with
+``edge_derivatives=True``), and the backward walk multiplies these along every path from the
+root, summing where paths meet. A parent used twice (``a * a``) gets two arrows.
+
+Nodes are named by their place in ``graph.topological_order(root)`` ("n0", "n1", …; the op
+that made node ``n5`` is "op5"), so the DOT source is the same on every run.
+
+A scalar graph larger than ``max_nodes`` collapses to one box per neuron (an activation with
+the weighted sum feeding it) and, if still too large, one box per layer, with a note in the
+drawing. Without the Graphviz ``dot`` program nothing breaks: ``render`` writes the ``.dot``
+source instead and prints one line on how to install Graphviz.
+"""
+
+from __future__ import annotations
+
+import html
+import math
+import os
+import re
+import shutil
+import sys
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Union
+
+import graphviz
+import numpy as np
+
+from . import graph
+from .graph import Node
+from .tensor import Tensor
+from .value import Value
+
+DEFAULT_MAX_NODES = 150  # beyond this many drawn nodes a picture stops being readable
+RANKDIRS = ("LR", "TB", "RL", "BT")
+COLLAPSE_MODES = ("auto", "none", "neuron", "layer")
+ACTIVATIONS = ("sigmoid", "tanh", "relu", "linear")  # the ops that end a neuron
+RENDER_FORMATS = ("svg", "png", "pdf")
+INSTALL_HINT = (
+    "install Graphviz to get pictures: apt-get install graphviz "
+    "(macOS: brew install graphviz, conda: conda install graphviz)"
+)
+
+# role -> (legend text, fill colour)
+ROLES = {
+    "input": ("input / constant", "#d9ead3"),
+    "parameter": ("parameter", "#cfe2f3"),
+    "intermediate": ("intermediate", "#ffffff"),
+    "root": ("loss / output", "#f4cccc"),
+}
+OP_COLOUR = "#eeeeee"
+HIGHLIGHT_COLOUR = "#d62728"
+FONT = "Helvetica"
+SHOW_ALL_UP_TO = 4  # a tensor with at most this many elements shows every number
+
+# What the gradient g of a Tensor result turns into for each parent (the vector-Jacobian
+# product), shown on the edges of a Tensor graph with edge_derivatives=True.
+TENSOR_EDGE_FORMULAS: dict[str, tuple[str, ...]] = {
+    "+": ("g", "g"),
+    "-": ("g", "−g"),
+    "*": ("g·b", "g·a"),
+    "/": ("g/b", "−g·a/b²"),
+    "**": ("g·b·aᵇ⁻¹", "g·aᵇ·ln a"),
+    "@": ("g·Bᵀ", "Aᵀ·g"),
+    "neg": ("−g",),
+    "exp": ("g·eᵃ",),
+    "log": ("g/a",),
+    "tanh": ("g·(1−t²)",),
+    "sigmoid": ("g·s(1−s)",),
+    "relu": ("g·[a>0]",),
+    "linear": ("g",),
+    "sum": ("g spread out",),
+    "reshape": ("g reshaped back",),
+    "transpose": ("gᵀ",),
+    "getitem": ("g scattered back",),
+    "mse": ("g·2c(O−t)", "−g·2c(O−t)"),
+}
+
+Highlight = Union[Node, Iterable[Node], None]
+
+
+# --- a Digraph that degrades gracefully without `dot` -----------------------------------
+
+
+def dot_available() -> bool:
+    """True when Graphviz's ``dot`` program is on the PATH."""
+    return shutil.which("dot") is not None
+
+
+def _notice_missing_dot(wrote: str | os.PathLike[str]) -> None:
+    """The one line a user sees when pictures cannot be made."""
+    print(
+        f"tinygrad_edu: `dot` not found, wrote the DOT source {wrote}; {INSTALL_HINT}",
+        file=sys.stderr,
+    )
+
+
+class GraphDrawing(graphviz.Digraph):
+    """A ``graphviz.Digraph`` that works without the ``dot`` program.
+
+    ``render()`` writes the ``.dot`` source and prints one line on how to install Graphviz
+    instead of raising; in Jupyter it shows the DOT source as text instead of a traceback.
+    """
+
+    def _repr_mimebundle_(
+        self, include: Iterable[str] | None = None, exclude: Iterable[str] | None = None, **_: Any
+    ) -> dict[str, Any]:
+        try:
+            return super()._repr_mimebundle_(include, exclude)
+        except graphviz.ExecutableNotFound:
+            return {"text/plain": f"(`dot` not found; {INSTALL_HINT})\n{self.source}"}
+
+    def render(self, *args: Any, **kwargs: Any) -> str:
+        """``graphviz.Digraph.render``; without ``dot``, the path of the saved source instead."""
+        try:
+            return super().render(*args, **kwargs)
+        except graphviz.ExecutableNotFound:
+            # Digraph.render saves the source before it calls `dot`, so it is on disk.
+            _notice_missing_dot(self.filepath)
+            return self.filepath
+
+
+def render(
+    graph_or_root: graphviz.Digraph | Node,
+    path: str | os.PathLike[str],
+    format: str | None = None,
+    **draw_options: Any,
+) -> Path:
+    """Write a drawing to ``path`` and return the path written.
+
+    ``graph_or_root`` is a drawing or a node (drawn with ``draw_graph(node, **draw_options)``).
+    The format comes from ``format`` or the suffix of ``path``: ``svg``, ``png``, ``pdf``, or
+    ``dot``/``gv`` for the Graphviz source. Without the ``dot`` program the source goes to
+    ``path`` with the suffix ``.dot`` and one line on stderr says how to install Graphviz.
+    """
+    drawing = graph_or_root if isinstance(graph_or_root, graphviz.Digraph) else None
+    if drawing is None:
+        drawing = draw_graph(graph_or_root, **draw_options)
+    elif draw_options:
+        raise TypeError(f"render: drawing options {sorted(draw_options)} need a node, not a graph")
+    path = Path(path)
+    fmt = (format or path.suffix.lstrip(".")).lower()
+    if fmt not in (*RENDER_FORMATS, "dot", "gv"):
+        raise ValueError(
+            f"render: unknown format {fmt!r} for {str(path)!r}; "
+            f"use a path ending in .svg, .png, .pdf or .dot (or pass format=)"
+        )
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if fmt in RENDER_FORMATS:
+        try:
+            if dot_available():
+                path.write_bytes(drawing.pipe(format=fmt))
+                return path
+        except graphviz.ExecutableNotFound:
+            pass
+        path = path.with_suffix(".dot")
+        _notice_missing_dot(path)
+    path.write_text(drawing.source, encoding="utf-8")
+    return path
+
+
+# --- how one value looks ---------------------------------------------------------------
+
+_NOTATION = re.compile(r"(?P<base>[^\W\d_]+)(?P<digits>\d*)(?:_(?P<sub>[^\W_]+(?:,[^\W_]+)*))?")
+
+
+def label_html(label: str) -> str:
+    """The notes' notation for a label, as Graphviz HTML.
+
+    "x1" and "x_1" read x₁; "w1_21" reads w¹₂₁ and "w1_12,3" w¹₁₂,₃ (nn's layer 1, unit 2,
+    input 1; unit 12, input 3): digits right after the name are a subscript, or a
+    superscript when an "_" subscript follows. Any other label is shown as it is.
+    """
+    match = _NOTATION.fullmatch(label)
+    if match is None:
+        return html.escape(label)
+    base, digits, sub = match["base"], match["digits"], match["sub"]
+    if sub is None:
+        return base + (f"<SUB>{digits}</SUB>" if digits else "")
+    return base + (f"<SUP>{digits}</SUP>" if digits else "") + f"<SUB>{html.escape(sub)}</SUB>"
+
+
+def _number(x: float, precision: int) -> str:
+    return f"{x:.{precision}g}"
+
+
+def summarize(array: Any, precision: int = 4) -> str:
+    """A few characters for an array: every number when there are few, else mean/min/max."""
+    if array is None:
+        return "None"
+    a = np.asarray(array)
+    if a.size == 0:
+        return "empty"
+    if a.ndim == 0:
+        return _number(float(a), precision)
+    if a.size <= SHOW_ALL_UP_TO:
+        return "[" + ", ".join(_number(float(x), precision) for x in a.ravel()) + "]"
+    mean, lo, hi = (_number(float(f(a)), precision) for f in (np.mean, np.min, np.max))
+    return f"mean {mean}  min {lo}  max {hi}"
+
+
+@dataclass
+class _Style:
+    """The drawing options every record needs."""
+
+    show_data: bool
+    show_grad: bool
+    edge_derivatives: bool
+    precision: int
+    highlighted: set[Node]
+    rules_delta: dict[Node, Any]  # net node -> δ from the rules, to show beside its grad
+    position: dict[Node, int] | None  # where each parameter stands in ``parameters``
+
+
+def _delta_text(node: Node, delta: Any, style: _Style) -> str:
+    """ "δ rules …" with ✓ when autograd's gradient of the net agrees, ✗ when it does not."""
+    grad = node.grad if node.grad is not None else np.nan
+    agree = np.allclose(grad, delta, rtol=1e-6, atol=1e-9)
+    shown = summarize(np.asarray(delta, dtype=float), style.precision)
+    return f"δ rules {shown} {'✓' if agree else '✗'}"
+
+
+def _record_cells(node: Node, style: _Style) -> list[str]:
+    """The lines of a value's record (HTML), top to bottom / left to right."""
+    cells = [f"<B>{label_html(node.label)}</B>"] if node.label else []
+    if isinstance(node, Tensor):
+        shape = "scalar" if node.ndim == 0 else f"shape {node.shape}"
+        cells.append(f"{shape}  {node.dtype}")
+    if style.show_data:
+        data = node.data if isinstance(node, Tensor) else float(node.data)
+        cells.append(f"data {summarize(data, style.precision)}")
+    # A Tensor that does not require grad never gets one: no "grad None" line for it.
+    if style.show_grad and not (isinstance(node, Tensor) and not node.requires_grad):
+        cells.append(f"grad {summarize(node.grad, style.precision)}")
+        if node in style.rules_delta:
+            cells.append(_delta_text(node, style.rules_delta[node], style))
+    return [html.escape(c, quote=False) if not c.startswith("<B>") else c for c in cells]
+
+
+def _table(cells: Sequence[str], fill: str, highlighted: bool, horizontal: bool) -> str:
+    """An HTML-like Graphviz label: a small table with one cell per line."""
+    border = f' BORDER="3" COLOR="{HIGHLIGHT_COLOUR}"' if highlighted else ' BORDER="0"'
+    tds = [f"<TD>{c}</TD>" for c in cells or ["·"]]
+    rows = "<TR>" + "".join(tds) + "</TR>" if horizontal else "".join(f"<TR>{t}</TR>" for t in tds)
+    return (
+        f'<<TABLE{border} CELLBORDER="1" CELLSPACING="0" CELLPADDING="4" '
+        f'BGCOLOR="{fill}">{rows}</TABLE>>'
+    )
+
+
+def _add_record(dot: graphviz.Digraph, name: str, node: Node, role: str, style: _Style) -> None:
+    cells = _record_cells(node, style)
+    # A Value's record is one row as in micrograd; a Tensor's lines are longer, so stacked.
+    label = _table(cells, ROLES[role][1], node in style.highlighted, isinstance(node, Value))
+    tooltip = f"{node.label} ({ROLES[role][0]})" if node.label else ROLES[role][0]
+    dot.node(name, label=label, shape="plain", tooltip=tooltip)
+
+
+def _edge_attrs(highlighted: bool) -> dict[str, str]:
+    return {"color": HIGHLIGHT_COLOUR, "penwidth": "2.5"} if highlighted else {}
+
+
+def _edge_derivative(node: Node, k: int, style: _Style) -> str:
+    """What the arrow from parent ``k`` into ``node``'s op carries: ∂node/∂parent."""
+    if isinstance(node, Value):
+        return _number(node.local[k], style.precision)
+    op = "**" if node.op.startswith("**") and len(node.parents) == 1 else node.op
+    if op == "**":  # a number exponent: d(aⁿ)/da = n aⁿ⁻¹
+        return "g·n·aⁿ⁻¹"
+    formulas = TENSOR_EDGE_FORMULAS.get(op, ())
+    return formulas[k] if k < len(formulas) else node.op
+
+
+# --- roles and paths -------------------------------------------------------------------
+
+
+def node_role(node: Node, root: Node, parameters: set[Node] | None = None) -> str:
+    """ "root", "intermediate", "parameter" or "input" (inputs and constants).
+
+    A Tensor leaf is a parameter when it requires grad. A Value leaf is a parameter when it
+    is in ``parameters``; without that list, when its label starts like the notes' weights
+    and biases (w, W, b, B, θ). Unlabelled Value leaves are constants (``2 * x``).
+    """
+    if node is root:
+        return "root"
+    if node.parents:
+        return "intermediate"
+    if parameters is not None:
+        return "parameter" if node in parameters else "input"
+    if isinstance(node, Tensor):
+        return "parameter" if node.requires_grad else "input"
+    return "parameter" if node.label[:1] in ("w", "W", "b", "B", "θ") else "input"
+
+
+def path_to_root(order: Sequence[Node], start: Node) -> set[Node]:
+    """The nodes on some path from ``start`` down to the root (the last node of ``order``).
+
+    One forward pass in topological order: a node is on a path when it is ``start`` or one
+    of its parents is (every node in ``order`` reaches the root).
+    """
+    on_path = {start}
+    for node in order:
+        if any(p in on_path for p in node.parents):
+            on_path.add(node)
+    return on_path
+
+
+def _highlighted(order: Sequence[Node], highlight: Highlight) -> set[Node]:
+    if highlight is None:
+        return set()
+    if isinstance(highlight, Node):
+        if highlight not in set(order):
+            raise ValueError("draw_graph: highlight node is not part of the graph of root")
+        return path_to_root(order, highlight)
+    if isinstance(highlight, Iterable):
+        nodes = list(highlight)
+        if not all(isinstance(n, Node) for n in nodes):
+            raise TypeError("draw_graph: highlight must be a node or a list of nodes")
+        return set(nodes)
+    raise TypeError(f"draw_graph: highlight must be a node or a list of nodes, got {highlight!r}")
+
+
+# --- neurons and layers, for collapsing and for the rules' δ ---------------------------
+
+
+@dataclass
+class Unit:
+    """A neuron: an activation node (the head) with the weighted sum that feeds it.
+
+    ``members`` are the intermediate nodes folded into it (the head included), ``leaves`` the
+    parameters and constants only it uses. The loss and any node shared by several neurons
+    head units of their own. ``layer`` counts activations from the inputs (inputs are 0).
+    """
+
+    head: Node
+    members: list[Node] = field(default_factory=list)
+    leaves: list[Node] = field(default_factory=list)
+    layer: int = 0
+
+    @property
+    def is_neuron(self) -> bool:
+        return self.head.op in ACTIVATIONS
+
+    @property
+    def net(self) -> Node | None:
+        """The net input of the activation; its gradient is the notes' δ = ∂E/∂net."""
+        return self.head.parents[0] if self.is_neuron and self.head.parents else None
+
+
+def find_units(
+    order: Sequence[Node], roles: dict[Node, str]
+) -> tuple[list[Unit], dict[Node, Unit]]:
+    """Group the graph into neurons: each node joins the unit all of its children are in.
+
+    Walking backwards from the root, an activation (or the root) starts a unit; any other
+    intermediate node, parameter or constant whose children all belong to one unit joins it.
+    Anything else (an input, a node used by two units) stays a box of its own. Returns the
+    units in topological order of their heads, and the unit of each grouped node.
+    """
+    children: dict[Node, list[Node]] = {}
+    for node in order:
+        for parent in node.parents:
+            children.setdefault(parent, []).append(node)
+    unit_of: dict[Node, Unit] = {}
+    heads: list[Unit] = []
+    for node in reversed(order):
+        kids = {id(unit_of.get(c)): unit_of.get(c) for c in children.get(node, [])}
+        only = next(iter(kids.values())) if len(kids) == 1 else None
+        starts = node.op in ACTIVATIONS or roles[node] == "root"
+        if starts or (only is None and node.parents):
+            unit = Unit(head=node, members=[node])
+            unit_of[node] = unit
+            heads.append(unit)
+        elif only is not None and (node.parents or roles[node] == "parameter" or not node.label):
+            unit_of[node] = only
+            (only.members if node.parents else only.leaves).append(node)
+    units = list(reversed(heads))
+    for unit in units:  # heads in topological order: a unit's sources come first
+        unit.members.reverse()
+        unit.leaves.reverse()
+        sources = [unit_of[p] for m in unit.members for p in m.parents if p in unit_of]
+        depth = max((s.layer for s in sources if s is not unit), default=0)
+        unit.layer = depth + 1 if unit.is_neuron else depth
+    return units, unit_of
+
+
+def _rules_deltas(
+    units: list[Unit], deltas: Sequence[Any], parameters: list[Node] | None
+) -> dict[Node, Any]:
+    """Match the rules' per-layer δ to the net node of each neuron, layer by layer.
+
+    A layer's neurons are taken in the order of their parameters in ``parameters`` (as
+    ``model.parameters()`` lists them), without it in the order of their labels (b1_1, b1_2,
+    …), then in topological order. A Tensor graph has one "neuron" per layer with δ of shape
+    (N, out); a Value graph one per unit, and δ of shape (out,) or (1, out).
+    """
+    layers: dict[int, list[Unit]] = {}
+    for unit in units:
+        if unit.is_neuron:
+            layers.setdefault(unit.layer, []).append(unit)
+    if len(layers) != len(deltas):
+        raise ValueError(
+            f"draw_graph: deltas has {len(deltas)} layers but the graph has {len(layers)} "
+            "layers of activations"
+        )
+    position = {p: i for i, p in enumerate(parameters)} if parameters is not None else None
+    matched: dict[Node, Any] = {}
+    for (_, layer), record in zip(sorted(layers.items()), deltas):
+        delta = np.asarray(getattr(record, "delta", record), dtype=float)
+        layer = sorted(layer, key=lambda unit: _unit_sort_key(unit, position))
+        if len(layer) == 1 and isinstance(layer[0].head, Tensor):
+            values = [
+                delta.reshape(layer[0].head.shape) if delta.size == layer[0].head.size else delta
+            ]
+        elif delta.size == len(layer):
+            values = list(delta.reshape(-1))
+        else:
+            raise ValueError(
+                f"draw_graph: deltas for layer {layer[0].layer} has shape {delta.shape}, the "
+                f"graph has {len(layer)} units there (a Value graph holds one sample)"
+            )
+        for unit, value in zip(layer, values):
+            if unit.net is not None:
+                matched[unit.net] = value
+    return matched
+
+
+def _natural_key(label: str) -> tuple[Any, ...]:
+    """ "w1_10" after "w1_9": digit runs compare as numbers."""
+    return tuple(int(part) if part.isdigit() else part for part in re.split(r"(\d+)", label))
+
+
+def _unit_sort_key(unit: Unit, position: dict[Node, int] | None) -> tuple[Any, ...]:
+    """Where a neuron stands in its layer: first parameter's position, else smallest label."""
+    if position is not None:
+        return (min((position[n] for n in unit.leaves if n in position), default=math.inf),)
+    first = min((_natural_key(n.label) for n in unit.leaves if n.label), default=None)
+    return (first is None, first or ())
+
+
+# --- the drawing -----------------------------------------------------------------------
+
+
+def draw_graph(
+    root: Node,
+    rankdir: str = "LR",
+    show_data: bool = True,
+    show_grad: bool = True,
+    edge_derivatives: bool = False,
+    highlight: Highlight = None,
+    max_nodes: int | None = DEFAULT_MAX_NODES,
+    collapse: str = "auto",
+    deltas: Sequence[Any] | None = None,
+    parameters: Iterable[Node] | None = None,
+    precision: int = 4,
+    legend: bool = True,
+) -> GraphDrawing:
+    """The computation graph that produced ``root``, as a ``graphviz.Digraph``.
+
+    Args:
+        root: a ``Value`` or ``Tensor``; everything it was computed from is drawn.
+        rankdir: layout direction, "LR" (left to right), "TB", "RL" or "BT".
+        show_data, show_grad: show each value's data / gradient (``show_grad=False`` draws
+            the forward pass only).
+        edge_derivatives: label each arrow parent → op with the local derivative
+            ∂out/∂parent: a number for Values (their ``.local``), for Tensors the
+            vector-Jacobian product as a formula in the incoming gradient g (e.g. "g·Bᵀ").
+        highlight: a node (highlights every path from it to ``root``) or a list of nodes.
+        max_nodes: above this many drawn nodes (records + ops) a graph collapses (None: never).
+        collapse: "auto" (collapse only above ``max_nodes``), "none" (every node), "neuron"
+            (one box per activation with its weighted sum) or "layer" (one box per layer).
+        deltas: the rules' δ per layer (``rules.backward(...)`` records or arrays), shown
+            beside autograd's gradient of each neuron's net input, with ✓ when they agree.
+        parameters: the leaves to colour as parameters (default: Tensors that require grad,
+            Values labelled like w…, b…, θ…).
+        precision: significant digits of the numbers shown.
+        legend: draw the colour legend.
+    """
+    if not isinstance(root, Node):
+        raise TypeError(f"draw_graph: root must be a Value or a Tensor, got {type(root).__name__}")
+    if rankdir not in RANKDIRS:
+        raise ValueError(f"draw_graph: rankdir must be one of {RANKDIRS}, got {rankdir!r}")
+    if collapse not in COLLAPSE_MODES:
+        raise ValueError(f"draw_graph: collapse must be one of {COLLAPSE_MODES}, got {collapse!r}")
+    if max_nodes is not None and (isinstance(max_nodes, bool) or max_nodes < 1):
+        raise ValueError(f"draw_graph: max_nodes must be a positive int or None, got {max_nodes!r}")
+
+    order = graph.topological_order(root)
+    param_list = list(parameters) if parameters is not None else None
+    param_set = set(param_list) if param_list is not None else None
+    roles = {node: node_role(node, root, param_set) for node in order}
+    units, unit_of = (
+        find_units(order, roles) if deltas is not None or collapse != "none" else ([], {})
+    )
+    style = _Style(
+        show_data=show_data,
+        show_grad=show_grad,
+        edge_derivatives=edge_derivatives,
+        precision=precision,
+        highlighted=_highlighted(order, highlight),
+        rules_delta=_rules_deltas(units, deltas, param_list) if deltas is not None else {},
+        position={p: i for i, p in enumerate(param_list)} if param_list is not None else None,
+    )
+    dot = GraphDrawing(
+        name="computation_graph",
+        graph_attr={"rankdir": rankdir, "fontname": FONT, "labelloc": "t"},
+        node_attr={"fontname": FONT, "fontsize": "11"},
+        edge_attr={"fontname": FONT, "fontsize": "9"},
+    )
+    level, note = _choose_level(order, roles, unit_of, collapse, max_nodes)
+    if level == "full":
+        _draw_full(dot, order, roles, style)
+    else:
+        _draw_collapsed(dot, order, roles, unit_of, level, style)
+    if note:
+        dot.attr(label=note)
+    if legend:
+        _draw_legend(dot, roles, level, style, rankdir)
+    return dot
+
+
+def _full_size(order: Sequence[Node]) -> int:
+    """Records plus op nodes in the full drawing."""
+    return len(order) + sum(1 for node in order if node.parents)
+
+
+def _choose_level(
+    order: Sequence[Node],
+    roles: dict[Node, str],
+    unit_of: dict[Node, Unit],
+    collapse: str,
+    max_nodes: int | None,
+) -> tuple[str, str]:
+    """ "full", "neuron" or "layer", and the note that says why the drawing is collapsed."""
+    if collapse == "none":
+        return "full", ""
+    if collapse != "auto":
+        return collapse, f"Drawn at {collapse} level (collapse={collapse!r})."
+    full = _full_size(order)
+    if max_nodes is None or full <= max_nodes:
+        return "full", ""
+    for level in ("neuron", "layer"):
+        size = len({_box_of(n, roles, unit_of, level) for n in order})
+        if size <= max_nodes or level == "layer":
+            return level, (
+                f"Collapsed to {level} level: the full graph has {full} nodes, more than "
+                f"max_nodes={max_nodes}. Pass collapse='none' to draw every node."
+            )
+    raise AssertionError("unreachable")
+
+
+def _draw_full(
+    dot: graphviz.Digraph, order: Sequence[Node], roles: dict[Node, str], style: _Style
+) -> None:
+    """One record per value and one op node per result, named by topological index."""
+    name = {node: f"n{i}" for i, node in enumerate(order)}
+    marked = style.highlighted
+    for i, node in enumerate(order):
+        _add_record(dot, f"n{i}", node, roles[node], style)
+        if not node.parents:
+            continue
+        op_on = node in marked and any(p in marked for p in node.parents)
+        op_attrs = {"color": HIGHLIGHT_COLOUR, "penwidth": "2.5"} if op_on else {}
+        dot.node(
+            f"op{i}",
+            label=node.op,
+            shape="ellipse",
+            style="filled",
+            fillcolor=OP_COLOUR,
+            height="0.3",
+            margin="0.04,0.02",
+            **op_attrs,
+        )
+        dot.edge(f"op{i}", f"n{i}", **_edge_attrs(op_on))
+        for k, parent in enumerate(node.parents):  # one arrow per use: a * a has two
+            attrs = _edge_attrs(op_on and parent in marked)
+            if style.edge_derivatives:
+                attrs["label"] = _edge_derivative(node, k, style)
+            dot.edge(name[parent], f"op{i}", **attrs)
+
+
+def _box_of(node: Node, roles: dict[Node, str], unit_of: dict[Node, Unit], level: str) -> str:
+    """The name of the box that holds ``node`` in a collapsed drawing."""
+    unit = unit_of.get(node)
+    if unit is None:
+        return "inputs" if level == "layer" and roles[node] == "input" else f"leaf_{id(node)}"
+    if level == "layer" and unit.is_neuron:
+        return f"layer{unit.layer}"
+    return f"unit_{id(unit.head)}"
+
+
+def _draw_collapsed(
+    dot: graphviz.Digraph,
+    order: Sequence[Node],
+    roles: dict[Node, str],
+    unit_of: dict[Node, Unit],
+    level: str,
+    style: _Style,
+) -> None:
+    """One box per neuron (or per layer), one arrow wherever a value crosses two boxes."""
+    boxes: dict[str, list[Node]] = {}
+    for node in order:
+        boxes.setdefault(_box_of(node, roles, unit_of, level), []).append(node)
+    # Stable names: a box is named by the topological index of its first node.
+    index = {node: i for i, node in enumerate(order)}
+    names = {box: f"b{index[nodes[0]]}" for box, nodes in boxes.items()}
+
+    def reading_order(box: str) -> tuple[Any, ...]:
+        # Emitted layer by layer, neurons in the notes' order: Graphviz keeps that order
+        # within a rank, so unit 1 is drawn above unit 2.
+        unit = unit_of.get(boxes[box][0])
+        if unit is None:
+            return (0, 0, _natural_key(boxes[box][0].label), index[boxes[box][0]])
+        return (unit.layer, 1, _unit_sort_key(unit, style.position), index[boxes[box][0]])
+
+    for box in sorted(boxes, key=reading_order):
+        nodes = boxes[box]
+        on = any(n in style.highlighted for n in nodes)
+        if box.startswith("leaf_"):
+            _add_record(dot, names[box], nodes[0], roles[nodes[0]], style)
+            continue
+        if box == "inputs":
+            cells, fill = _inputs_cells(nodes, style), ROLES["input"][1]
+        elif box.startswith("layer"):
+            layer_units = [unit_of[n] for n in nodes if n is unit_of[n].head]
+            cells, fill = _layer_cells(layer_units, style), ROLES["intermediate"][1]
+        else:
+            unit = unit_of[nodes[0]]
+            cells, fill = _unit_cells(unit, style), ROLES[roles[unit.head]][1]
+        dot.node(names[box], label=_table(cells, fill, on, False), shape="plain")
+    edges: dict[tuple[str, str], bool] = {}
+    for node in order:
+        for parent in node.parents:
+            src = _box_of(parent, roles, unit_of, level)
+            dst = _box_of(node, roles, unit_of, level)
+            if src != dst:
+                on = parent in style.highlighted and node in style.highlighted
+                edges[(names[src], names[dst])] = edges.get((names[src], names[dst]), False) or on
+    for (src, dst), on in edges.items():
+        dot.edge(src, dst, **_edge_attrs(on))
+
+
+def _labels_html(nodes: Sequence[Node], what: str) -> str:
+    """ "w¹₁₁, w¹₁₂, b¹₁" for a few labelled nodes, else a count."""
+    # Natural order (w1_2 before w1_10), biases after weights as in w·x + b.
+    labelled = sorted(
+        (n for n in nodes if n.label), key=lambda n: (n.label[:1] in "bB", _natural_key(n.label))
+    )
+    if labelled and len(labelled) <= SHOW_ALL_UP_TO:
+        return ", ".join(label_html(n.label) for n in labelled)
+    return f"{len(nodes)} {what}"
+
+
+def _unit_cells(unit: Unit, style: _Style) -> list[str]:
+    """A neuron's box: what it computes, its parameters, out, ∂E/∂out and δ = ∂E/∂net."""
+    head = unit.head
+    title = (
+        label_html(head.label)
+        if head.label
+        else html.escape(f"{head.op} neuron" if unit.is_neuron else (head.op or "value"))
+    )
+    cells = [f"<B>{title}</B>"]
+    params = [n for n in unit.leaves if n.parents == () and n.label]
+    if params:
+        cells.append(_labels_html(params, "parameters"))
+    if style.show_data:
+        cells.append(html.escape(f"out {summarize(np.asarray(head.data), style.precision)}"))
+    if style.show_grad:
+        cells.append(html.escape(f"grad {summarize(head.grad, style.precision)}"))
+        net = unit.net
+        if net is not None:
+            cells.append(html.escape(f"δ = ∂E/∂net {summarize(net.grad, style.precision)}"))
+            if net in style.rules_delta:
+                cells.append(html.escape(_delta_text(net, style.rules_delta[net], style)))
+    return cells
+
+
+def _layer_cells(units: Sequence[Unit], style: _Style) -> list[str]:
+    """A layer's box: how many neurons of which activation, parameters, out/grad/δ summaries."""
+    ops = sorted({u.head.op for u in units})
+    n_params = sum(1 for u in units for n in u.leaves if n.label)
+    cells = [
+        f"<B>layer {units[0].layer}</B>",
+        html.escape(
+            f"{len(units)} {'/'.join(ops)} neuron{'s' if len(units) > 1 else ''}, "
+            f"{n_params} parameter{'s' if n_params != 1 else ''}"
+        ),
+    ]
+
+    def gather(values: list[Any]) -> np.ndarray | None:
+        if any(v is None for v in values):
+            return None
+        return np.concatenate([np.ravel(np.asarray(v, dtype=float)) for v in values])
+
+    if style.show_data:
+        out = gather([u.head.data for u in units])
+        cells.append(html.escape(f"out {summarize(out, style.precision)}"))
+    if style.show_grad:
+        nets = [u.net for u in units if u.net is not None]
+        cells.append(html.escape(f"δ {summarize(gather([n.grad for n in nets]), style.precision)}"))
+        ruled = [n for n in nets if n in style.rules_delta]
+        if ruled:
+            agree = all("✓" in _delta_text(n, style.rules_delta[n], style) for n in ruled)
+            rules = gather([style.rules_delta[n] for n in ruled])
+            cells.append(
+                html.escape(f"δ rules {summarize(rules, style.precision)} {'✓' if agree else '✗'}")
+            )
+    return cells
+
+
+def _inputs_cells(nodes: Sequence[Node], style: _Style) -> list[str]:
+    cells = [f"<B>{_labels_html(nodes, 'inputs')}</B>"]
+    if style.show_data:
+        data = np.concatenate([np.ravel(np.asarray(n.data, dtype=float)) for n in nodes])
+        cells.append(html.escape(f"data {summarize(data, style.precision)}"))
+    return cells
+
+
+def _draw_legend(
+    dot: graphviz.Digraph, roles: dict[Node, str], level: str, style: _Style, rankdir: str
+) -> None:
+    """One small table in a "cluster_legend" subgraph: a coloured cell per role drawn, and a
+    word on ops, arrow labels and highlighting where they apply."""
+    present = set(roles.values())
+    cells = [(text, colour) for role, (text, colour) in ROLES.items() if role in present]
+    if level != "full":
+        cells.append((f"{level} (collapsed)", "#ffffff"))
+    elif len(roles) > 1:  # a lone leaf has no op
+        cells.append(("op", OP_COLOUR))
+    if style.edge_derivatives and level == "full":
+        cells.append(("arrow label: ∂out/∂in", "#ffffff"))
+    tds = [f'<TD BGCOLOR="{colour}">{html.escape(text)}</TD>' for text, colour in cells]
+    if style.highlighted:
+        tds.append(f'<TD><FONT COLOR="{HIGHLIGHT_COLOUR}">highlighted path</FONT></TD>')
+    # Across the flow of the graph, so the legend takes the least room.
+    across = rankdir in ("TB", "BT")
+    rows = "<TR>" + "".join(tds) + "</TR>" if across else "".join(f"<TR>{t}</TR>" for t in tds)
+    with dot.subgraph(name="cluster_legend") as legend:
+        legend.attr(label="legend", fontsize="10", style="dashed", color="#999999")
+        legend.node(
+            "legend",
+            label=f'<<TABLE BORDER="0" CELLBORDER="1" CELLSPACING="2">{rows}</TABLE>>',
+            shape="plain",
+            fontsize="9",
+        )
