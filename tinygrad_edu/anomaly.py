@@ -52,10 +52,13 @@ def detect_anomaly() -> Iterator[None]:
     """Check every op's result and every gradient for NaN/inf inside the block.
 
     Slower (each result is scanned), so use it to find a bug, then switch it off.
+    NumPy's RuntimeWarnings ("overflow encountered in exp") are silenced inside: the
+    AnomalyError says the same, and names the op.
     """
     previous, graph._anomaly_enabled = graph._anomaly_enabled, True
     try:
-        yield
+        with np.errstate(all="ignore"):
+            yield
     finally:
         graph._anomaly_enabled = previous
 
