@@ -1,0 +1,44 @@
+"""One neuron, micrograd-style: build it from Values, backpropagate, draw the graph.
+
+    python examples/scalar_graph.py [FOLDER]
+
+Writes FOLDER/graph.svg (the values and gradients) and FOLDER/graph_derivatives.svg (each
+arrow labelled with its local derivative ∂out/∂in, the path from w1 to the output in red).
+Without Graphviz's `dot` program it writes the .dot source instead and says how to install
+it. FOLDER defaults to a new temporary folder.
+"""
+
+import math
+import sys
+import tempfile
+from pathlib import Path
+
+from tinygrad_edu import Value, viz
+
+# o = tanh(x1 w1 + x2 w2 + b): two inputs, two weights, a bias, a tanh activation.
+x1, x2 = Value(2.0, label="x1"), Value(0.0, label="x2")
+w1, w2 = Value(-3.0, label="w1"), Value(1.0, label="w2")
+b = Value(6.881373587019543, label="b")  # chosen so that net = atanh(1/√2): o = 0.7071
+x1w1, x2w2 = x1 * w1, x2 * w2
+x1w1.label, x2w2.label = "x1*w1", "x2*w2"
+net = x1w1 + x2w2 + b
+net.label = "net"
+o = net.tanh()
+o.label = "o"
+o.backward()
+
+# The chain rule by hand: do/dnet = 1 - o², then each weight gets do/dnet · its input.
+do_dnet = 1 - o.data**2
+print(f"o = {o.data:.4f}   do/dnet = 1 - o² = {do_dnet:.4f}")
+for w, x in ((w1, x1), (w2, x2)):
+    by_hand = do_dnet * x.data
+    print(f"do/d{w.label} = {w.grad:+.4f}   (by hand: (1 - o²) · {x.label} = {by_hand:+.4f})")
+    assert math.isclose(w.grad, by_hand, rel_tol=1e-12, abs_tol=1e-12)
+
+folder = Path(sys.argv[1]) if len(sys.argv) > 1 else Path(tempfile.mkdtemp(prefix="scalar_graph_"))
+written = [
+    viz.render(o, folder / "graph.svg"),
+    viz.render(o, folder / "graph_derivatives.svg", edge_derivatives=True, highlight=w1),
+]
+for path in written:
+    print(f"wrote {path}")
