@@ -154,3 +154,9 @@ def test_any_module_saves_and_loads(tmp_path):
     other.load(tmp_path / "seq.npz")
     for p, q in zip(model.parameters(), other.parameters()):
         np.testing.assert_array_equal(p.data, q.data)
+
+
+def test_a_saved_file_gets_the_same_permissions_as_a_plain_file(tmp_path):
+    (tmp_path / "plain").write_bytes(b"")
+    nn.MLP([2, 1], seed=0).save(tmp_path / "m.npz")
+    assert os.stat(tmp_path / "m.npz").st_mode == os.stat(tmp_path / "plain").st_mode
