@@ -117,11 +117,11 @@ class Module:
         folder = os.path.dirname(os.path.abspath(path))
         fd, tmp = tempfile.mkstemp(dir=folder, prefix=".tmp-", suffix=".npz")
         try:
-            # mkstemp makes the file private (0600); give it the mode open() would have.
-            umask = os.umask(0)
-            os.umask(umask)
-            os.chmod(tmp, 0o666 & ~umask)
             with os.fdopen(fd, "wb") as file:
+                # mkstemp makes the file private (0600); give it the mode open() would.
+                umask = os.umask(0)
+                os.umask(umask)
+                os.chmod(tmp, 0o666 & ~umask)
                 np.savez(file, **state)  # type: ignore[arg-type]
                 file.flush()
                 os.fsync(file.fileno())
