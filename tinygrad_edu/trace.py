@@ -75,11 +75,10 @@ class BackwardTrace:
         return [push for step in self.steps for push in step.pushes]
 
     def names(self) -> dict[int, str]:
-        """A short name per node (its label, else ``op#i`` by visit order), keyed by id."""
-        names: dict[int, str] = {}
-        for i, node in enumerate(self.order):
-            names[id(node)] = node.label or f"{node.op or 'leaf'}#{i}"
-        return names
+        """A short name per node, keyed by id: its label, else ``v{i}`` with i its position
+        in topological order (the walk visits them last to first)."""
+        last = len(self.steps) - 1
+        return {id(node): node.label or f"v{last - i}" for i, node in enumerate(self.order)}
 
     def __len__(self) -> int:
         return len(self.steps)
