@@ -4,7 +4,7 @@ The public names of SPEC.md: the two engines, ``no_grad`` and ``mse_loss`` at th
 the rest in submodules (``nn``, ``optim``, ``rules``, ``compare``, ``viz``, ``data``).
 """
 
-from . import data, nn, optim, viz
+from . import compare, data, nn, optim, rules, viz
 from .anomaly import detect_anomaly
 from .graph import no_grad
 from .losses import mse_loss
@@ -12,4 +12,16 @@ from .tensor import Tensor
 from .value import Value
 
 __version__ = "0.1.0"
-__all__ = ["Tensor", "Value", "data", "detect_anomaly", "mse_loss", "nn", "no_grad", "optim", "viz"]
+__all__ = [
+    "Tensor",
+    "Value",
+    "compare",
+    "data",
+    "detect_anomaly",
+    "mse_loss",
+    "nn",
+    "no_grad",
+    "optim",
+    "rules",
+    "viz",
+]

@@ -1,15 +1,32 @@
-"""Checking gradients: central finite differences (and, later, the three-way compare).
+"""Checking gradients: central finite differences, gradcheck, and the three-way compare.
 
 The central difference (f(x + ε) − f(x − ε)) / 2ε has an error of order ε², so with
 ε = 1e-6 in float64 it agrees with an exact gradient to about 1e-8 — an independent check
 of autograd that needs nothing but the forward pass.
+
+- :func:`central_difference` — ∂f/∂x of a numpy function, element by element.
+- :func:`gradcheck` — autograd against finite differences for any function of Tensors or
+  Values, like ``torch.autograd.gradcheck``.
+- :func:`compare` — for an MLP, every parameter's gradient of E = ½ Σ (O − t)² three ways:
+  by autograd, by the notes' δ rules (``rules.backward``) and by finite differences.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import math
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any, Union
 
 import numpy as np
+
+from . import rules
+from .graph import no_grad
+from .losses import mse_loss
+from .tensor import Tensor
+from .value import Value
+
+Input = Union[Tensor, Value]
 
 
 def central_difference(
@@ -28,3 +45,484 @@ def central_difference(
         flat[i] = old
         flat_grad[i] = (f_plus - f_minus) / (2 * eps)
     return grad
+
+
+# --- gradcheck ----------------------------------------------------------------------------
+
+
+class GradcheckError(AssertionError):
+    """Autograd and finite differences disagree (raised by :func:`gradcheck`).
+
+    An ``AssertionError``, so a failing ``gradcheck`` inside a test reads as a failed check.
+    """
+
+
+def gradcheck(
+    fn: Callable[..., Any],
+    inputs: Input | Sequence[Input],
+    eps: float = 1e-6,
+    atol: float = 1e-5,
+    rtol: float = 1e-3,
+    raise_exception: bool = True,
+) -> bool:
+    """Check the gradients autograd gives for ``fn(*inputs)`` against central differences.
+
+    Like ``torch.autograd.gradcheck``. ``inputs`` is a Tensor, a Value, or a sequence of
+    them; Tensors that do not require grad are held fixed. Tensors must be float64 (in
+    float32 the finite differences are too coarse to check anything).
+
+    ``fn`` returns a scalar node (a Value, or a Tensor of one element), or a Tensor or list
+    of Values with several elements. For several outputs ``out`` we check one
+    vector-Jacobian product: the gradient of  s = Σ r · out  for fixed random weights ``r``
+    (seed 0). A wrong derivative anywhere in the Jacobian changes that gradient for almost
+    every ``r``, so one backward pass checks them all.
+
+    An element passes when  |autograd − numeric| ≤ atol + rtol · |numeric|.  Returns True
+    when all pass; otherwise raises :class:`GradcheckError` (an AssertionError) naming the
+    worst element, or returns False when ``raise_exception=False``. The inputs' data and
+    ``.grad`` are left as they were.
+    """
+    for name, number in (("eps", eps), ("atol", atol), ("rtol", rtol)):
+        if isinstance(number, bool) or not isinstance(number, (int, float)):
+            raise TypeError(f"gradcheck: {name} must be a number, got {type(number).__name__}")
+        if not (math.isfinite(number) and number >= 0) or (name == "eps" and number == 0):
+            raise ValueError(f"gradcheck: {name} must be a finite number > 0, got {number}")
+    inputs = _input_list(inputs)
+    checked = [k for k, inp in enumerate(inputs) if isinstance(inp, Value) or inp.requires_grad]
+    if not checked:
+        raise ValueError("gradcheck: no input requires grad (make Tensors with requires_grad=True)")
+
+    analytic = _autograd_input_grads(fn, inputs, checked)
+    # The worst element over all inputs: (excess over its tolerance, input, index,
+    # autograd, numeric, how many elements of that input fail).
+    worst: tuple[float, int, tuple[int, ...], float, float, int] | None = None
+    for k, grad in zip(checked, analytic):
+        numeric = _numeric_input_grad(fn, inputs, k, eps)
+        excess = np.abs(grad - numeric) - (atol + rtol * np.abs(numeric))
+        excess = np.where(np.isnan(excess), np.inf, excess)  # a NaN never passes
+        index = tuple(int(i) for i in np.unravel_index(int(np.argmax(excess)), excess.shape))
+        case = (
+            float(excess[index]),
+            k,
+            index,
+            float(grad[index]),
+            float(numeric[index]),
+            int(np.sum(excess > 0)),
+        )
+        if worst is None or case[0] > worst[0]:
+            worst = case
+    assert worst is not None  # checked is not empty
+    excess, k, index, a, n, n_bad = worst
+    if excess <= 0:
+        return True
+    if not raise_exception:
+        return False
+    raise GradcheckError(
+        f"gradcheck: autograd and finite differences disagree at {_describe(inputs[k], k)}"
+        f"{f', element {index}' if index else ''}: autograd {a:.10g}, "
+        f"finite difference {n:.10g} (|difference| {abs(a - n):.3g} > atol + rtol·|numeric| "
+        f"= {atol + rtol * abs(n):.3g}); {n_bad} element(s) of that input fail"
+    )
+
+
+def _input_list(inputs: Any) -> list[Input]:
+    if isinstance(inputs, (Tensor, Value)):
+        return [inputs]
+    if not isinstance(inputs, (list, tuple)):
+        raise TypeError(
+            f"gradcheck: inputs must be a Tensor, a Value or a sequence of them, "
+            f"got {type(inputs).__name__}"
+        )
+    for k, inp in enumerate(inputs):
+        if not isinstance(inp, (Tensor, Value)):
+            raise TypeError(
+                f"gradcheck: input {k} is a {type(inp).__name__}, expected a Tensor or a Value"
+            )
+        if isinstance(inp, Tensor) and inp.requires_grad and inp.dtype != np.float64:
+            raise ValueError(
+                f"gradcheck: input {k} has dtype {inp.dtype}; use float64 (finite differences "
+                "in lower precision are too coarse to check a gradient)"
+            )
+    return list(inputs)
+
+
+def _describe(inp: Input, k: int) -> str:
+    label = f" {inp.label!r}" if inp.label else ""
+    if isinstance(inp, Tensor):
+        return f"input {k} (Tensor{label} of shape {inp.shape})"
+    return f"input {k} (Value{label})"
+
+
+def _projection_weights(out: Any) -> np.ndarray:
+    """The fixed random weights r of  s = Σ r · out  (all ones for a single element)."""
+    if isinstance(out, Value):
+        return np.ones(())
+    shape = (len(out),) if isinstance(out, list) else out.shape
+    if int(np.prod(shape)) == 1:
+        return np.ones(shape)
+    return np.random.default_rng(0).standard_normal(shape)
+
+
+def _output(fn: Callable[..., Any], inputs: list[Input]) -> Any:
+    """``fn(*inputs)`` as a Value, a Tensor or a list of Values, or a TypeError."""
+    out = fn(*inputs)
+    if isinstance(out, tuple):
+        out = list(out)
+    if isinstance(out, (Value, Tensor)):
+        return out
+    if isinstance(out, list) and out and all(isinstance(v, Value) for v in out):
+        return out
+    raise TypeError(
+        f"gradcheck: fn must return a Value, a Tensor or a list of Values, got {type(out).__name__}"
+    )
+
+
+def _projected(out: Any, r: np.ndarray) -> float:
+    """s = Σ r · out, as a number."""
+    if isinstance(out, Value):
+        return out.data
+    if isinstance(out, list):
+        return float(sum(rk * v.data for rk, v in zip(r, out)))
+    return float(np.sum(r * out.data))
+
+
+def _autograd_input_grads(
+    fn: Callable[..., Any], inputs: list[Input], checked: list[int]
+) -> list[np.ndarray]:
+    """∂s/∂input for each checked input by one backward pass (their ``.grad`` restored)."""
+    saved = [inp.grad for inp in inputs]
+    try:
+        for inp in inputs:
+            inp.grad = inp._zero_grad_value()
+        out = _output(fn, inputs)
+        r = _projection_weights(out)
+        if isinstance(out, Value):
+            out.backward()
+        elif isinstance(out, list):
+            s = out[0] * float(r[0])
+            for rk, v in zip(r[1:], out[1:]):
+                s = s + v * float(rk)
+            s.backward()
+        elif out.requires_grad:  # else no input reaches the output: every gradient is 0
+            out.backward(r)
+        grads = []
+        for k in checked:
+            grad = inputs[k].grad
+            shape = inputs[k].data.shape if isinstance(inputs[k], Tensor) else ()
+            grads.append(np.zeros(shape) if grad is None else np.array(grad, dtype=np.float64))
+        return grads
+    finally:
+        for inp, grad in zip(inputs, saved):
+            inp.grad = grad
+
+
+def _numeric_input_grad(
+    fn: Callable[..., Any], inputs: list[Input], k: int, eps: float
+) -> np.ndarray:
+    """∂s/∂input k by central differences; the input's data is restored afterwards."""
+    inp = inputs[k]
+    original = inp.data
+    with no_grad():
+        r = _projection_weights(_output(fn, inputs))
+
+        def s_at(data: np.ndarray) -> float:
+            if isinstance(inp, Tensor):
+                inp.data = data
+            else:
+                inp.data = float(data)
+            return _projected(_output(fn, inputs), r)
+
+        try:
+            return central_difference(s_at, np.asarray(original, dtype=np.float64), eps)
+        finally:
+            inp.data = original
+
+
+# --- compare: autograd vs the δ rules vs finite differences ----------------------------------
+
+
+@dataclass
+class CompareRow:
+    """One parameter of the model, its gradient ∂E/∂parameter three ways.
+
+    The gradients are float64 arrays of the parameter's shape (shape () for a Value).
+    ``max_abs_error`` and ``max_rel_error`` are the largest disagreement between any two of
+    the three columns; ``ok`` is True when every pair agrees within the report's tolerance.
+    """
+
+    name: str
+    autograd: np.ndarray
+    rules: np.ndarray
+    finite_difference: np.ndarray
+    max_abs_error: float
+    max_rel_error: float
+    ok: bool
+
+
+@dataclass
+class CompareReport:
+    """What :func:`compare` found: one :class:`CompareRow` per parameter, and the verdict."""
+
+    rows: list[CompareRow]
+    loss: float
+    engine: str
+    samples: int
+    atol: float
+    rtol: float
+
+    @property
+    def ok(self) -> bool:
+        """True when, for every parameter, all three gradients agree within tolerance."""
+        return all(row.ok for row in self.rows)
+
+    def __getitem__(self, name: str) -> CompareRow:
+        for row in self.rows:
+            if row.name == name:
+                return row
+        raise KeyError(f"CompareReport: no parameter named {name!r}")
+
+    def __str__(self) -> str:
+        return self.table()
+
+    def table(self, max_entries: int | None = 4) -> str:
+        """The report as text: one line per gradient entry (at most ``max_entries`` of each
+        parameter, the rest summarised; None shows all)."""
+        header = (
+            f"{'parameter':<22} {'autograd':>14} {'δ rules':>14} {'finite diff.':>14} "
+            f"{'abs err':>8} {'rel err':>8}  ok"
+        )
+        lines = [
+            f"E = ½ Σ (O − t)² = {self.loss:.6g}  ({self.engine} engine, {self.samples} "
+            f"sample{'s' if self.samples != 1 else ''}; agree when |a − b| ≤ "
+            f"{self.atol:g} + {self.rtol:g}·|b|)",
+            header,
+            "-" * len(header),
+        ]
+        for row in self.rows:
+            lines.extend(_row_lines(row, max_entries, self.atol, self.rtol))
+        verdict = "all agree" if self.ok else "MISMATCH: see the FAIL lines"
+        lines.append(f"{len(self.rows)} parameters, {verdict}")
+        return "\n".join(lines)
+
+
+def _row_lines(row: CompareRow, max_entries: int | None, atol: float, rtol: float) -> list[str]:
+    """The text lines of one parameter: one per entry, up to ``max_entries``."""
+    columns = (row.autograd, row.rules, row.finite_difference)
+    abs_error, rel_error, ok = _disagreement(*columns, atol, rtol)
+    indices = list(np.ndindex(row.autograd.shape))
+    shown = indices if max_entries is None else indices[:max_entries]
+    lines = []
+    for index in shown:
+        a, r, n = (float(column[index]) for column in columns)
+        name = row.name + (f"[{', '.join(map(str, index))}]" if index else "")
+        lines.append(
+            f"{name:<22} {a:>+14.6e} {r:>+14.6e} {n:>+14.6e} {abs_error[index]:>8.1e} "
+            f"{rel_error[index]:>8.1e}  {'ok' if ok[index] else 'FAIL'}"
+        )
+    hidden = len(indices) - len(shown)
+    if hidden:
+        lines.append(
+            f"  … {hidden} more entries of {row.name}: max abs err {row.max_abs_error:.1e}, "
+            f"max rel err {row.max_rel_error:.1e}, {'ok' if row.ok else 'FAIL'}"
+        )
+    return lines
+
+
+def _disagreement(
+    a: np.ndarray, r: np.ndarray, n: np.ndarray, atol: float, rtol: float
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Entry by entry, the worst of the three pairs (a, r), (a, n), (r, n): the absolute
+    error |x − y|, the relative error |x − y| / max(|x|, |y|) (0 where both are 0), and
+    whether every pair agrees: |x − y| ≤ atol + rtol · max(|x|, |y|)."""
+    abs_error = np.zeros(a.shape)
+    rel_error = np.zeros(a.shape)
+    ok = np.ones(a.shape, dtype=bool)
+    for x, y in ((a, r), (a, n), (r, n)):
+        diff = np.abs(x - y)
+        scale = np.maximum(np.abs(x), np.abs(y))
+        abs_error = np.maximum(abs_error, diff)
+        rel = np.divide(diff, scale, out=np.zeros(a.shape), where=scale > 0)
+        rel_error = np.maximum(rel_error, rel)
+        ok &= diff <= atol + rtol * scale  # False for NaN too
+    return abs_error, rel_error, ok
+
+
+def compare(
+    model: Any,
+    x: Any,
+    t: Any,
+    atol: float | None = None,
+    rtol: float | None = None,
+    eps: float | None = None,
+) -> CompareReport:
+    """Every parameter's gradient of E = ½ Σ (O − t)² by autograd, δ rules and finite differences.
+
+    ``model`` is an ``nn.MLP`` on either engine; ``x`` has shape (in,) or (N, in) and ``t``
+    exactly the shape of the output, (out,) or (N, out); a batch's error is summed over its
+    samples. The finite differences perturb the model's weights through ``get_weights`` /
+    ``set_weights`` (step ``eps``) and put them back; the parameters' ``.grad`` are restored
+    too, so the model is left as it was.
+
+    Defaults suit the model's dtype: for float64 ``eps=1e-6, atol=1e-6, rtol=1e-4``; for
+    float32 ``eps=1e-3, atol=1e-3, rtol=1e-2``.
+    """
+    for attribute in ("get_weights", "set_weights", "activations", "engine", "named_parameters"):
+        if not hasattr(model, attribute):
+            raise TypeError(
+                f"compare: model must be an nn.MLP (it has no {attribute!r}), "
+                f"got {type(model).__name__}"
+            )
+    double = np.dtype(getattr(model, "dtype", np.float64)) == np.float64
+    eps = (1e-6 if double else 1e-3) if eps is None else eps
+    atol = (1e-6 if double else 1e-3) if atol is None else atol
+    rtol = (1e-4 if double else 1e-2) if rtol is None else rtol
+
+    weights = model.get_weights()
+    x, t = _check_data(weights, x, t)
+    names, params = zip(*model.named_parameters())
+    slots = _slots(weights, model.engine)
+    if len(slots) != len(params):
+        raise ValueError(
+            f"compare: the model has {len(params)} parameters but its get_weights() layout "
+            f"gives {len(slots)}; parameters() must list W then b per layer"
+        )
+
+    loss, autograd = _autograd_gradients(model, list(params), x, t)
+    by_rules = rules.gradients(rules.backward(weights, model.activations, x, t))
+    rows = []
+    for name, slot, grad in zip(names, slots, autograd):
+        rule = _entries(by_rules, slot)
+        if grad.shape != rule.shape:
+            raise ValueError(
+                f"compare: parameter {name!r} has shape {grad.shape}, but the get_weights() "
+                f"layout gives {rule.shape}"
+            )
+        numeric = _finite_difference(model, weights, slot, x, t, eps)
+        abs_error, rel_error, ok = _disagreement(grad, rule, numeric, atol, rtol)
+        rows.append(
+            CompareRow(
+                name=name,
+                autograd=grad,
+                rules=rule,
+                finite_difference=numeric,
+                max_abs_error=float(np.max(abs_error, initial=0.0)),
+                max_rel_error=float(np.max(rel_error, initial=0.0)),
+                ok=bool(np.all(ok)),
+            )
+        )
+    samples = 1 if x.ndim == 1 else x.shape[0]
+    return CompareReport(rows, loss, model.engine, samples, atol, rtol)
+
+
+def _check_data(weights: rules.Weights, x: Any, t: Any) -> tuple[np.ndarray, np.ndarray]:
+    """x and t as float64 arrays of shapes (in,)/(out,) or (N, in)/(N, out)."""
+    n_in, n_out = weights[0][0].shape[1], weights[-1][0].shape[0]
+    x = np.array(x.data if isinstance(x, Tensor) else x, dtype=np.float64)
+    t = np.array(t.data if isinstance(t, Tensor) else t, dtype=np.float64)
+    if x.ndim not in (1, 2) or x.shape[-1] != n_in:
+        raise ValueError(f"compare: x must have shape ({n_in},) or (N, {n_in}), got {x.shape}")
+    out_shape = (*x.shape[:-1], n_out)
+    if t.shape != out_shape:
+        raise ValueError(
+            f"compare: t has shape {t.shape}, the model's output for x of shape {x.shape} has "
+            f"shape {out_shape}; they must match exactly (e.g. t.reshape{out_shape})"
+        )
+    return x, t
+
+
+# Where a parameter lives in the get_weights() list: (layer, "W" or "b", index into it).
+Slot = tuple[int, str, Any]
+
+
+def _slots(weights: rules.Weights, engine: str) -> list[Slot]:
+    """One slot per parameter, in ``parameters()`` order.
+
+    Tensor engine: one parameter per array (W then b of each layer). Value engine: one per
+    number — each neuron's weights, then its bias — as the notes label them.
+    """
+    slots: list[Slot] = []
+    for layer, (W, b) in enumerate(weights):
+        if engine == "value":
+            for j in range(W.shape[0]):
+                slots.extend((layer, "W", (j, i)) for i in range(W.shape[1]))
+                if b is not None:
+                    slots.append((layer, "b", (j,)))
+        else:
+            slots.append((layer, "W", ...))
+            if b is not None:
+                slots.append((layer, "b", ...))
+    return slots
+
+
+def _half_sum_error(model: Any, x: np.ndarray, t: np.ndarray) -> Any:
+    """E = ½ Σ (O − t)² of the model as a graph node (summed over the samples)."""
+    if model.engine == "value":
+        # The value engine takes one sample at a time.
+        samples = [(x, t)] if x.ndim == 1 else list(zip(x, t))
+        error = None
+        for x_n, t_n in samples:
+            out = model([float(v) for v in x_n])
+            e_n = mse_loss(out, [float(v) for v in t_n], reduction="half_sum")
+            error = e_n if error is None else error + e_n
+        return error
+    dtype = getattr(model, "dtype", np.float64)
+    return mse_loss(model(Tensor(x.astype(dtype))), t.astype(dtype), reduction="half_sum")
+
+
+def _autograd_gradients(
+    model: Any, params: list[Any], x: np.ndarray, t: np.ndarray
+) -> tuple[float, list[np.ndarray]]:
+    """E and ∂E/∂parameter by one backward pass; the parameters' ``.grad`` are restored."""
+    saved = [p.grad for p in params]
+    try:
+        for p in params:
+            p.grad = p._zero_grad_value()
+        error = _half_sum_error(model, x, t)
+        error.backward()
+        grads = [
+            np.zeros(np.shape(p.data)) if p.grad is None else np.array(p.grad, dtype=np.float64)
+            for p in params
+        ]
+        return float(np.asarray(error.data)), grads
+    finally:
+        for p, grad in zip(params, saved):
+            p.grad = grad
+
+
+def _entries(pairs: Sequence[tuple[Any, Any]], slot: Slot) -> np.ndarray:
+    """The slot's entries of a ``[(W, b), …]`` list (weights or gradients), as a copy."""
+    layer, kind, index = slot
+    W, b = pairs[layer]
+    return np.array((W if kind == "W" else b)[index], dtype=np.float64)
+
+
+def _replaced(weights: rules.Weights, slot: Slot, values: np.ndarray) -> rules.Weights:
+    """A copy of ``weights`` with the slot's entries set to ``values``."""
+    layer, kind, index = slot
+    W, b = weights[layer]
+    W, b = W.copy(), None if b is None else b.copy()
+    if kind == "W":
+        W[index] = values
+    else:
+        assert b is not None  # a "b" slot exists only for a layer with a bias
+        b[index] = values
+    changed = list(weights)
+    changed[layer] = (W, b)
+    return changed
+
+
+def _finite_difference(
+    model: Any, weights: rules.Weights, slot: Slot, x: np.ndarray, t: np.ndarray, eps: float
+) -> np.ndarray:
+    """∂E/∂(the slot's entries) by central differences on the model's own forward pass;
+    the model gets ``weights`` back afterwards."""
+
+    def error_at(values: np.ndarray) -> float:
+        model.set_weights(_replaced(weights, slot, values))
+        with no_grad():
+            return float(np.asarray(_half_sum_error(model, x, t).data))
+
+    try:
+        return central_difference(error_at, _entries(weights, slot), eps)
+    finally:
+        model.set_weights(weights)
