@@ -1,0 +1,255 @@
+"""Numerical edge cases: saturation, overflow, float32 end to end, learning rates, relu at 0.
+
+The expected behaviour of each case is written down in docs/numerics.md; every number a test
+expects comes from a formula written out here (or from PyTorch in the tests marked torch).
+"""
+
+import math
+
+import numpy as np
+import pytest
+
+from tinygrad_edu import Tensor, Value, detect_anomaly, graph, mse_loss, nn, optim
+from tinygrad_edu.anomaly import AnomalyError
+
+EXTREMES = [-1e4, -100.0, 100.0, 1e4]
+
+
+def reference_sigmoid(x: float) -> float:
+    """1 / (1 + e^(−x)) written as e^x / (1 + e^x) for x < 0, so math.exp never overflows."""
+    return 1.0 / (1.0 + math.exp(-x)) if x >= 0 else math.exp(x) / (1.0 + math.exp(x))
+
+
+# --- saturation: sigmoid and tanh at ±100 and ±1e4 ---------------------------------------
+
+
+@pytest.mark.filterwarnings("error")  # an overflow warning would fail the test
+@pytest.mark.parametrize("dtype", [np.float32, np.float64], ids=["float32", "float64"])
+@pytest.mark.parametrize("op", ["sigmoid", "tanh"])
+def test_tensor_saturation_gives_finite_outputs_and_gradients(op, dtype):
+    x = Tensor(np.array(EXTREMES, dtype=dtype), requires_grad=True)
+    y = getattr(x, op)()
+    mse_loss(y, np.zeros(4, dtype), "half_sum").backward()
+    assert y.dtype == dtype and x.grad.dtype == dtype
+    assert np.all(np.isfinite(y.data)) and np.all(np.isfinite(x.grad))
+    f = reference_sigmoid if op == "sigmoid" else math.tanh
+    expected = np.array([f(v) for v in EXTREMES])
+    tiny = np.finfo(dtype).tiny * np.finfo(dtype).eps  # the smallest subnormal
+    np.testing.assert_allclose(y.data, expected, rtol=np.finfo(dtype).eps, atol=tiny)
+    # the limits themselves, exactly: 0 and 1 for sigmoid, ±1 for tanh at ±1e4
+    low, high = (0.0, 1.0) if op == "sigmoid" else (-1.0, 1.0)
+    assert (y.data[0], y.data[-1]) == (low, high)
+
+
+@pytest.mark.filterwarnings("error")
+@pytest.mark.parametrize("op", ["sigmoid", "tanh"])
+def test_value_saturation_gives_finite_outputs_and_gradients(op):
+    f = reference_sigmoid if op == "sigmoid" else math.tanh
+    for x in EXTREMES:
+        leaf = Value(x)
+        out = getattr(leaf, op)()
+        out.backward()
+        assert out.data == pytest.approx(f(x), rel=1e-15, abs=1e-300)
+        assert math.isfinite(leaf.grad) and 0.0 <= leaf.grad <= 1e-40  # f′ vanishes
+
+
+@pytest.mark.torch
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+@pytest.mark.parametrize("op", ["sigmoid", "tanh"])
+def test_saturation_matches_torch(op, dtype):
+    torch = pytest.importorskip("torch")
+    x = np.array([*EXTREMES, -30.0, 30.0], dtype=dtype)
+    tiny = np.finfo(dtype).tiny  # torch flushes subnormal results (float32 sigmoid(-100)) to 0
+    ours, theirs = Tensor(x, requires_grad=True), torch.tensor(x, requires_grad=True)
+    getattr(ours, op)().sum().backward()
+    getattr(theirs, op)().sum().backward()
+    np.testing.assert_allclose(
+        getattr(ours, op)().data, getattr(theirs, op)().detach().numpy(), rtol=1e-6, atol=tiny
+    )
+    np.testing.assert_allclose(ours.grad, theirs.grad.numpy(), rtol=1e-5, atol=tiny)
+
+
+# --- exp overflow: numpy's convention for Tensor, a clear error for Value -----------------
+
+
+@pytest.mark.parametrize(
+    "dtype, x", [(np.float64, 1000.0), (np.float32, 100.0)], ids=["float64", "float32"]
+)
+def test_tensor_exp_overflow_gives_inf_and_a_runtime_warning(dtype, x):
+    t = Tensor(np.array([1.0, x], dtype=dtype), requires_grad=True)
+    with pytest.warns(RuntimeWarning, match="overflow encountered in exp"):
+        y = t.exp()
+    assert y.data[0] == pytest.approx(math.e) and y.data[1] == np.inf
+    y.sum().backward()
+    assert t.grad[1] == np.inf  # (e^x)′ = e^x overflows too
+
+
+def test_value_exp_overflow_is_a_value_error():
+    assert Value(709.0).exp().data == pytest.approx(math.exp(709.0))  # the largest that fits
+    with pytest.raises(ValueError, match=r"Value exp: exp\(710.0\) overflows a float"):
+        Value(710.0).exp()
+
+
+def test_value_power_overflow_is_a_value_error():
+    with pytest.raises(
+        ValueError, match=r"Value \*\*: 1e\+200 \*\* 2.0 or its derivative overflows"
+    ):
+        Value(1e200) ** 2
+
+
+def test_value_products_overflow_to_inf_as_python_floats_do():
+    assert (Value(1e200) * 1e200).data == math.inf  # float * float gives inf, no error
+
+
+def test_value_division_by_a_tiny_number_gives_an_infinite_gradient_not_a_crash():
+    b = Value(1e-200)
+    q = Value(1.0) / b
+    q.backward()
+    assert q.data == pytest.approx(1e200) and b.grad == -math.inf  # −1/b² overflows
+
+
+def test_tensor_log_at_zero_and_below_follows_numpy():
+    with pytest.warns(RuntimeWarning):
+        out = Tensor([0.0, -1.0]).log()
+    assert out.data[0] == -np.inf and np.isnan(out.data[1])
+
+
+# --- float32 end to end -------------------------------------------------------------------
+
+F32_OPS = [
+    ("add", lambda a, b: a + b),
+    ("sub", lambda a, b: a - b),
+    ("mul", lambda a, b: a * b),
+    ("div", lambda a, b: a / b),
+    ("pow", lambda a, b: a**b),
+    ("matmul", lambda a, b: a @ b.T),
+    ("neg", lambda a, b: -a),
+    ("exp", lambda a, b: a.exp()),
+    ("log", lambda a, b: a.log()),
+    ("tanh", lambda a, b: a.tanh()),
+    ("sigmoid", lambda a, b: a.sigmoid()),
+    ("relu", lambda a, b: (a - 1).relu()),
+    ("linear", lambda a, b: a.linear()),
+    ("sum", lambda a, b: a.sum(axis=0)),
+    ("mean", lambda a, b: a.mean()),
+    ("reshape", lambda a, b: a.reshape(3, 2)),
+    ("transpose", lambda a, b: a.T),
+    ("getitem", lambda a, b: a[1:, [0, 0]]),
+    ("number+", lambda a, b: 1 + a + 2.5),
+    ("number-", lambda a, b: 1 - a - 2.5),
+    ("number*", lambda a, b: 3 * a * 0.1),
+    ("number/", lambda a, b: 2 / a / 7),
+    ("number**", lambda a, b: a**2 + a**0.5 + a**-1),
+    ("numpy-scalar", lambda a, b: np.float64(2.0) * a + np.float64(0.5)),
+    ("mse-mean", lambda a, b: mse_loss(a, b.data)),
+    ("mse-sum", lambda a, b: mse_loss(a, b, "sum")),
+    ("mse-half_sum", lambda a, b: mse_loss(a, b.data, "half_sum")),
+]
+
+
+@pytest.mark.parametrize("f", [op[1] for op in F32_OPS], ids=[op[0] for op in F32_OPS])
+def test_float32_stays_float32_through_every_op_and_gradient(f):
+    rng = np.random.default_rng(0)
+    a = Tensor(rng.uniform(0.5, 2.0, (2, 3)).astype(np.float32), requires_grad=True)
+    b = Tensor(rng.uniform(0.5, 2.0, (2, 3)).astype(np.float32), requires_grad=True)
+    out = f(a, b)
+    assert out.dtype == np.float32
+    out.sum().backward()
+    for node in graph.topological_order(out):  # every node of the graph, leaves included
+        assert node.data.dtype == np.float32, node.op
+        assert node.grad is None or node.grad.dtype == np.float32, node.op
+
+
+@pytest.mark.parametrize("Optimizer", [optim.SGD, optim.Adam])
+def test_float32_mlp_training_step_stays_float32(Optimizer):
+    model = nn.MLP([2, 4, 1], hidden="tanh", seed=0, dtype=np.float32)
+    opt = Optimizer(model.parameters(), lr=0.1)
+    x = np.array([[0.0, 1.0], [1.0, 0.0]], dtype=np.float32)
+    t = np.array([[1.0], [0.0]], dtype=np.float32)
+    before = [p.data.copy() for p in model.parameters()]
+    for _ in range(2):
+        opt.zero_grad()
+        loss = mse_loss(model(x), t)
+        assert loss.dtype == np.float32
+        loss.backward()
+        opt.step()
+    for p, old in zip(model.parameters(), before):
+        assert p.data.dtype == np.float32 and p.grad.dtype == np.float32
+        assert not np.array_equal(p.data, old)  # it did train
+
+
+# --- very large and very small learning rates ---------------------------------------------
+
+
+def quadratic_step(Optimizer, lr, w0=0.5, target=3.0, **kwargs):
+    """One step on E = ½ (w − target)²: returns (w before, gradient, w after)."""
+    w = Tensor([w0], requires_grad=True)
+    opt = Optimizer([w], lr=lr, **kwargs)
+    mse_loss(w, np.array([target]), "half_sum").backward()
+    grad = w.grad.copy()
+    opt.step()
+    return w0, grad[0], w.data[0]
+
+
+@pytest.mark.parametrize("lr", [1e-30, 1e-300, 5e-324, 0.0], ids=str)
+@pytest.mark.parametrize("Optimizer", [optim.SGD, optim.Adam])
+def test_tiny_learning_rate_leaves_weights_finite_and_unchanged(Optimizer, lr):
+    w0, grad, w1 = quadratic_step(Optimizer, lr)
+    assert grad == 0.5 - 3.0  # ∂E/∂w = w − t
+    # lr · (step of size ≤ |g|) is far below half an ulp of w0 = 0.5, so w is unchanged
+    assert w1 == w0
+
+
+@pytest.mark.parametrize("lr", [1e3, 1e150], ids=str)
+def test_huge_sgd_learning_rate_takes_the_exact_step(lr):
+    w0, grad, w1 = quadratic_step(optim.SGD, lr)
+    assert w1 == w0 - lr * grad  # p ← p − lr · g, still finite
+
+
+def test_huge_adam_learning_rate_moves_each_weight_by_about_lr():
+    # Adam's first step is lr · g / (|g| + ε): at most lr, whatever the gradient's size.
+    w0, grad, w1 = quadratic_step(optim.Adam, 1e6)
+    assert w1 == pytest.approx(w0 - 1e6 * grad / (abs(grad) + 1e-8), rel=1e-12)
+
+
+def test_divergence_with_a_huge_learning_rate_is_silent_by_default_and_named_in_anomaly_mode():
+    def train(steps: int) -> Tensor:
+        w = Tensor([0.5], requires_grad=True, label="w")
+        opt = optim.SGD([w], lr=1e3)
+        for _ in range(steps):
+            opt.zero_grad()
+            mse_loss(w, np.array([3.0]), "half_sum").backward()
+            opt.step()
+        return w
+
+    # w − 3 grows by a factor 999 per step: |w| ~ 1e150 after 50 steps, its square overflows
+    with np.errstate(over="ignore", invalid="ignore"):
+        assert not np.isfinite(train(120).data[0])
+    with detect_anomaly(), pytest.raises(AnomalyError, match=r"op 'mse' .* produced inf"):
+        train(120)
+
+
+# --- relu at 0: the documented choice (0, as PyTorch) --------------------------------------
+
+
+def test_relu_gradient_at_zero_is_zero_on_both_engines():
+    points = [-1.0, -0.0, 0.0, 1e-300, 1.0]
+    expected = [0.0, 0.0, 0.0, 1.0, 1.0]  # relu′(x) = 1 for x > 0, else 0 (0 at x = 0)
+    x = Tensor(points, requires_grad=True)
+    x.relu().sum().backward()
+    np.testing.assert_array_equal(x.grad, expected)
+    for point, slope in zip(points, expected):
+        v = Value(point)
+        v.relu().backward()
+        assert v.grad == slope
+
+
+@pytest.mark.torch
+def test_relu_gradient_at_zero_matches_torch():
+    torch = pytest.importorskip("torch")
+    points = np.array([-1.0, -0.0, 0.0, 1e-300, 1.0])
+    theirs = torch.tensor(points, requires_grad=True)
+    theirs.relu().sum().backward()
+    ours = Tensor(points, requires_grad=True)
+    ours.relu().sum().backward()
+    np.testing.assert_array_equal(ours.grad, theirs.grad.numpy())
