@@ -293,6 +293,13 @@ def test_collapse_goes_to_layer_level_when_neurons_are_still_too_many():
     assert "8 sigmoid neurons, 72 parameters" in source
 
 
+def test_too_many_arrows_between_neurons_also_means_layer_level():
+    _, _, loss = value_mlp_loss([2, 8, 8, 1])
+    # 20 neuron boxes fit under 40, but their 89 arrows are more than 2 × 40
+    assert "Collapsed to layer level" in viz.draw_graph(loss, max_nodes=40).source
+    assert "Collapsed to neuron level" in viz.draw_graph(loss, max_nodes=45).source
+
+
 def test_small_graph_is_drawn_in_full_and_collapse_none_never_collapses():
     _, _, loss = value_mlp_loss([2, 3, 1])
     assert "Collapsed" not in viz.draw_graph(loss).source
@@ -360,6 +367,30 @@ def test_deltas_on_a_tensor_mlp_batch():
     delta1 = O1 * (1 - O1) * (delta2 @ W2)
     source = viz.draw_graph(loss, deltas=[delta1, delta2]).source
     assert source.count("✓") == 2 and "✗" not in source
+
+
+def test_tensor_graph_collapses_to_one_box_per_layer_and_keeps_its_inputs():
+    model = nn.MLP([2, 3, 1], engine="tensor", seed=1)
+    X, T = np.array([[0.0, 1.0], [1.0, -1.0]]), np.array([[1.0], [0.0]])
+    loss = mse_loss(model(X), T, reduction="half_sum")
+    loss.backward()
+    source = viz.draw_graph(loss, collapse="neuron").source
+    assert "<B>sigmoid layer</B>" in source and "<B>linear layer</B>" in source
+    # X and the targets, two layers, the loss; X -> layer 1 -> layer 2 -> loss <- targets
+    assert len(nodes(source, "b")) == 5 and len(edges(source)) == 4
+    assert "W<SUB>1</SUB>, b<SUB>1</SUB>" in source
+
+
+def test_tensor_deltas_of_the_wrong_shape_are_an_error():
+    model = nn.MLP([2, 3, 1], engine="tensor", seed=1)
+    loss = mse_loss(model(np.ones((2, 2))), np.ones((2, 1)), reduction="half_sum")
+    with pytest.raises(ValueError, match="deltas for layer 1 has shape"):
+        viz.draw_graph(loss, deltas=[np.zeros((5, 3)), np.zeros((2, 1))])
+
+
+def test_options_after_rankdir_are_keyword_only():
+    with pytest.raises(TypeError):
+        viz.draw_graph(Value(1.0), "LR", False)
 
 
 def test_deltas_with_the_wrong_number_of_layers_are_an_error():

@@ -223,12 +223,16 @@ class _Style:
     position: dict[Node, int] | None  # where each parameter stands in ``parameters``
 
 
-def _delta_text(node: Node, delta: Any, style: _Style) -> str:
+def _agrees(net: Node, delta: Any) -> bool:
+    """Autograd's ∂E/∂net equals the rules' δ (to float64 rounding)."""
+    grad = net.grad if net.grad is not None else np.nan
+    return bool(np.allclose(grad, delta, rtol=1e-6, atol=1e-9))
+
+
+def _delta_text(delta: Any, agree: bool, precision: int) -> str:
     """ "δ rules …" with ✓ when autograd's gradient of the net agrees, ✗ when it does not."""
-    grad = node.grad if node.grad is not None else np.nan
-    agree = np.allclose(grad, delta, rtol=1e-6, atol=1e-9)
-    shown = summarize(np.asarray(delta, dtype=float), style.precision)
-    return f"δ rules {shown} {'✓' if agree else '✗'}"
+    shown = summarize(np.asarray(delta, dtype=float), precision)
+    return html.escape(f"δ rules {shown} {'✓' if agree else '✗'}")
 
 
 def _record_cells(node: Node, style: _Style) -> list[str]:
@@ -236,16 +240,16 @@ def _record_cells(node: Node, style: _Style) -> list[str]:
     cells = [f"<B>{label_html(node.label)}</B>"] if node.label else []
     if isinstance(node, Tensor):
         shape = "scalar" if node.ndim == 0 else f"shape {node.shape}"
-        cells.append(f"{shape}  {node.dtype}")
+        cells.append(html.escape(f"{shape}  {node.dtype}"))
     if style.show_data:
-        data = node.data if isinstance(node, Tensor) else float(node.data)
-        cells.append(f"data {summarize(data, style.precision)}")
+        cells.append(html.escape(f"data {summarize(node.data, style.precision)}"))
     # A Tensor that does not require grad never gets one: no "grad None" line for it.
     if style.show_grad and not (isinstance(node, Tensor) and not node.requires_grad):
-        cells.append(f"grad {summarize(node.grad, style.precision)}")
+        cells.append(html.escape(f"grad {summarize(node.grad, style.precision)}"))
         if node in style.rules_delta:
-            cells.append(_delta_text(node, style.rules_delta[node], style))
-    return [html.escape(c, quote=False) if not c.startswith("<B>") else c for c in cells]
+            delta = style.rules_delta[node]
+            cells.append(_delta_text(delta, _agrees(node, delta), style.precision))
+    return cells
 
 
 def _table(cells: Sequence[str], fill: str, highlighted: bool, horizontal: bool) -> str:
@@ -334,7 +338,7 @@ def _highlighted(order: Sequence[Node], highlight: Highlight) -> set[Node]:
 # --- neurons and layers, for collapsing and for the rules' δ ---------------------------
 
 
-@dataclass
+@dataclass(eq=False)  # compared and hashed by identity: each unit is one box
 class Unit:
     """A neuron: an activation node (the head) with the weighted sum that feeds it.
 
@@ -358,6 +362,12 @@ class Unit:
         return self.head.parents[0] if self.is_neuron and self.head.parents else None
 
 
+def _is_folded_leaf(node: Node, role: str) -> bool:
+    """A leaf drawn inside the neuron that uses it: a parameter, or an unnamed number (the 2
+    of ``2 * x``). Named inputs and input arrays keep boxes of their own."""
+    return role == "parameter" or (not node.label and np.size(node.data) == 1)
+
+
 def find_units(
     order: Sequence[Node], roles: dict[Node, str]
 ) -> tuple[list[Unit], dict[Node, Unit]]:
@@ -375,14 +385,15 @@ def find_units(
     unit_of: dict[Node, Unit] = {}
     heads: list[Unit] = []
     for node in reversed(order):
-        kids = {id(unit_of.get(c)): unit_of.get(c) for c in children.get(node, [])}
-        only = next(iter(kids.values())) if len(kids) == 1 else None
+        # Children come later in topological order, so each already has its unit.
+        kids = {unit_of[child] for child in children.get(node, [])}
+        only = kids.pop() if len(kids) == 1 else None
         starts = node.op in ACTIVATIONS or roles[node] == "root"
         if starts or (only is None and node.parents):
             unit = Unit(head=node, members=[node])
             unit_of[node] = unit
             heads.append(unit)
-        elif only is not None and (node.parents or roles[node] == "parameter" or not node.label):
+        elif only is not None and (node.parents or _is_folded_leaf(node, roles[node])):
             unit_of[node] = only
             (only.members if node.parents else only.leaves).append(node)
     units = list(reversed(heads))
@@ -419,16 +430,16 @@ def _rules_deltas(
     for (_, layer), record in zip(sorted(layers.items()), deltas):
         delta = np.asarray(getattr(record, "delta", record), dtype=float)
         layer = sorted(layer, key=lambda unit: _unit_sort_key(unit, position))
-        if len(layer) == 1 and isinstance(layer[0].head, Tensor):
-            values = [
-                delta.reshape(layer[0].head.shape) if delta.size == layer[0].head.size else delta
-            ]
-        elif delta.size == len(layer):
-            values = list(delta.reshape(-1))
+        head = layer[0].head
+        if len(layer) == 1 and isinstance(head, Tensor) and delta.size == head.size:
+            values = [delta.reshape(head.shape)]  # a whole layer in one Tensor
+        elif not isinstance(head, Tensor) and delta.size == len(layer):
+            values = list(delta.reshape(-1))  # one number per Value neuron
         else:
+            shape = head.shape if isinstance(head, Tensor) else (len(layer),)
             raise ValueError(
                 f"draw_graph: deltas for layer {layer[0].layer} has shape {delta.shape}, the "
-                f"graph has {len(layer)} units there (a Value graph holds one sample)"
+                f"graph's layer has shape {shape} (a Value graph holds one sample)"
             )
         for unit, value in zip(layer, values):
             if unit.net is not None:
@@ -455,6 +466,7 @@ def _unit_sort_key(unit: Unit, position: dict[Node, int] | None) -> tuple[Any, .
 def draw_graph(
     root: Node,
     rankdir: str = "LR",
+    *,
     show_data: bool = True,
     show_grad: bool = True,
     edge_derivatives: bool = False,
@@ -477,7 +489,9 @@ def draw_graph(
             ∂out/∂parent: a number for Values (their ``.local``), for Tensors the
             vector-Jacobian product as a formula in the incoming gradient g (e.g. "g·Bᵀ").
         highlight: a node (highlights every path from it to ``root``) or a list of nodes.
-        max_nodes: above this many drawn nodes (records + ops) a graph collapses (None: never).
+        max_nodes: above this many drawn nodes (records + ops) a graph collapses to neuron
+            level, or to layer level when neurons would still need more than ``max_nodes``
+            boxes or ``2 * max_nodes`` arrows (None: never collapse).
         collapse: "auto" (collapse only above ``max_nodes``), "none" (every node), "neuron"
             (one box per activation with its weighted sum) or "layer" (one box per layer).
         deltas: the rules' δ per layer (``rules.backward(...)`` records or arrays), shown
@@ -521,12 +535,13 @@ def draw_graph(
     level, note = _choose_level(order, roles, unit_of, collapse, max_nodes)
     if level == "full":
         _draw_full(dot, order, roles, style)
+        drawn = set(roles.values())
     else:
-        _draw_collapsed(dot, order, roles, unit_of, level, style)
+        drawn = _draw_collapsed(dot, order, roles, unit_of, level, style)
     if note:
         dot.attr(label=note)
     if legend:
-        _draw_legend(dot, roles, level, style, rankdir)
+        _draw_legend(dot, drawn, level, style, rankdir, has_ops=len(order) > 1)
     return dot
 
 
@@ -551,8 +566,9 @@ def _choose_level(
     if max_nodes is None or full <= max_nodes:
         return "full", ""
     for level in ("neuron", "layer"):
-        size = len({_box_of(n, roles, unit_of, level) for n in order})
-        if size <= max_nodes or level == "layer":
+        boxes, arrows = _boxes_and_arrows(order, roles, unit_of, level)
+        # Arrows count too: 129 boxes joined by 4000 arrows are no more readable.
+        if (len(boxes) <= max_nodes and len(arrows) <= 2 * max_nodes) or level == "layer":
             return level, (
                 f"Collapsed to {level} level: the full graph has {full} nodes, more than "
                 f"max_nodes={max_nodes}. Pass collapse='none' to draw every node."
@@ -600,6 +616,22 @@ def _box_of(node: Node, roles: dict[Node, str], unit_of: dict[Node, Unit], level
     return f"unit_{id(unit.head)}"
 
 
+def _boxes_and_arrows(
+    order: Sequence[Node], roles: dict[Node, str], unit_of: dict[Node, Unit], level: str
+) -> tuple[dict[str, list[Node]], dict[tuple[str, str], list[tuple[Node, Node]]]]:
+    """The boxes of a collapsed drawing (box -> its nodes in topological order) and its
+    arrows (source box, target box) -> the (parent, child) pairs that cross between them."""
+    box = {node: _box_of(node, roles, unit_of, level) for node in order}
+    boxes: dict[str, list[Node]] = {}
+    arrows: dict[tuple[str, str], list[tuple[Node, Node]]] = {}
+    for node in order:
+        boxes.setdefault(box[node], []).append(node)
+        for parent in node.parents:
+            if box[parent] != box[node]:
+                arrows.setdefault((box[parent], box[node]), []).append((parent, node))
+    return boxes, arrows
+
+
 def _draw_collapsed(
     dot: graphviz.Digraph,
     order: Sequence[Node],
@@ -607,11 +639,10 @@ def _draw_collapsed(
     unit_of: dict[Node, Unit],
     level: str,
     style: _Style,
-) -> None:
-    """One box per neuron (or per layer), one arrow wherever a value crosses two boxes."""
-    boxes: dict[str, list[Node]] = {}
-    for node in order:
-        boxes.setdefault(_box_of(node, roles, unit_of, level), []).append(node)
+) -> set[str]:
+    """One box per neuron (or per layer), one arrow wherever a value crosses two boxes.
+    Returns the roles whose colours the boxes use, for the legend."""
+    boxes, arrows = _boxes_and_arrows(order, roles, unit_of, level)
     # Stable names: a box is named by the topological index of its first node.
     index = {node: i for i, node in enumerate(order)}
     names = {box: f"b{index[nodes[0]]}" for box, nodes in boxes.items()}
@@ -624,31 +655,29 @@ def _draw_collapsed(
             return (0, 0, _natural_key(boxes[box][0].label), index[boxes[box][0]])
         return (unit.layer, 1, _unit_sort_key(unit, style.position), index[boxes[box][0]])
 
+    drawn: set[str] = set()
     for box in sorted(boxes, key=reading_order):
         nodes = boxes[box]
         on = any(n in style.highlighted for n in nodes)
         if box.startswith("leaf_"):
+            drawn.add(roles[nodes[0]])
             _add_record(dot, names[box], nodes[0], roles[nodes[0]], style)
             continue
         if box == "inputs":
-            cells, fill = _inputs_cells(nodes, style), ROLES["input"][1]
+            role, cells = "input", _inputs_cells(nodes, style)
         elif box.startswith("layer"):
             layer_units = [unit_of[n] for n in nodes if n is unit_of[n].head]
-            cells, fill = _layer_cells(layer_units, style), ROLES["intermediate"][1]
+            role, cells = "intermediate", _layer_cells(layer_units, style)
         else:
             unit = unit_of[nodes[0]]
-            cells, fill = _unit_cells(unit, style), ROLES[roles[unit.head]][1]
-        dot.node(names[box], label=_table(cells, fill, on, False), shape="plain")
-    edges: dict[tuple[str, str], bool] = {}
-    for node in order:
-        for parent in node.parents:
-            src = _box_of(parent, roles, unit_of, level)
-            dst = _box_of(node, roles, unit_of, level)
-            if src != dst:
-                on = parent in style.highlighted and node in style.highlighted
-                edges[(names[src], names[dst])] = edges.get((names[src], names[dst]), False) or on
-    for (src, dst), on in edges.items():
-        dot.edge(src, dst, **_edge_attrs(on))
+            role, cells = roles[unit.head], _unit_cells(unit, style)
+        drawn.add(role)
+        dot.node(names[box], label=_table(cells, ROLES[role][1], on, False), shape="plain")
+    marked = style.highlighted
+    for (src, dst), crossings in arrows.items():
+        on = any(parent in marked and node in marked for parent, node in crossings)
+        dot.edge(names[src], names[dst], **_edge_attrs(on))
+    return drawn
 
 
 def _labels_html(nodes: Sequence[Node], what: str) -> str:
@@ -662,16 +691,21 @@ def _labels_html(nodes: Sequence[Node], what: str) -> str:
     return f"{len(nodes)} {what}"
 
 
+def _unit_word(unit: Unit) -> str:
+    """A Value activation is one neuron; a Tensor activation is a whole layer of them."""
+    return "layer" if isinstance(unit.head, Tensor) else "neuron"
+
+
 def _unit_cells(unit: Unit, style: _Style) -> list[str]:
     """A neuron's box: what it computes, its parameters, out, ∂E/∂out and δ = ∂E/∂net."""
     head = unit.head
     title = (
         label_html(head.label)
         if head.label
-        else html.escape(f"{head.op} neuron" if unit.is_neuron else (head.op or "value"))
+        else html.escape(f"{head.op} {_unit_word(unit)}" if unit.is_neuron else head.op or "value")
     )
     cells = [f"<B>{title}</B>"]
-    params = [n for n in unit.leaves if n.parents == () and n.label]
+    params = [n for n in unit.leaves if n.label]
     if params:
         cells.append(_labels_html(params, "parameters"))
     if style.show_data:
@@ -682,7 +716,8 @@ def _unit_cells(unit: Unit, style: _Style) -> list[str]:
         if net is not None:
             cells.append(html.escape(f"δ = ∂E/∂net {summarize(net.grad, style.precision)}"))
             if net in style.rules_delta:
-                cells.append(html.escape(_delta_text(net, style.rules_delta[net], style)))
+                delta = style.rules_delta[net]
+                cells.append(_delta_text(delta, _agrees(net, delta), style.precision))
     return cells
 
 
@@ -711,11 +746,9 @@ def _layer_cells(units: Sequence[Unit], style: _Style) -> list[str]:
         cells.append(html.escape(f"δ {summarize(gather([n.grad for n in nets]), style.precision)}"))
         ruled = [n for n in nets if n in style.rules_delta]
         if ruled:
-            agree = all("✓" in _delta_text(n, style.rules_delta[n], style) for n in ruled)
+            agree = all(_agrees(n, style.rules_delta[n]) for n in ruled)
             rules = gather([style.rules_delta[n] for n in ruled])
-            cells.append(
-                html.escape(f"δ rules {summarize(rules, style.precision)} {'✓' if agree else '✗'}")
-            )
+            cells.append(_delta_text(rules, agree, style.precision))
     return cells
 
 
@@ -728,15 +761,19 @@ def _inputs_cells(nodes: Sequence[Node], style: _Style) -> list[str]:
 
 
 def _draw_legend(
-    dot: graphviz.Digraph, roles: dict[Node, str], level: str, style: _Style, rankdir: str
+    dot: graphviz.Digraph,
+    drawn: set[str],
+    level: str,
+    style: _Style,
+    rankdir: str,
+    has_ops: bool,
 ) -> None:
     """One small table in a "cluster_legend" subgraph: a coloured cell per role drawn, and a
     word on ops, arrow labels and highlighting where they apply."""
-    present = set(roles.values())
-    cells = [(text, colour) for role, (text, colour) in ROLES.items() if role in present]
+    cells = [(text, colour) for role, (text, colour) in ROLES.items() if role in drawn]
     if level != "full":
         cells.append((f"{level} (collapsed)", "#ffffff"))
-    elif len(roles) > 1:  # a lone leaf has no op
+    elif has_ops:
         cells.append(("op", OP_COLOUR))
     if style.edge_derivatives and level == "full":
         cells.append(("arrow label: ∂out/∂in", "#ffffff"))
