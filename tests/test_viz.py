@@ -269,6 +269,18 @@ def value_mlp_loss(sizes, seed=0):
     return model, x, loss
 
 
+def test_value_mlp_weights_read_like_the_notes():
+    model, _, loss = value_mlp_loss([2, 3, 1])
+    source = viz.draw_graph(loss).source
+    # 2·3 + 3 hidden weights and biases, 3 + 1 output: all 13 coloured as parameters
+    assert source.count("(parameter)") == 13
+    for name, _ in model.named_parameters():
+        assert f'tooltip="{name} (parameter)"' in source
+    assert "w<SUP>1</SUP><SUB>21</SUB>" in source  # layer 1, into unit 2, from input 1
+    assert "b<SUP>2</SUP><SUB>1</SUB>" in source
+    assert 'tooltip="x1 (input / constant)"' in source
+
+
 def test_large_scalar_graph_collapses_to_neurons_with_a_note():
     _, _, loss = value_mlp_loss([2, 8, 8, 1])
     source = viz.draw_graph(loss).source  # default max_nodes
