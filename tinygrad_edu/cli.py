@@ -147,11 +147,6 @@ def _add_model_options(
     )
 
 
-def _activations(sizes: Sequence[int], hidden: str, output: str) -> list[str]:
-    """One activation name per layer, as ``rules`` takes them."""
-    return [hidden] * (len(sizes) - 2) + [output]
-
-
 # --- demo -------------------------------------------------------------------------------
 
 # Settings that train each dataset well within a few seconds with the tensor engine.
@@ -240,14 +235,18 @@ def _predict(model: Any, X: np.ndarray) -> np.ndarray:
         return np.array([[o.data for o in model(row)] for row in X])
 
 
-def _loss(model: Any, X: np.ndarray, y: np.ndarray) -> Any:
-    """Mean squared error of the model on (X, y): a scalar node of the model's engine."""
+def _loss(model: Any, X: np.ndarray, y: np.ndarray, reduction: str = "mean") -> Any:
+    """Squared error of the model on a batch (X, y): a scalar node of the model's engine.
+
+    The value engine takes one sample at a time: its outputs for all samples go into one
+    list, and the loss node joins them.
+    """
     from . import mse_loss
 
     if model.engine == "tensor":
-        return mse_loss(model(X), y)
+        return mse_loss(model(X), y, reduction=reduction)
     preds = [o for row in X for o in model(row)]
-    return mse_loss(preds, y.reshape(-1).tolist())
+    return mse_loss(preds, y.reshape(-1).tolist(), reduction=reduction)
 
 
 def _scalar(node: Any) -> float:
@@ -305,7 +304,7 @@ def run_demo(args: argparse.Namespace) -> int:
 
     print()
     print("autograd vs δ rules vs finite differences, on the first 4 training samples:")
-    ok = _print_compare(model, X_train[:4], y_train[:4], _activations(sizes, args.hidden, output))
+    ok = _print_compare(model, X_train[:4], y_train[:4])
 
     args.out.mkdir(parents=True, exist_ok=True)
     print()
@@ -323,19 +322,15 @@ def _accuracy(model: Any, X: np.ndarray, y: np.ndarray) -> float:
     return float(np.mean(pred.argmax(axis=1) == y.argmax(axis=1)))
 
 
-def _print_compare(model: Any, X: np.ndarray, y: np.ndarray, activations: list[str]) -> bool:
-    """Print the three-way table; the δ rules know sigmoid, tanh and linear only."""
+def _print_compare(model: Any, X: np.ndarray, y: np.ndarray, max_entries: int | None = 4) -> bool:
+    """Print the three-way table (autograd, δ rules, finite differences); True if they agree.
+
+    ``max_entries``: gradient entries shown per parameter (None: all of them).
+    """
     from .compare import compare
 
-    unsupported = sorted(set(activations) - {"sigmoid", "tanh", "linear"})
-    if unsupported:
-        print(
-            f"  (no δ-rules table: the notes' rules cover sigmoid, tanh and linear, "
-            f"not {', '.join(unsupported)})"
-        )
-        return True
     report = compare(model, X, y)
-    print(report)
+    print(report.table(max_entries=max_entries))
     return bool(report.ok)
 
 
@@ -348,7 +343,7 @@ def _draw_model_graph(model: Any, X: np.ndarray, y: np.ndarray, path: Path) -> P
     if model.engine == "value":
         X, y = X[:1], y[:1]
     model.zero_grad()
-    loss = _loss(model, X, y)
+    loss = _loss(model, X, y, reduction="half_sum")
     loss.backward()
     return _render(loss, path)
 
@@ -390,9 +385,10 @@ def _plot_demo(
     ax_loss.set_title("training loss")
     if X.shape[1] == 1:
         _plot_curve(ax_fit, model, X, y)
+        ax_fit.set_title(f"{dataset}: data and the trained model")
     else:
         _plot_boundary(ax_fit, model, X_train, y_train)
-    ax_fit.set_title(dataset)
+        ax_fit.set_title(f"{dataset}: training samples and decision regions")
     fig.tight_layout()
     fig.savefig(path, dpi=80)
     plt.close(fig)
@@ -418,7 +414,8 @@ def _plot_boundary(ax: Any, model: Any, X: np.ndarray, y: np.ndarray) -> None:
     else:
         ax.contourf(gx, gy, pred[:, 0].reshape(gx.shape), levels=20, alpha=0.4, cmap="RdBu_r")
         ax.contour(gx, gy, pred[:, 0].reshape(gx.shape), levels=[0.5], colors="k")
-    ax.scatter(X[:, 0], X[:, 1], c=labels, s=12, cmap="viridis", edgecolors="k", linewidths=0.3)
+    cmap = "viridis" if pred.shape[1] > 1 else "RdBu_r"  # class 0 blue, class 1 red
+    ax.scatter(X[:, 0], X[:, 1], c=labels, s=12, cmap=cmap, edgecolors="k", linewidths=0.3)
 
 
 def _predict_fast(model: Any, X: np.ndarray) -> np.ndarray:
@@ -446,7 +443,7 @@ def add_graph(subparsers: Any) -> None:
         "and draw the graph of its loss with every value and gradient. The file type "
         "follows --out: .svg, .png, .pdf, or .dot for the Graphviz source.",
     )
-    _add_model_options(p, sizes=[2, 2, 1], hidden="sigmoid", output="linear", engine="value")
+    _add_model_options(p, sizes=[2, 3, 1], hidden="sigmoid", output="linear", engine="value")
     p.add_argument(
         "--out",
         type=Path,
@@ -454,23 +451,47 @@ def add_graph(subparsers: Any) -> None:
         metavar="FILE",
         help="file to write: .svg, .png, .pdf or .dot (default: graph.svg)",
     )
+    p.add_argument(
+        "--forward-only", action="store_true", help="draw the values only, before backward()"
+    )
+    p.add_argument(
+        "--derivatives",
+        action="store_true",
+        help="label each arrow with its local derivative ∂out/∂in",
+    )
+    p.add_argument(
+        "--deltas",
+        action="store_true",
+        help="show the δ of the notes' rules beside autograd's gradient of each net input",
+    )
     p.set_defaults(run=run_graph)
 
 
 def run_graph(args: argparse.Namespace) -> int:
+    from . import rules
     from .nn import MLP
+    from .viz import render
 
     if args.out.suffix.lower() not in GRAPH_FORMATS:
         raise UsageError(f"--out {args.out}: the file must end in {', '.join(GRAPH_FORMATS)}")
+    if args.forward_only and args.deltas:
+        raise UsageError("--deltas needs the backward pass; leave out --forward-only")
     model = MLP(
         args.sizes, hidden=args.hidden, output=args.output, engine=args.engine, seed=args.seed
     )
-    rng = np.random.default_rng(args.seed)
-    x = rng.normal(size=(1, args.sizes[0])).round(2)
+    # One sample (inputs rounded, so the drawing stays short) and a target of ones.
+    x = np.random.default_rng(args.seed).normal(size=(1, args.sizes[0])).round(2)
     t = np.ones((1, args.sizes[-1]))
-    if args.out.parent != Path():
-        args.out.parent.mkdir(parents=True, exist_ok=True)
-    written = _draw_model_graph(model, x, t, args.out)
+    loss = _loss(model, x, t, reduction="half_sum")  # the notes' E, so δ = ∂E/∂net
+    options: dict[str, Any] = {"show_grad": not args.forward_only}
+    if not args.forward_only:
+        loss.backward()
+    if args.derivatives:
+        options["edge_derivatives"] = True
+    if args.deltas:
+        sample = (x, t) if args.engine == "tensor" else (x[0], t[0])
+        options["deltas"] = rules.backward(model.get_weights(), model.activations, *sample)
+    written = render(loss, args.out, **options)
     print(f"wrote {written}")
     return 0
 
@@ -514,11 +535,12 @@ def run_compare(args: argparse.Namespace) -> int:
     model = MLP(
         args.sizes, hidden=args.hidden, output=args.output, engine=args.engine, seed=args.seed
     )
+    source = f"dataset {args.dataset}" if args.dataset else f"random (seed {args.seed})"
     print(
         f"MLP {','.join(map(str, args.sizes))} hidden={args.hidden} output={args.output} "
-        f"engine={args.engine}, {len(X)} samples, E = ½ Σ (O − t)²"
+        f"engine={args.engine}; {len(X)} samples, inputs and targets {source}"
     )
-    ok = _print_compare(model, X, y, _activations(args.sizes, args.hidden, args.output))
+    ok = _print_compare(model, X, y, max_entries=None)
     return 0 if ok else 1
 
 
