@@ -368,11 +368,17 @@ def test_deltas_follow_the_parameter_order_when_given():
     assert source.count("✓") == 4 and "✗" not in source
 
 
-def test_deltas_on_a_tensor_mlp_batch():
+def tensor_mlp_loss():
+    """A 2-3-1 tensor MLP on a batch of two samples, E = ½ Σ (O − t)², after backward."""
     model = nn.MLP([2, 3, 1], engine="tensor", seed=1)
     X, T = np.array([[0.0, 1.0], [1.0, -1.0]]), np.array([[1.0], [0.0]])
     loss = mse_loss(model(X), T, reduction="half_sum")
     loss.backward()
+    return model, X, T, loss
+
+
+def test_deltas_on_a_tensor_mlp_batch():
+    model, X, T, loss = tensor_mlp_loss()
     (W1, b1), (W2, b2) = model.get_weights()
     O1 = 1 / (1 + np.exp(-(X @ W1.T + b1)))
     delta2 = O1 @ W2.T + b2 - T  # linear output: δ = (O − t) · 1
@@ -382,10 +388,7 @@ def test_deltas_on_a_tensor_mlp_batch():
 
 
 def test_tensor_graph_collapses_to_one_box_per_layer_and_keeps_its_inputs():
-    model = nn.MLP([2, 3, 1], engine="tensor", seed=1)
-    X, T = np.array([[0.0, 1.0], [1.0, -1.0]]), np.array([[1.0], [0.0]])
-    loss = mse_loss(model(X), T, reduction="half_sum")
-    loss.backward()
+    *_, loss = tensor_mlp_loss()
     source = viz.draw_graph(loss, collapse="neuron").source
     assert "<B>sigmoid layer</B>" in source and "<B>linear layer</B>" in source
     # X and the targets, two layers, the loss; X -> layer 1 -> layer 2 -> loss <- targets
