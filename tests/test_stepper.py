@@ -1,0 +1,361 @@
+"""The step-through page: one offline file whose every number is a recorded engine value.
+
+Expected numbers come from note 05's worked example redone here in exact arithmetic
+(fractions), from central finite differences, or from the Value engine run by hand.
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+import math
+import re
+from fractions import Fraction
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+
+from tinygrad_edu import Value, nn, viz
+from tinygrad_edu.compare import central_difference
+from tinygrad_edu.stepper import R, _Box, _label_box, _layout, _network, _text_block, stepper
+
+F = Fraction
+NOTE_W = {"w1": "0.11", "w2": "0.12", "w3": "0.21", "w4": "0.08", "w5": "0.14", "w6": "0.15"}
+NOTE_X, NOTE_T, NOTE_LR = (2, 3), 1, F("0.05")
+
+
+def note_model(engine: str = "value") -> nn.MLP:
+    """Note 05's 2-2-1 linear network without biases (W rows = the weights into a unit)."""
+    m = nn.MLP([2, 2, 1], hidden="linear", output="linear", bias=False, engine=engine)
+    w = {k: float(v) for k, v in NOTE_W.items()}
+    m.set_weights(
+        [
+            (np.array([[w["w1"], w["w3"]], [w["w2"], w["w4"]]]), None),
+            (np.array([[w["w5"], w["w6"]]]), None),
+        ]
+    )
+    return m
+
+
+def note_iteration(w: dict[str, Fraction]) -> dict[str, Any]:
+    """One iteration of note 05 in exact arithmetic: forward, error, gradients, update."""
+    x1, x2, t = F(NOTE_X[0]), F(NOTE_X[1]), F(NOTE_T)
+    h1 = x1 * w["w1"] + x2 * w["w3"]
+    h2 = x1 * w["w2"] + x2 * w["w4"]
+    y = h1 * w["w5"] + h2 * w["w6"]
+    delta = y - t  # δ of the linear output: (O − t) · 1
+    grad = {
+        "w1": delta * w["w5"] * x1,
+        "w2": delta * w["w6"] * x1,
+        "w3": delta * w["w5"] * x2,
+        "w4": delta * w["w6"] * x2,
+        "w5": delta * h1,
+        "w6": delta * h2,
+    }
+    new = {k: w[k] - NOTE_LR * grad[k] for k in w}
+    return {
+        "h1": h1,
+        "h2": h2,
+        "y": y,
+        "E": F(1, 2) * delta**2,
+        "delta_y": delta,
+        "delta_h1": delta * w["w5"],
+        "delta_h2": delta * w["w6"],
+        "grad": grad,
+        "new": new,
+    }
+
+
+def frames_of(page: str) -> list[dict[str, Any]]:
+    match = re.search(r'<script type="application/json" id="frames">(.*?)</script>', page, re.S)
+    assert match, "the page carries its recorded frames as JSON"
+    return json.loads(match.group(1).replace("<\\/", "</"))
+
+
+def state_after(frames: list[dict[str, Any]], i: int) -> dict[str, list[Any]]:
+    """What the page shows after step i: replay from the last reset, as the script does."""
+    start = max(k for k in range(i + 1) if frames[k]["reset"])
+    shown: dict[str, list[Any]] = {}
+    for frame in frames[start : i + 1]:
+        shown.update(frame["set"])
+    return shown
+
+
+def reads_as(text: str, exact: Fraction) -> bool:
+    """True when ``text`` is ``exact`` to six significant digits (a real minus sign)."""
+    assert "-" not in text, "the page writes a real minus sign"
+    shown = Fraction(text.replace("−", "-"))
+    if exact == 0:
+        return shown == 0
+    digits = Fraction(10) ** (math.floor(math.log10(abs(exact))) - 5)
+    return abs(shown - exact) <= digits / 2
+
+
+@pytest.fixture(scope="module")
+def note_page(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str]:
+    path = tmp_path_factory.mktemp("stepper") / "worked_example.html"
+    out = stepper(note_model(), x=NOTE_X, t=[NOTE_T], lr=float(NOTE_LR), steps=2, path=path)
+    return out, out.read_text(encoding="utf-8")
+
+
+# --- one offline file --------------------------------------------------------------------
+
+
+def test_page_is_one_file_that_loads_nothing_from_a_network(note_page: tuple[Path, str]) -> None:
+    path, page = note_page
+    assert path.exists() and list(path.parent.iterdir()) == [path]
+    assert "http://" not in page and "https://" not in page
+    assert "<link" not in page and not re.search(r"<script[^>]+src=", page)
+    assert "<svg" in page and "<style>" in page
+    assert page.count("<html") == 1
+
+
+def test_viz_exports_the_stepper() -> None:
+    assert viz.stepper is stepper
+
+
+# --- the worked example's numbers ----------------------------------------------------------
+
+
+def test_worked_example_numbers_match_exact_arithmetic(note_page: tuple[Path, str]) -> None:
+    _, page = note_page
+    frames = frames_of(page)
+    w = {k: F(v) for k, v in NOTE_W.items()}
+    it1 = note_iteration(w)
+    end1 = state_after(frames, max(i for i, f in enumerate(frames) if f["it"] == 1))
+    expected = {
+        "tu1_0_out": it1["h1"],  # h1 = 0.85
+        "tu1_1_out": it1["h2"],  # h2 = 0.48
+        "tu2_0_out": it1["y"],  # ŷ = 0.191
+        "t_E": it1["E"],
+        "tu2_0_delta": it1["delta_y"],  # −0.809
+        "tu1_0_delta": it1["delta_h1"],
+        "tu1_1_delta": it1["delta_h2"],
+        **{f"tp_{k}_grad": g for k, g in it1["grad"].items()},
+        **{f"tp_{k}_new": v for k, v in it1["new"].items()},
+    }
+    for cell, exact in expected.items():
+        text, value = end1[cell]
+        assert value == pytest.approx(float(exact), rel=1e-12, abs=1e-15), cell
+        assert reads_as(text, exact), (cell, text, float(exact))
+    # the note slips on w3: from its own w3 = 0.21 the update is 0.226989, not 0.12
+    assert it1["new"]["w3"] == F("0.226989")
+    assert end1["tp_w3_new"][0] == "0.226989"
+
+
+def test_delta_rules_sit_beside_autograd_and_agree(note_page: tuple[Path, str]) -> None:
+    _, page = note_page
+    frames = frames_of(page)
+    end = state_after(frames, len(frames) - 1)
+    for cell in [c for c in end if c.endswith("_rule")]:
+        autograd = cell.replace("_rule", "_delta" if cell.startswith("tu") else "_grad")
+        assert end[cell][1] == pytest.approx(end[autograd][1], rel=1e-12, abs=1e-15)
+    # each δ sentence names both
+    deltas = [f["t"] for f in frames if f["t"].startswith(("Output unit", "Hidden unit"))]
+    assert all("the δ rule gives" in t for t in deltas)
+    assert len(deltas) == 2 * 3  # three units, two iterations
+    assert any("δ_k = (O_k − t_k) · 1 = (0.191 − 1) · 1 = −0.809" in t for t in deltas)
+
+
+def test_next_iteration_starts_from_the_updated_weights(note_page: tuple[Path, str]) -> None:
+    _, page = note_page
+    frames = frames_of(page)
+    w = {k: F(v) for k, v in NOTE_W.items()}
+    it2 = note_iteration(note_iteration(w)["new"])
+    start2 = next(i for i, f in enumerate(frames) if f["it"] == 2)
+    assert frames[start2]["reset"] and frames[start2]["p"] == "start"
+    end2 = state_after(frames, len(frames) - 1)
+    assert end2["tu2_0_out"][1] == pytest.approx(float(it2["y"]), rel=1e-12)
+    assert end2["t_E"][1] == pytest.approx(float(it2["E"]), rel=1e-12)
+    for k, v in it2["new"].items():
+        assert end2[f"tp_{k}_new"][1] == pytest.approx(float(v), rel=1e-12)
+
+
+def test_steps_go_forward_error_backward_update_in_each_iteration(
+    note_page: tuple[Path, str],
+) -> None:
+    _, page = note_page
+    frames = frames_of(page)
+    rank = {"start": 0, "forward": 1, "error": 2, "backward": 3, "update": 4}
+    for it in (1, 2):
+        phases = [rank[f["p"]] for f in frames if f["it"] == it]
+        assert phases == sorted(phases)
+        assert [f["p"] for f in frames if f["it"] == it].count("update") == 6
+    # 1 start + 3 units + error + walk header + 3 δ + 6 gradients + 6 updates
+    assert len(frames) == 2 * 21
+
+
+def test_backward_steps_follow_the_recorded_reverse_topological_order(
+    note_page: tuple[Path, str],
+) -> None:
+    _, page = note_page
+    frames = [f for f in frames_of(page) if f["it"] == 1 and f["p"] == "backward"]
+    first_set = {}
+    for i, f in enumerate(frames):
+        for cell in f["set"]:
+            first_set.setdefault(cell, i)
+    # a unit's δ before the δ of the units feeding it, a weight's gradient after its unit's δ
+    assert first_set["tu2_0_delta"] < first_set["tu1_0_delta"]
+    assert first_set["tu2_0_delta"] < first_set["tu1_1_delta"]
+    for w, unit in (("w1", "tu1_0"), ("w3", "tu1_0"), ("w2", "tu1_1"), ("w5", "tu2_0")):
+        assert first_set[f"{unit}_delta"] < first_set[f"tp_{w}_grad"]
+
+
+def test_remarks_join_a_weights_update_sentence(tmp_path: Path) -> None:
+    path = stepper(
+        note_model(),
+        NOTE_X,
+        [NOTE_T],
+        steps=1,
+        path=tmp_path / "p.html",
+        remarks={"w3": "The note's table slips here."},
+    )
+    texts = [f["t"] for f in frames_of(path.read_text(encoding="utf-8"))]
+    w3 = next(t for t in texts if t.startswith("Update w3"))
+    assert w3.endswith("The note's table slips here.")
+    assert "0.21 − 0.05 · (−0.33978) = 0.226989" in w3
+
+
+def test_model_is_not_changed_and_both_engines_give_the_same_page(tmp_path: Path) -> None:
+    value_model, tensor_model = note_model("value"), note_model("tensor")
+    before = value_model.get_weights()
+    a = stepper(value_model, NOTE_X, [NOTE_T], path=tmp_path / "a.html")
+    b = stepper(tensor_model, NOTE_X, [NOTE_T], path=tmp_path / "b.html")
+    for (W0, _), (W1, _) in zip(before, value_model.get_weights()):
+        np.testing.assert_array_equal(W0, W1)
+    assert frames_of(a.read_text(encoding="utf-8")) == frames_of(b.read_text(encoding="utf-8"))
+
+
+# --- other networks ---------------------------------------------------------------------
+
+
+def _sigmoid_model(sizes: list[int]) -> nn.MLP:
+    return nn.MLP(sizes, hidden="sigmoid", output="sigmoid", bias=True, seed=3)
+
+
+def test_gradients_on_a_3_4_2_sigmoid_network_match_finite_differences(tmp_path: Path) -> None:
+    model = _sigmoid_model([3, 4, 2])
+    x, t = np.array([0.5, -1.0, 2.0]), np.array([0.2, 0.9])
+    page = stepper(model, x, t, steps=1, path=tmp_path / "p.html").read_text(encoding="utf-8")
+    end = state_after(frames_of(page), len(frames_of(page)) - 1)
+    weights = model.get_weights()
+    flat = np.concatenate([np.concatenate([W.ravel(), b]) for W, b in weights])
+
+    def error(theta: np.ndarray) -> float:
+        o, k = x, 0
+        for W, _ in weights:
+            n_out, n_in = W.shape
+            Wk = theta[k : k + W.size].reshape(n_out, n_in)
+            bk = theta[k + W.size : k + W.size + n_out]
+            k += W.size + n_out
+            o = 1 / (1 + np.exp(-(Wk @ o + bk)))
+        return float(0.5 * np.sum((o - t) ** 2))
+
+    numeric = central_difference(error, flat)
+    # the page numbers weights source-major per layer (w1 = x1→unit 1, w2 = x1→unit 2, …)
+    k, n_w, n_b = 0, 0, 0
+    for W, _ in weights:
+        n_out, n_in = W.shape
+        for i in range(n_in):
+            for j in range(n_out):
+                n_w += 1
+                assert end[f"tp_w{n_w}_grad"][1] == pytest.approx(
+                    numeric[k + j * n_in + i], abs=1e-8
+                )
+        for j in range(n_out):
+            n_b += 1
+            assert end[f"tp_b{n_b}_grad"][1] == pytest.approx(numeric[k + W.size + j], abs=1e-8)
+        k += W.size + n_out
+
+
+def test_order_view_uses_the_networks_reused_hidden_outputs(tmp_path: Path) -> None:
+    model = _sigmoid_model([3, 4, 2])
+    x, t = np.array([0.5, -1.0, 2.0]), np.array([0.2, 0.9])
+    page = stepper(model, x, t, steps=1, path=tmp_path / "p.html").read_text(encoding="utf-8")
+    section = page[page.index('<section id="order">') :]
+    rows = re.findall(r'<tr class="(same|wrong)"><th>(\w+)</th>', section)
+    marks = dict((name, mark) for mark, name in rows)
+    # a hidden output feeds two output units: the naive walk overcounts below it only
+    assert all(marks[f"w{n}"] == "wrong" for n in range(1, 13))  # input → hidden weights
+    assert all(marks[f"w{n}"] == "same" for n in range(13, 21))  # hidden → output weights
+
+
+def test_order_view_example_shows_the_naive_walks_wrong_gradient(
+    note_page: tuple[Path, str],
+) -> None:
+    _, page = note_page
+    section = page[page.index('<section id="order">') :]
+    # h = w·x used by O1 = v1·h and O2 = v2·h; E = ½((O1 − 1)² + (O2 − 0)²), x = 2, w = 0.5,
+    # v1 = 0.3, v2 = −0.2. Right: ∂E/∂w = x (v1 (O1 − 1) + v2 O2). The naive walk pushes
+    # h's partial gradient v1 (O1 − 1) first and the whole again: x (2 v1 (O1 − 1) + v2 O2).
+    x, w, v1, v2 = F(2), F("0.5"), F("0.3"), F("-0.2")
+    h = x * w
+    g1, g2 = v1 * h - 1, v2 * h
+    right, naive = x * (v1 * g1 + v2 * g2), x * (2 * v1 * g1 + v2 * g2)
+    cells = dict(re.findall(r'id="(nv_\d+_\w+)" class="num" data-value="([^"]+)"', section))
+    assert float(cells["nv_0_topo"]) == pytest.approx(float(right), rel=1e-12)
+    assert float(cells["nv_0_naive"]) == pytest.approx(float(naive), rel=1e-12)
+    assert right != naive
+
+
+@pytest.mark.parametrize("sizes", [[2, 2, 1], [2, 3, 1], [3, 4, 2]])
+def test_weight_labels_do_not_overlap_each_other_or_the_units(sizes: list[int]) -> None:
+    twin = nn.MLP(sizes, hidden="sigmoid", output="sigmoid", engine="value", seed=0)
+    net = _network(twin)
+    lay = _layout(net)
+    labels = [_label_box(n, *c) for n, c in lay.labels.items()]
+    units = [_circle(x, y, R) for layer in lay.pos for x, y in layer]
+    units += [_text_block(x, y) for layer in lay.pos for x, y in layer]
+    assert len(labels) == sum(a * b for a, b in itertools.pairwise(sizes))
+    for i, a in enumerate(labels):
+        assert not any(a.hits(b, pad=0) for b in labels[i + 1 :])
+        assert not any(a.hits(b, pad=0) for b in units)
+        assert not a.hits(lay.error_box, pad=0)
+        assert a.x0 >= 0 and a.x1 <= lay.width and a.y0 >= 0 and a.y1 <= lay.height
+
+
+def _circle(x: float, y: float, r: float) -> _Box:
+    return _Box(x - r, y - r, x + r, y + r)
+
+
+# --- a graph of Values --------------------------------------------------------------------
+
+
+def test_value_graph_page_records_each_push_with_before_and_after(tmp_path: Path) -> None:
+    a, b = Value(2.0, label="a"), Value(-0.5, label="b")
+    c = a * b
+    c.label = "c"
+    d = c * c + a  # c is used twice, a twice
+    d.label = "d"
+    page = stepper(d, path=tmp_path / "g.html").read_text(encoding="utf-8")
+    frames = frames_of(page)
+    # dd/da = 2 c b + 1 = 2 (a b) b + 1, dd/db = 2 c a
+    exact_a = 2 * (F(2) * F("-0.5")) * F("-0.5") + 1
+    exact_b = 2 * (F(2) * F("-0.5")) * F(2)
+    end = state_after(frames, len(frames) - 1)
+    grads = {k: v[1] for k, v in end.items() if k.startswith("n") and k.endswith("_grad")}
+    assert float(exact_a) in grads.values() and float(exact_b) in grads.values()
+    visit_c = next(f["t"] for f in frames if f["t"].startswith("Visit c"))
+    # c's gradient 2c = −2 is pushed into a (local b) and b (local a): a had 1 from d = … + a
+    assert "a.grad += (−0.5) · (−2): 1 → 2" in visit_c
+    assert "b.grad += 2 · (−2): 0 → −4" in visit_c
+    assert "Reused here: c" in page
+
+
+def test_bad_arguments_get_clear_errors(tmp_path: Path) -> None:
+    model = note_model()
+    with pytest.raises(TypeError, match=r"nn\.MLP or a Value"):
+        stepper([1, 2], path=tmp_path / "x.html")
+    with pytest.raises(ValueError, match="needs x"):
+        stepper(model, path=tmp_path / "x.html")
+    with pytest.raises(ValueError, match=r"x must have shape \(2,\)"):
+        stepper(model, x=[1, 2, 3], t=[1], path=tmp_path / "x.html")
+    with pytest.raises(ValueError, match="steps"):
+        stepper(model, x=NOTE_X, t=[1], steps=0, path=tmp_path / "x.html")
+    with pytest.raises(ValueError, match="rows"):
+        stepper(model, x=[[1, 2], [3, 4]], t=[1], path=tmp_path / "x.html")
+    with pytest.raises(ValueError, match="x and t are for a model"):
+        stepper(Value(1.0) * 2, x=[1], path=tmp_path / "x.html")
+    assert not (tmp_path / "x.html").exists()
