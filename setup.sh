@@ -18,5 +18,11 @@ fi
 extras="plot"
 if [ "${1:-}" = "dev" ]; then
     extras="plot,dev,torch"
+    # The browser tests drive Debian's Chromium headless (never a downloaded browser).
+    if ! command -v chromium >/dev/null 2>&1 && [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+        echo "setup: installing Chromium with apt-get (for the browser tests)"
+        apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null \
+            || echo "setup: could not install chromium; the browser tests will be skipped"
+    fi
 fi
 python -m pip install -q --disable-pip-version-check -e ".[${extras}]"

@@ -1,0 +1,231 @@
+"""The step-through page in a real browser: headless Chromium from a file:// URL.
+
+Uses Debian's ``chromium`` (``bash setup.sh dev`` installs it as root) driven by Playwright's
+Python package with ``executable_path``; no browser is ever downloaded. The tests skip, with
+the reason, only where Chromium or Playwright cannot be found.
+"""
+
+from __future__ import annotations
+
+import shutil
+import tempfile
+from collections.abc import Iterator
+from fractions import Fraction
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+
+from tinygrad_edu import Value, mse_loss, nn
+from tinygrad_edu.stepper import stepper
+
+sync_api = pytest.importorskip(
+    "playwright.sync_api", reason="Playwright is not installed (pip install -e '.[dev]')"
+)
+
+CHROMIUM = next(
+    (p for p in (shutil.which("chromium"), shutil.which("chromium-browser")) if p), None
+)
+if CHROMIUM is None:
+    pytest.skip(
+        "Chromium not found: install Debian's chromium (bash setup.sh dev does it as root)",
+        allow_module_level=True,
+    )
+
+FLAGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+NOTE_W = {"w1": "0.11", "w2": "0.12", "w3": "0.21", "w4": "0.08", "w5": "0.14", "w6": "0.15"}
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
+    """One headless Chromium with a fresh profile for the whole module."""
+    with sync_api.sync_playwright() as p, tempfile.TemporaryDirectory() as profile:
+        try:
+            context = p.chromium.launch_persistent_context(
+                profile,
+                executable_path=CHROMIUM,
+                headless=True,
+                args=FLAGS,
+                viewport={"width": 1280, "height": 800},
+            )
+        except Exception as error:  # e.g. a Chromium that cannot start in this sandbox
+            pytest.skip(f"Chromium at {CHROMIUM} did not start: {error}")
+        yield context
+        context.close()
+
+
+def open_page(browser: Any, path: Path, width: int = 1280, height: int = 800) -> Any:
+    page = browser.new_page()
+    page.set_viewport_size({"width": width, "height": height})
+    errors: list[str] = []
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    page.on("request", lambda r: errors.append(f"request {r.url}") if r.url != page_url else 0)
+    page_url = path.resolve().as_uri()
+    page.goto(page_url)
+    page.errors = errors
+    return page
+
+
+def note_model() -> nn.MLP:
+    m = nn.MLP([2, 2, 1], hidden="linear", output="linear", bias=False, engine="value")
+    w = {k: float(v) for k, v in NOTE_W.items()}
+    m.set_weights(
+        [
+            (np.array([[w["w1"], w["w3"]], [w["w2"], w["w4"]]]), None),
+            (np.array([[w["w5"], w["w6"]]]), None),
+        ]
+    )
+    return m
+
+
+def engine_run() -> dict[str, float]:
+    """Note 05's iteration on the Value engine, built by hand: the numbers the page records."""
+    w = {k: Value(float(v), label=k) for k, v in NOTE_W.items()}
+    x1, x2 = Value(2.0), Value(3.0)
+    h1 = (w["w1"] * x1 + w["w3"] * x2).linear()
+    h2 = (w["w2"] * x1 + w["w4"] * x2).linear()
+    y = (w["w5"] * h1 + w["w6"] * h2).linear()
+    E = mse_loss([y], [1.0], reduction="half_sum")
+    E.backward()
+    run = {"h1": h1.data, "h2": h2.data, "y": y.data, "E": E.data}
+    run |= {f"grad_{k}": v.grad for k, v in w.items()}
+    run |= {f"new_{k}": v.data - 0.05 * v.grad for k, v in w.items()}
+    return run
+
+
+def exact() -> dict[str, Fraction]:
+    """The same iteration in exact arithmetic (note 05, with w3 = 0.21 as its forward uses)."""
+    w = {k: Fraction(v) for k, v in NOTE_W.items()}
+    h1, h2 = 2 * w["w1"] + 3 * w["w3"], 2 * w["w2"] + 3 * w["w4"]
+    y = h1 * w["w5"] + h2 * w["w6"]
+    d = y - 1
+    grad = {
+        "w1": d * w["w5"] * 2,
+        "w2": d * w["w6"] * 2,
+        "w3": d * w["w5"] * 3,
+        "w4": d * w["w6"] * 3,
+        "w5": d * h1,
+        "w6": d * h2,
+    }
+    out = {"h1": h1, "h2": h2, "y": y, "E": d * d / 2}
+    out |= {f"grad_{k}": g for k, g in grad.items()}
+    out |= {f"new_{k}": w[k] - Fraction("0.05") * g for k, g in grad.items()}
+    return out
+
+
+def shown(page: Any, cell: str) -> tuple[str, float]:
+    """The text a cell shows and the exact float it carries."""
+    text = page.inner_text(f"#{cell}")
+    return text, float(page.get_attribute(f"#{cell}", "data-value"))
+
+
+def close_to(text: str, value: Fraction) -> bool:
+    """The text is ``value`` to the six significant digits the page writes."""
+    return abs(Fraction(text.replace("−", "-")) - value) <= abs(value) * Fraction(5, 10**6)
+
+
+@pytest.fixture(scope="module")
+def note_page(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("browser") / "worked_example.html"
+    return stepper(note_model(), x=(2, 3), t=[1], lr=0.05, steps=2, path=path)
+
+
+# Frames of note 05 (2-2-1, no bias): per iteration 1 start, 3 forward (h1, h2, ŷ), 1 error,
+# 1 walk header, 9 backward (3 δ, 6 gradients), 6 updates = 21.
+AFTER_ERROR, END_OF_ITERATION_1 = 4, 20
+
+
+def test_pressing_next_shows_the_engines_numbers_and_the_exact_ones(
+    browser: Any, note_page: Path, tmp_path: Path
+) -> None:
+    page = open_page(browser, note_page)
+    run, ex = engine_run(), exact()
+    for _ in range(AFTER_ERROR):
+        page.click("#next")
+    assert page.inner_text("#counter") == f"step {AFTER_ERROR + 1} / 42"
+    assert page.inner_text("#sentence").startswith("Error: E = ½ Σ_k (O_k − t_k)²")
+    for cell, key in (("tu1_0_out", "h1"), ("tu1_1_out", "h2"), ("tu2_0_out", "y"), ("t_E", "E")):
+        text, value = shown(page, cell)
+        assert value == run[key], cell  # exactly the engine's float
+        assert close_to(text, ex[key]), (cell, text)
+    assert page.inner_text("#tu2_0_out") == "0.191"
+    assert page.inner_text("#tp_w1_grad") == "·"  # not computed yet
+    for _ in range(END_OF_ITERATION_1 - AFTER_ERROR):
+        page.keyboard.press("ArrowRight")
+    assert page.inner_text("#sentence").startswith("Update w6 ← w6 − η ∂E/∂w6 = 0.15 − 0.05")
+    for k in NOTE_W:
+        for kind in ("grad", "new"):
+            text, value = shown(page, f"tp_{k}_{kind}")
+            assert value == run[f"{kind}_{k}"], (k, kind)
+            assert close_to(text, ex[f"{kind}_{k}"]), (k, kind, text)
+        # the δ rule's gradient sits beside autograd's
+        assert shown(page, f"tp_{k}_rule")[1] == pytest.approx(run[f"grad_{k}"], rel=1e-12)
+    assert page.inner_text("#tp_w3_new") == "0.226989"  # the note's table slips: 0.12
+    page.screenshot(path=str(tmp_path / "stepper.png"))
+    assert (tmp_path / "stepper.png").stat().st_size > 10_000
+    print(f"screenshot: {tmp_path / 'stepper.png'}")
+    # one more step starts iteration 2 with the updated weights
+    page.click("#next")
+    assert page.inner_text("#phase") == "iteration 2 · start"
+    text, value = shown(page, "tp_w3_val")
+    assert value == run["new_w3"]
+    assert page.inner_text("#tu2_0_out") == "·"
+    # back goes back, End goes to the last step
+    page.keyboard.press("ArrowLeft")
+    assert page.inner_text("#counter") == f"step {END_OF_ITERATION_1 + 1} / 42"
+    page.keyboard.press("End")
+    assert page.inner_text("#counter") == "step 42 / 42"
+    assert page.is_disabled("#next")
+    assert page.errors == []
+    page.close()
+
+
+def _overlaps(page: Any) -> list[tuple[str, str]]:
+    """Pairs of the drawing's labels whose boxes on screen overlap."""
+    return page.evaluate(
+        """() => {
+        const sel = '#net .wlabel rect, #net .uval, #net .uname, #net .layer, #net .ebox rect';
+        const boxes = Array.from(document.querySelectorAll(sel)).map(e => {
+          const r = e.getBoundingClientRect();
+          return [e.id || e.parentNode.id || e.textContent, r];
+        });
+        const bad = [];
+        for (let i = 0; i < boxes.length; i++) for (let j = i + 1; j < boxes.length; j++) {
+          const [a, p] = boxes[i], [b, q] = boxes[j];
+          if (p.left < q.right && q.left < p.right && p.top < q.bottom && q.top < p.bottom)
+            bad.push([a, b]);
+        }
+        return bad;
+      }"""
+    )
+
+
+@pytest.mark.parametrize("sizes", [[2, 2, 1], [2, 3, 1], [3, 4, 2]])
+def test_no_labels_overlap_at_desktop_and_phone_width(
+    browser: Any, tmp_path: Path, sizes: list[int]
+) -> None:
+    model = nn.MLP(sizes, hidden="sigmoid", output="sigmoid", seed=1)
+    x, t = np.linspace(-1, 1, sizes[0]), np.full(sizes[-1], 0.5)
+    path = stepper(model, x, t, steps=1, path=tmp_path / "p.html")
+    for width, height in ((1280, 800), (390, 844)):
+        page = open_page(browser, path, width, height)
+        page.keyboard.press("End")  # every number filled in: the widest labels
+        assert _overlaps(page) == []
+        # the page itself never scrolls sideways; the drawing and tables scroll inside
+        assert page.evaluate("document.documentElement.scrollWidth") <= width
+        font = page.evaluate("parseFloat(getComputedStyle(document.body).fontSize)")
+        assert font >= 14
+        # the drawing keeps its text legible (it scrolls rather than shrinks on a phone)
+        name = page.evaluate("document.querySelector('#net .uname').getBoundingClientRect().height")
+        assert name >= 10
+        assert page.errors == []
+        page.close()
