@@ -359,3 +359,41 @@ def test_bad_arguments_get_clear_errors(tmp_path: Path) -> None:
     with pytest.raises(ValueError, match="x and t are for a model"):
         stepper(Value(1.0) * 2, x=[1], path=tmp_path / "x.html")
     assert not (tmp_path / "x.html").exists()
+
+
+# --- the command line ---------------------------------------------------------------------
+
+
+def test_step_command_writes_the_worked_example_page(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from tinygrad_edu.cli import main
+
+    assert main(["step", "--out", str(tmp_path / "s.html")]) == 0
+    assert "wrote" in capsys.readouterr().out
+    page = (tmp_path / "s.html").read_text(encoding="utf-8")
+    frames = frames_of(page)
+    w = {k: F(v) for k, v in NOTE_W.items()}
+    it1 = note_iteration(w)
+    end1 = state_after(frames, max(i for i, f in enumerate(frames) if f["it"] == 1))
+    assert end1["tu2_0_out"][1] == pytest.approx(float(it1["y"]), rel=1e-12)  # 0.191
+    assert end1["tp_w3_new"][1] == pytest.approx(float(it1["new"]["w3"]), rel=1e-12)
+    w3 = next(f["t"] for f in frames if f["t"].startswith("Update w3"))
+    assert "table lists w3 as 0.11 → 0.12" in w3 and "uses w3 = 0.21" in w3
+    # the same page as `worked-example --html`
+    assert main(["worked-example", "--html", str(tmp_path / "w.html")]) == 0
+    assert frames_of((tmp_path / "w.html").read_text(encoding="utf-8")) == frames
+
+
+def test_step_command_rejects_inputs_that_do_not_fit(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from tinygrad_edu.cli import main
+
+    assert main(["step", "--x", "1,2,3", "--out", str(tmp_path / "s.html")]) == 2
+    err = capsys.readouterr().err.strip()
+    assert err == "tinygrad-edu step: error: --x has 3 numbers but the network has 2 inputs"
+    with pytest.raises(SystemExit) as exit_info:
+        main(["step", "--t", "one"])
+    assert exit_info.value.code == 2
+    assert not (tmp_path / "s.html").exists()

@@ -5,6 +5,7 @@
     tinygrad-edu graph            draw the computation graph of a small network
     tinygrad-edu compare          autograd vs δ rules vs finite differences, per parameter
     tinygrad-edu worked-example   replay the handwritten note's iteration, number by number
+    tinygrad-edu step             write an offline page that steps through backpropagation
 
 Each subcommand is two functions: ``add_<name>`` declares its options and ``run_<name>``
 does the work and returns the exit code. ``COMMANDS`` lists the ``add_`` functions, so a
@@ -655,6 +656,16 @@ def add_worked_example(subparsers: Any) -> None:
         default=NOTE_LR,
         help=f"learning rate α (default: {NOTE_LR}, the note's)",
     )
+    p.add_argument(
+        "--html",
+        type=Path,
+        nargs="?",
+        const=Path("worked_example.html"),
+        default=None,
+        metavar="PATH",
+        help="also write the step-through page of this example (as `step` does; "
+        "PATH defaults to worked_example.html)",
+    )
     p.set_defaults(run=run_worked_example)
 
 
@@ -722,6 +733,9 @@ def run_worked_example(args: argparse.Namespace) -> int:
         )
     print()
     _print_slips(ex, slips)
+    if args.html is not None:
+        path = _write_note_page(args.html, args.lr)
+        print(f"\nwrote {path}: open it in a browser and step with the arrow keys")
     return 0
 
 
@@ -773,9 +787,137 @@ def _print_slips(ex: WorkedExample, slips: list[str]) -> None:
             print(f"     {line}")
 
 
+# --- step -------------------------------------------------------------------------------
+
+
+def floats_type(text: str) -> list[float]:
+    """Numbers separated by commas: "2,3" → [2.0, 3.0]."""
+    try:
+        values = [float(v) for v in text.split(",")]
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"{text!r}: expected numbers separated by commas, e.g. 2,3"
+        ) from None
+    if not all(math.isfinite(v) for v in values):
+        raise argparse.ArgumentTypeError(f"{text!r}: the numbers must be finite")
+    return values
+
+
+def add_step(subparsers: Any) -> None:
+    p = subparsers.add_parser(
+        "step",
+        help="write an offline HTML page that steps through backpropagation",
+        description="Write ONE self-contained HTML page (it needs no network) that steps, "
+        "with buttons and the arrow keys, through each forward value, the error, each δ and "
+        "gradient in the order autograd's walk visits them (the δ rules beside them) and each "
+        "weight update, iteration by iteration. The defaults are note 05's worked example: "
+        "2-2-1, linear, no biases, x = (2, 3), target 1, w1..w6 = 0.11, 0.12, 0.21, 0.08, "
+        "0.14, 0.15, learning rate 0.05. Other sizes start from seeded random weights.",
+    )
+    _add_model_options(p, sizes=[2, 2, 1], hidden="linear", output="linear", engine="value")
+    p.add_argument("--bias", action="store_true", help="give every unit a bias (note 05: none)")
+    p.add_argument(
+        "--x",
+        type=floats_type,
+        default=None,
+        metavar="X,X,...",
+        help="the input (default: note 05's 2,3 for two inputs, else 0.5 for each input)",
+    )
+    p.add_argument(
+        "--t",
+        type=floats_type,
+        default=None,
+        metavar="T,T,...",
+        help="the target (default: note 05's 1 for one output, else 0.5 for each output)",
+    )
+    p.add_argument(
+        "--lr",
+        type=positive_float,
+        default=NOTE_LR,
+        help=f"learning rate η (default: {NOTE_LR})",
+    )
+    p.add_argument(
+        "--steps",
+        type=positive_int,
+        default=2,
+        metavar="N",
+        help="training iterations on the page (default: 2)",
+    )
+    p.add_argument(
+        "--out",
+        type=Path,
+        default=Path("stepper.html"),
+        metavar="PATH",
+        help="the HTML file written (default: stepper.html)",
+    )
+    p.set_defaults(run=run_step)
+
+
+def run_step(args: argparse.Namespace) -> int:
+    from .nn import MLP
+    from .stepper import stepper
+
+    sizes = args.sizes
+    note = sizes == [2, 2, 1] and not args.bias
+    x = args.x if args.x is not None else list(NOTE_X) if sizes[0] == 2 else [0.5] * sizes[0]
+    t = args.t if args.t is not None else [NOTE_TARGET] if sizes[-1] == 1 else [0.5] * sizes[-1]
+    if len(x) != sizes[0]:
+        raise UsageError(f"--x has {len(x)} numbers but the network has {sizes[0]} inputs")
+    if len(t) != sizes[-1]:
+        raise UsageError(f"--t has {len(t)} numbers but the network has {sizes[-1]} outputs")
+    model = MLP(sizes, args.hidden, args.output, bias=args.bias, engine=args.engine, seed=args.seed)
+    remarks: dict[str, str] = {}
+    if note:
+        model.set_weights(_note_weights())
+        if (args.hidden, args.output, x, t) == ("linear", "linear", list(NOTE_X), [NOTE_TARGET]):
+            remarks = _note_remarks(args.lr)
+    path = stepper(model, x, t, lr=args.lr, steps=args.steps, path=args.out, remarks=remarks)
+    print(f"wrote {path}: open it in a browser and step with the arrow keys")
+    return 0
+
+
+def _note_weights() -> list[tuple[np.ndarray, None]]:
+    """Note 05's w1..w6 as get_weights() pairs: row j of W holds the weights into unit j."""
+    w = NOTE_WEIGHTS
+    return [
+        (np.array([[w["w1"], w["w3"]], [w["w2"], w["w4"]]]), None),
+        (np.array([[w["w5"], w["w6"]]]), None),
+    ]
+
+
+def _note_remarks(lr: float) -> dict[str, str]:
+    """A sentence for each weight whose row of the note's table disagrees with its pass."""
+    if lr != NOTE_LR:
+        return {}
+    return {
+        name: f"Note 05's table lists {name} as {old:.2f} → {new:.2f}: a slip, its own "
+        f"forward pass uses {name} = {_num(NOTE_WEIGHTS[name])}."
+        for name, (old, new) in NOTE_TABLE.items()
+        if not math.isclose(old, NOTE_WEIGHTS[name])
+    }
+
+
+def _write_note_page(path: Path, lr: float) -> Path:
+    """The step-through page of note 05 (two iterations), as `step` writes it by default."""
+    from .nn import MLP
+    from .stepper import stepper
+
+    model = MLP([2, 2, 1], "linear", "linear", bias=False, engine="value")
+    model.set_weights(_note_weights())
+    return stepper(
+        model, list(NOTE_X), [NOTE_TARGET], lr=lr, steps=2, path=path, remarks=_note_remarks(lr)
+    )
+
+
 # --- main -------------------------------------------------------------------------------
 
-COMMANDS: list[Callable[[Any], None]] = [add_demo, add_graph, add_compare, add_worked_example]
+COMMANDS: list[Callable[[Any], None]] = [
+    add_demo,
+    add_graph,
+    add_compare,
+    add_worked_example,
+    add_step,
+]
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -468,7 +468,7 @@ def _update_frames(net: _Network, run: _Iteration, remarks: Mapping[str, str]) -
             f"Update {p.name} ← {p.name} − η ∂E/∂{p.name} = {_num(old)} − {_num(lr)} · "
             f"{_par(grad)} = {_num(new)}."
         )
-        if p.name in remarks:
+        if p.name in remarks and run.number == 1:
             text += " " + remarks[p.name]
         f = _frame("update", run.number, text)
         _put(f, [f"tp_{p.name}_new"], new)
@@ -1136,7 +1136,8 @@ def stepper(
     built. For an MLP the page shows ``steps`` training iterations of SGD with learning rate
     ``lr`` on E = ½ Σ_k (O_k − t_k)², computed by the Value engine on a copy of the model's
     weights (the model itself is not changed). For a Value it shows the forward values and
-    the backward walk. ``remarks`` adds a sentence to a parameter's update step (by name).
+    the backward walk. ``remarks`` adds a sentence to a parameter's update step in the first
+    iteration (keyed by the page's name of the parameter, e.g. ``"w3"``).
     """
     path = Path(path)
     if isinstance(model_or_root, nn.MLP):
