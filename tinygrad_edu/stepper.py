@@ -770,7 +770,7 @@ def _order_section(root: Value | None = None, trace: BackwardTrace | None = None
     return (
         '<section id="order"><h2>Why the walk follows topological order</h2>'
         f"<p>{intro}Reused here: {html.escape(reused)}. {_ORDER_TEXT}</p>"
-        f'<div class="row">{f"<div class=graph>{svg}</div>" if svg else ""}{table}</div></section>'
+        f'<div class="row">{f"<div class=scroll>{svg}</div>" if svg else ""}{table}</div></section>'
     )
 
 
@@ -944,7 +944,8 @@ button:disabled { opacity: .4; cursor: default; }
 #sentence { margin: 8px 0 0; min-height: 3em; padding: 8px 10px; background: var(--cur-bg);
   border-left: 4px solid var(--cur); border-radius: 4px; }
 main { display: flex; flex-wrap: wrap; gap: 16px; margin-top: 12px; }
-.graph { flex: 1 1 480px; min-width: 0; overflow-x: auto; }
+.graph { flex: 1 1 480px; min-width: 0; }
+.scroll { overflow-x: auto; }
 .tables { flex: 0 1 auto; min-width: 0; overflow-x: auto; }
 svg { width: 100%; height: auto; display: block; }
 svg text { font-size: 12px; fill: var(--ink); }
@@ -985,7 +986,7 @@ tr.wrong td { color: var(--err); font-weight: 600; }
 .lg-upd::before { background: var(--upd-bg); border-color: var(--upd) !important; }
 .lg-cur::before { background: var(--cur-bg); border-color: var(--cur) !important; }
 .row { display: flex; flex-wrap: wrap; gap: 16px; align-items: flex-start; }
-.row .graph { flex: 1 1 480px; }
+.row .scroll { flex: 1 1 480px; min-width: 0; }
 pre { font-size: 12px; background: #f1f3f6; padding: 8px; overflow-x: auto; }
 footer { color: var(--muted); font-size: 13px; margin: 18px auto; }
 kbd { border: 1px solid var(--line); border-radius: 3px; padding: 0 4px; background: white; }
@@ -1025,13 +1026,15 @@ _JS = """
       const e = $(id);
       if (e) e.classList.add('cur');
     }
-    // on a narrow screen the drawing scrolls sideways: bring this step's element into view
-    const h = f.hl.map($).find(e => e && e.closest('.graph'));
-    if (h) {
-      const wrap = h.closest('.graph');
-      const r = h.getBoundingClientRect(), w = wrap.getBoundingClientRect();
-      if (r.left < w.left || r.right > w.right) {
-        wrap.scrollLeft += (r.left + r.right - w.left - w.right) / 2;
+    // on a narrow screen the drawing scrolls sideways: bring this step's elements into view
+    const shown = f.hl.map($).filter(e => e && e.closest('#main-scroll'));
+    if (shown.length) {
+      const wrap = $('main-scroll'), w = wrap.getBoundingClientRect();
+      const left = Math.min(...shown.map(e => e.getBoundingClientRect().left));
+      const right = Math.max(...shown.map(e => e.getBoundingClientRect().right));
+      if (left < w.left || right > w.right) {
+        const centre = (left + right - w.left - w.right) / 2;
+        wrap.scrollLeft += right - left > w.width ? left - w.left : centre;
       }
     }
     $('sentence').textContent = f.t;
@@ -1094,7 +1097,8 @@ def _page(
 <button id="last" title="last step (End)" aria-label="last step">last »</button>
 <span id="counter"></span><span id="phase"></span></div>
 <p id="sentence" aria-live="polite"></p></div>
-<main><div class="graph">{graph_svg}{_legend(legend)}</div>
+<main><div class="graph"><div class="scroll" id="main-scroll">{graph_svg}</div>
+{_legend(legend)}</div>
 <div class="tables">{tables}</div></main>
 {extra}
 <footer>Keys: <kbd>→</kbd> next, <kbd>←</kbd> back, <kbd>Home</kbd>/<kbd>End</kbd>.
