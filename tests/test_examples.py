@@ -1,0 +1,101 @@
+"""Every example runs as a learner runs it: each script as a subprocess, the notebook executed.
+
+Each script runs in a fresh temporary folder with an output folder argument, must exit 0
+and must write what it says it writes.
+"""
+
+import os
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[1]
+EXAMPLES = REPO / "examples"
+SCRIPTS = sorted(EXAMPLES.glob("*.py"))
+HAS_DOT = shutil.which("dot") is not None
+
+
+def run_script(script: Path, cwd: Path, *args: str) -> subprocess.CompletedProcess:
+    env = dict(os.environ)
+    env["PYTHONPATH"] = os.pathsep.join(p for p in (env.get("PYTHONPATH", ""), str(REPO)) if p)
+    env["MPLBACKEND"] = "Agg"  # never open a window
+    return subprocess.run(
+        [sys.executable, str(script), *args],
+        cwd=cwd,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
+def test_the_examples_folder_holds_the_promised_examples():
+    names = {path.name for path in SCRIPTS}
+    assert {
+        "scalar_graph.py",
+        "worked_example.py",
+        "train_xor_moons.py",
+        "compare_2_3_1.py",
+        "quickstart.py",
+    } <= names
+    assert (EXAMPLES / "tutorial.ipynb").exists()
+
+
+@pytest.mark.parametrize("script", SCRIPTS, ids=[path.name for path in SCRIPTS])
+def test_example_script_runs(script, tmp_path):
+    result = run_script(script, tmp_path, str(tmp_path / "out"))
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip()
+    assert "Traceback" not in result.stderr
+
+
+def test_worked_example_script_prints_the_exact_updated_weights(tmp_path):
+    result = run_script(EXAMPLES / "worked_example.py", tmp_path, str(tmp_path))
+    lines = result.stdout.splitlines()
+    rows = {line.split()[0]: line.split() for line in lines if re.match(r"w[1-6] +[\d.]+ ", line)}
+    # Note 05: w_new = w_old − 0.05 · Δ · (input of the weight), Δ = 0.191 − 1 = −0.809.
+    exact = {
+        "w1": 0.11 + 0.05 * 0.809 * 0.14 * 2,
+        "w2": 0.12 + 0.05 * 0.809 * 0.15 * 2,
+        "w3": 0.21 + 0.05 * 0.809 * 0.14 * 3,
+        "w4": 0.08 + 0.05 * 0.809 * 0.15 * 3,
+        "w5": 0.14 + 0.05 * 0.809 * 0.85,
+        "w6": 0.15 + 0.05 * 0.809 * 0.48,
+    }
+    for name, value in exact.items():
+        assert float(rows[name][3]) == pytest.approx(value, abs=1e-9), name
+    suffix = "svg" if HAS_DOT else "dot"
+    assert (tmp_path / f"worked_example.{suffix}").exists()
+
+
+def test_train_example_reaches_full_accuracy_and_saves_models(tmp_path):
+    result = run_script(EXAMPLES / "train_xor_moons.py", tmp_path, str(tmp_path / "models"))
+    assert result.returncode == 0, result.stderr
+    accuracies = [line for line in result.stdout.splitlines() if "accuracy" in line]
+    assert len(accuracies) == 4  # XOR and moons, both engines
+    assert all("accuracy 100.0 %" in line for line in accuracies)
+    assert len(list((tmp_path / "models").glob("*.npz"))) == 4
+
+
+def test_tutorial_notebook_executes(tmp_path):
+    nbformat = pytest.importorskip("nbformat")
+    nbclient = pytest.importorskip("nbclient")
+    pytest.importorskip("ipykernel")
+    notebook = nbformat.read(EXAMPLES / "tutorial.ipynb", as_version=4)
+    client = nbclient.NotebookClient(
+        notebook,
+        timeout=120,
+        kernel_name="python3",
+        resources={"metadata": {"path": str(tmp_path)}},
+    )
+    client.execute()  # raises CellExecutionError, with the cell and traceback, on any error
+    outputs = [out for cell in notebook.cells if cell.cell_type == "code" for out in cell.outputs]
+    assert not [out for out in outputs if out.output_type == "error"]
+    texts = "".join(out.get("text", "") for out in outputs)
+    assert "all agree" in texts
+    if HAS_DOT:  # the graphs show inline as SVG
+        assert sum("image/svg+xml" in out.get("data", {}) for out in outputs) >= 2
