@@ -44,7 +44,8 @@ NON_NUMERIC_TENSOR_DATA = [
     ("bytes", b"ab", "got bytes"),
     ("dict", {"a": 1}, "got dict"),
     ("object-array-with-None", np.array([1.0, None], dtype=object), "NoneType None at index (1,)"),
-    ("list-of-Values", [Value(1.0), Value(2.0)], "got Value Value(data=1"),
+    ("list-of-Values", [Value(1.0), Value(2.0)], "got a Value inside a list"),
+    ("list-of-Tensors", [Tensor([1.0]), Tensor([2.0])], "got a Tensor inside a list"),
     ("datetime", np.array(["2020-01-01"], dtype="datetime64[D]"), "dtype datetime64[D]"),
 ]
 
@@ -53,7 +54,7 @@ NON_NUMERIC_TENSOR_DATA = [
     "data, names", args(NON_NUMERIC_TENSOR_DATA), ids=ids(NON_NUMERIC_TENSOR_DATA)
 )
 def test_tensor_rejects_non_numeric_data(data, names):
-    with fails(TypeError, "Tensor: expected", names):
+    with fails(TypeError, "Tensor: ", names):
         Tensor(data)
 
 
@@ -152,6 +153,12 @@ BAD_SHAPES = [
 def test_shapes_must_be_integers_not_truncated(f, shape):
     with fails(TypeError, "Tensor: a shape must be integers, got", shape):
         f()
+
+
+@pytest.mark.parametrize("f", [Tensor.zeros, Tensor.ones, Tensor.randn], ids=lambda f: f.__name__)
+def test_new_tensor_shape_cannot_be_negative(f):
+    with fails(ValueError, "Tensor: a new tensor's shape cannot be negative, got (2, -1)"):
+        f(2, -1)
 
 
 @pytest.mark.parametrize("axis", ["a", 1.5], ids=["str", "float"])
@@ -253,7 +260,7 @@ MSE_TYPES = [
     ("None-target", Tensor.zeros(3), None, "mse_loss target: expected real numbers, got NoneType"),
     ("str-in-target-list", [Value(1.0)], ["a"], "mse_loss target: unsupported operand of type str"),
     ("Tensor-target-for-Values", [Value(1.0)], Tensor.zeros(1), "must be a list, got Tensor"),
-    ("Values-target-for-Tensor", Tensor.zeros(1), [Value(1.0)], "got Value"),
+    ("Values-target-for-Tensor", Tensor.zeros(1), [Value(1.0)], "got a Value inside a list"),
 ]
 
 

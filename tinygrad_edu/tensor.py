@@ -51,6 +51,11 @@ def _as_array(data: Any, what: str = "Tensor") -> np.ndarray:
 def _from_objects(array: np.ndarray, what: str) -> np.ndarray:
     """An object array of real numbers as float64; else a TypeError naming the first misfit."""
     for index, element in np.ndenumerate(array):
+        if isinstance(element, graph.Node):  # e.g. Tensor([t1, t2]) or Tensor([Value(1)])
+            raise TypeError(
+                f"{what}: got a {type(element).__name__} inside a list; a Tensor is made of "
+                "numbers (take .data or .item(), or combine nodes with ops)"
+            )
         if not isinstance(element, numbers.Real):
             where = f" at index {index}" if array.ndim else ""
             raise TypeError(
@@ -71,6 +76,14 @@ def _shape_of(shape: tuple[Any, ...]) -> tuple[int, ...]:
         return tuple(operator.index(n) for n in shape)
     except TypeError:
         raise TypeError(f"Tensor: a shape must be integers, got {shape!r}") from None
+
+
+def _new_shape(shape: tuple[Any, ...]) -> tuple[int, ...]:
+    """The shape of a new tensor (zeros, ones, randn): integers ≥ 0."""
+    dims = _shape_of(shape)
+    if any(n < 0 for n in dims):
+        raise ValueError(f"Tensor: a new tensor's shape cannot be negative, got {dims}")
+    return dims
 
 
 def unbroadcast(grad: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
@@ -214,11 +227,11 @@ class Tensor(graph.Node):
 
     @classmethod
     def zeros(cls, *shape: Any, dtype: Any = np.float64, requires_grad: bool = False) -> Tensor:
-        return cls(np.zeros(_shape_of(shape), dtype=dtype), requires_grad=requires_grad)
+        return cls(np.zeros(_new_shape(shape), dtype=dtype), requires_grad=requires_grad)
 
     @classmethod
     def ones(cls, *shape: Any, dtype: Any = np.float64, requires_grad: bool = False) -> Tensor:
-        return cls(np.ones(_shape_of(shape), dtype=dtype), requires_grad=requires_grad)
+        return cls(np.ones(_new_shape(shape), dtype=dtype), requires_grad=requires_grad)
 
     @classmethod
     def randn(
@@ -229,7 +242,7 @@ class Tensor(graph.Node):
         seed: int | None = None,
     ) -> Tensor:
         """Standard normal samples; the same ``seed`` gives the same numbers."""
-        samples = np.random.default_rng(seed).standard_normal(_shape_of(shape))
+        samples = np.random.default_rng(seed).standard_normal(_new_shape(shape))
         return cls(samples.astype(dtype), requires_grad=requires_grad)
 
     # --- binary ops (NumPy broadcasting; the walk sums gradients back) ----------------
