@@ -66,12 +66,15 @@ class LayerBackward:
         return _record_repr(self, fields)
 
 
+FOUR: Any = {"float_kind": lambda v: f"{v:.4g}"}  # 4 significant digits
+
+
 def _record_repr(record: Any, fields: Sequence[str]) -> str:
-    """One field a line, arrays rounded to 4 digits: readable when printed beside the notes."""
+    """One field a line, numbers to 4 significant digits: readable beside the notes."""
     lines = [f"{type(record).__name__}("]
     for name in fields:
         value = getattr(record, name)
-        text = "None" if value is None else np.array2string(value, precision=4, separator=", ")
+        text = "None" if value is None else np.array2string(value, separator=", ", formatter=FOUR)
         lines.append(f"  {name}=" + text.replace("\n", "\n" + " " * (len(name) + 3)) + ",")
     return "\n".join(lines) + "\n)"
 
