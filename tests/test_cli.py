@@ -166,6 +166,15 @@ def test_demo_without_dot_writes_dot_source_and_one_notice(tmp_path):
     assert "Traceback" not in result.stderr
 
 
+def test_graph_without_dot_writes_dot_source_and_one_notice(tmp_path):
+    env = dict(os.environ, PATH=str(tmp_path / "empty"))  # no `dot` on this PATH
+    result = run("graph", cwd=tmp_path, env=env)
+    assert result.returncode == 0, result.stderr
+    assert not (tmp_path / "graph.svg").exists()
+    assert (tmp_path / "graph.dot").read_text().startswith("digraph")
+    assert result.stderr.count("\n") == 1 and "Graphviz" in result.stderr
+
+
 def test_demo_without_matplotlib_says_so(tmp_path):
     blocker = tmp_path / "block" / "matplotlib"
     blocker.mkdir(parents=True)
@@ -266,6 +275,7 @@ def test_help_and_no_command_list_every_subcommand(argv, capsys):
         (["demo", "--dataset", "mnist"], ["--dataset", "mnist"]),
         (["demo", "--dataset", "xor", "--sizes", "3,4,1"], ["--sizes", "xor", "2 input"]),
         (["graph", "--out", "picture.jpg"], ["--out", ".svg"]),
+        (["demo", "--out", str(Path(__file__).resolve())], ["--out", "folder"]),
         (["worked-example", "--lr", "0"], ["--lr"]),
         (["compare", "--epochs", "5"], ["unrecognized", "--epochs"]),
         (["train"], ["train"]),

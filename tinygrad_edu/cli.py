@@ -279,6 +279,8 @@ def _train(model: Any, X: np.ndarray, y: np.ndarray, lr: float, epochs: int) -> 
 def run_demo(args: argparse.Namespace) -> int:
     from .nn import MLP
 
+    if args.out.exists() and not args.out.is_dir():
+        raise UsageError(f"--out {args.out} is a file; the demo writes into a folder")
     X, y = _load_dataset(args.dataset, args.seed)
     sizes = _fit_sizes(args.sizes, X, y, args.dataset)
     output = args.output or ("linear" if args.dataset == "sine" else "sigmoid")
