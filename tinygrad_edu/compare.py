@@ -287,8 +287,14 @@ class CompareReport:
     def table(self, max_entries: int | None = 4) -> str:
         """The report as text: one line per gradient entry (at most ``max_entries`` of each
         parameter, the rest summarised; None shows all)."""
+        # The widest entry name is that of the last entry of the longest-named parameter.
+        width = max(
+            len(_entry_name(row.name, tuple(n - 1 for n in row.autograd.shape)))
+            for row in self.rows
+        )
+        width = max(width, len("parameter"))
         header = (
-            f"{'parameter':<22} {'autograd':>14} {'δ rules':>14} {'finite diff.':>14} "
+            f"{'parameter':<{width}} {'autograd':>14} {'δ rules':>14} {'finite diff.':>14} "
             f"{'abs err':>8} {'rel err':>8}  ok"
         )
         lines = [
@@ -299,13 +305,20 @@ class CompareReport:
             "-" * len(header),
         ]
         for row in self.rows:
-            lines.extend(_row_lines(row, max_entries, self.atol, self.rtol))
+            lines.extend(_row_lines(row, max_entries, self.atol, self.rtol, width))
         verdict = "all agree" if self.ok else "MISMATCH: see the FAIL lines"
         lines.append(f"{len(self.rows)} parameters, {verdict}")
         return "\n".join(lines)
 
 
-def _row_lines(row: CompareRow, max_entries: int | None, atol: float, rtol: float) -> list[str]:
+def _entry_name(name: str, index: tuple[int, ...]) -> str:
+    """``layers.0.weight[1, 0]`` for an entry of an array, the bare name for a scalar."""
+    return name + (f"[{', '.join(map(str, index))}]" if index else "")
+
+
+def _row_lines(
+    row: CompareRow, max_entries: int | None, atol: float, rtol: float, width: int
+) -> list[str]:
     """The text lines of one parameter: one per entry, up to ``max_entries``."""
     columns = (row.autograd, row.rules, row.finite_difference)
     abs_error, rel_error, ok = _disagreement(*columns, atol, rtol)
@@ -314,10 +327,9 @@ def _row_lines(row: CompareRow, max_entries: int | None, atol: float, rtol: floa
     lines = []
     for index in shown:
         a, r, n = (float(column[index]) for column in columns)
-        name = row.name + (f"[{', '.join(map(str, index))}]" if index else "")
         lines.append(
-            f"{name:<22} {a:>+14.6e} {r:>+14.6e} {n:>+14.6e} {abs_error[index]:>8.1e} "
-            f"{rel_error[index]:>8.1e}  {'ok' if ok[index] else 'FAIL'}"
+            f"{_entry_name(row.name, index):<{width}} {a:>+14.6e} {r:>+14.6e} {n:>+14.6e} "
+            f"{abs_error[index]:>8.1e} {rel_error[index]:>8.1e}  {'ok' if ok[index] else 'FAIL'}"
         )
     hidden = len(indices) - len(shown)
     if hidden:
