@@ -85,8 +85,9 @@ def gradcheck(
     for name, number in (("eps", eps), ("atol", atol), ("rtol", rtol)):
         if isinstance(number, bool) or not isinstance(number, (int, float)):
             raise TypeError(f"gradcheck: {name} must be a number, got {type(number).__name__}")
+        smallest = "> 0" if name == "eps" else ">= 0"
         if not (math.isfinite(number) and number >= 0) or (name == "eps" and number == 0):
-            raise ValueError(f"gradcheck: {name} must be a finite number > 0, got {number}")
+            raise ValueError(f"gradcheck: {name} must be a finite number {smallest}, got {number}")
     inputs = _input_list(inputs)
     checked = [k for k, inp in enumerate(inputs) if isinstance(inp, Value) or inp.requires_grad]
     if not checked:
