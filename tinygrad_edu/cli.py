@@ -251,10 +251,6 @@ def _loss(model: Any, X: np.ndarray, y: np.ndarray, reduction: str = "mean") -> 
     return mse_loss(preds, y.reshape(-1).tolist(), reduction=reduction)
 
 
-def _scalar(node: Any) -> float:
-    return float(node.data)
-
-
 def _train(model: Any, X: np.ndarray, y: np.ndarray, lr: float, epochs: int) -> list[float]:
     """Full-batch gradient descent with momentum; a tqdm bar shows elapsed time and loss."""
     from tqdm import tqdm
@@ -269,7 +265,7 @@ def _train(model: Any, X: np.ndarray, y: np.ndarray, lr: float, epochs: int) -> 
         optimizer.zero_grad()
         loss.backward()
         optimizer.step()
-        losses.append(_scalar(loss))
+        losses.append(float(loss.data))
         if epoch % 10 == 0 or epoch == epochs - 1:
             bar.set_postfix(loss=f"{losses[-1]:.5f}", refresh=False)
     bar.close()
@@ -346,20 +342,13 @@ def _draw_model_graph(model: Any, X: np.ndarray, y: np.ndarray, path: Path) -> P
     """
     if model.engine == "value":
         X, y = X[:1], y[:1]
+    from .viz import render
+
     model.zero_grad()
     loss = _loss(model, X, y, reduction="half_sum")
     loss.backward()
-    return _render(loss, path)
-
-
-def _render(root: Any, path: Path) -> Path:
-    """Draw the graph of ``root`` to ``path`` (.svg/.png/.pdf, or .dot source).
-
-    Without the ``dot`` binary ``viz.render`` writes the .dot source and says so in a line.
-    """
-    from .viz import render
-
-    return render(root, path)
+    # Without the `dot` program, render writes the .dot source and says so in one line.
+    return render(loss, path)
 
 
 def _plot_demo(
