@@ -5,9 +5,12 @@ value raises ValueError, a wrong type TypeError, and the message names the op an
 (the shapes, the offending value or type) — never a wrong number, never a numpy traceback.
 """
 
+import ast
 import contextlib
 import operator
+import re
 from collections.abc import Iterator
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -589,3 +592,42 @@ def test_set_weights_rejects_non_numeric_arrays():
     w = model.get_weights()
     with fails(TypeError, "MLP.set_weights: W of layer 1: expected real numbers"):
         model.set_weights([(np.full((3, 2), "x"), w[0][1]), w[1]])
+
+
+# --- known limits, and the table in docs/errors.md -----------------------------------------
+
+
+def test_known_limits_behave_as_documented():
+    f32 = Tensor(np.ones(2, np.float32))
+    assert (f32 + np.ones(2)).dtype == np.float64  # NumPy's promotion for a float64 array
+    assert (f32 + True).dtype == np.float64  # a bool operand is an array, not a Python number
+    assert (f32 + 2.0).dtype == np.float32  # a Python number never upcasts
+    assert mse_loss(Tensor.zeros(0), np.zeros(0)).item() == 0.0  # the sum of nothing
+    assert mse_loss([], []).data == 0.0
+    with fails(TypeError, "unsupported operand type(s) for ** or pow(): 'int' and 'Tensor'"):
+        2 ** Tensor([1.0])
+
+
+DOCS = Path(__file__).resolve().parent.parent / "docs"
+
+
+def _tests_named_in(page: str) -> set[tuple[str, str]]:
+    text = (DOCS / page).read_text(encoding="utf-8")
+    return set(re.findall(r"`(test_\w+\.py)::(test_\w+)`", text))
+
+
+def _tests_defined_in(file: str) -> set[str]:
+    tree = ast.parse((Path(__file__).parent / file).read_text(encoding="utf-8"))
+    return {node.name for node in tree.body if isinstance(node, ast.FunctionDef)}
+
+
+def test_errors_table_names_only_existing_tests():
+    named = _tests_named_in("errors.md") | _tests_named_in("numerics.md")
+    assert len(named) > 40
+    for file, test in named:
+        assert test in _tests_defined_in(file), f"docs name {file}::{test}, which does not exist"
+    # and, the other way round, every test of the two files has its row
+    for file in ("test_bad_input.py", "test_numerics.py"):
+        documented = {test for f, test in named if f == file}
+        missing = {t for t in _tests_defined_in(file) if t.startswith("test_")} - documented
+        assert missing == set(), f"tests without a row in docs/errors.md or numerics.md: {missing}"
