@@ -9,6 +9,7 @@ is an explicit loop over a list, never a recursion, so a graph of a million node
 from __future__ import annotations
 
 import contextlib
+import gc
 from collections.abc import Iterator
 from typing import Any
 
@@ -99,16 +100,36 @@ def backward(root: Node, seed: Any) -> None:
     retained graph). Intermediate nodes are reset first, so their gradients are recomputed
     from zero on each call and never double counted.
     """
-    order = topological_order(root)
-    for node in order:
-        if node.parents:
-            node.grad = node._zero_grad_value()
-    root._accumulate(seed)
-    if _anomaly_enabled:  # the same walk with a NaN/inf check after each push
-        from .anomaly import push_checked
+    with _collector_paused():
+        order = topological_order(root)
+        for node in order:
+            if node.parents:
+                node.grad = node._zero_grad_value()
+        root._accumulate(seed)
+        if _anomaly_enabled:  # the same walk with a NaN/inf check after each push
+            from .anomaly import push_checked
 
-        push_checked(root, order)
+            push_checked(root, order)
+            return
+        for node in reversed(order):
+            if node.parents:
+                node._push_grad_to_parents()
+
+
+@contextlib.contextmanager
+def _collector_paused() -> Iterator[None]:
+    """Python's cyclic garbage collector off for the block, as it was after it.
+
+    Why, during the walk: the graph has no reference cycles (refcounting frees it) and the
+    walk's own temporaries are freed as it goes, so the collector can find nothing here. Yet
+    the walk's allocations trigger it, and each full collection re-visits every live node:
+    on a chain of 10⁶ nodes that was a third of the backward time (docs/performance.md).
+    """
+    if not gc.isenabled():
+        yield
         return
-    for node in reversed(order):
-        if node.parents:
-            node._push_grad_to_parents()
+    gc.disable()
+    try:
+        yield
+    finally:
+        gc.enable()

@@ -25,6 +25,8 @@ Number = Union[int, float]
 
 def _as_float(data: Any, what: str) -> float:
     """A Python float from a real number, or a TypeError that names what was given."""
+    if type(data) is float:  # the common case; skips the slow abstract-class check below
+        return data
     if isinstance(data, bool) or not isinstance(data, numbers.Real):
         raise TypeError(f"{what}: expected a real number, got {type(data).__name__} {data!r}")
     return float(data)
@@ -78,8 +80,9 @@ class Value(graph.Node):
 
     def _push_grad_to_parents(self) -> None:
         # The chain rule, the same for every op.
+        grad = self.grad
         for parent, local in zip(self.parents, self.local):
-            parent.grad += local * self.grad
+            parent.grad += local * grad
 
     def backward(self, trace: bool = False) -> BackwardTrace | None:
         """d self / d node for every node of the graph, added into each ``.grad``.
@@ -100,6 +103,8 @@ class Value(graph.Node):
         """A Value for the other operand; a Python number becomes a constant leaf."""
         if isinstance(other, Value):
             return other
+        if type(other) is float:  # the common case; skips the slow abstract-class check below
+            return Value(other)
         if isinstance(other, bool) or not isinstance(other, numbers.Real):
             raise TypeError(
                 f"Value {op}: unsupported operand of type {type(other).__name__}: {other!r}"
@@ -200,7 +205,9 @@ class Value(graph.Node):
         a = self.data
         # relu' = 1 for a > 0, else 0 (at 0 we take 0, as PyTorch does).
         # "0.0 if a <= 0.0 else a" keeps a NaN a NaN (as np.maximum and torch.relu do).
-        return Value._result(0.0 if a <= 0.0 else a, (self,), "relu", (1.0 if a > 0.0 else 0.0,))
+        # (1.0,) and (0.0,) are constants: no tuple is allocated per node.
+        local = (1.0,) if a > 0.0 else (0.0,)
+        return Value._result(0.0 if a <= 0.0 else a, (self,), "relu", local)
 
     def linear(self) -> Value:
         # The identity as a node of its own (the notes' "purelin"): linear' = 1
