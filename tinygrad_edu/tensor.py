@@ -99,6 +99,19 @@ def unbroadcast(grad: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
     return grad.sum(axis=stretched, keepdims=True) if stretched else grad
 
 
+def _product_in_layout(x: np.ndarray, y: np.ndarray, like: np.ndarray) -> np.ndarray:
+    """``x @ y``, laid out in memory as ``like`` is (the operand whose gradient this is).
+
+    In ``x @ W.T`` the operand ``W.T`` is a transposed view of W. Computing its gradient
+    as (yᵀ xᵀ)ᵀ — the same BLAS call as x @ y — gives it W's own layout, so W's gradient
+    needs no transposing copy and W -= lr · dW reads memory in order.
+    """
+    transposed = like.flags.f_contiguous and not like.flags.c_contiguous
+    if transposed and x.ndim == 2 and y.ndim == 2:
+        return (y.T @ x.T).T
+    return x @ y
+
+
 class Tensor(graph.Node):
     """An n-d array node. ``data`` is an ndarray, ``grad`` an ndarray of the same shape or None."""
 
@@ -373,11 +386,11 @@ class Tensor(graph.Node):
             out = out[..., 0]
 
         def grad_a(g: np.ndarray) -> np.ndarray:
-            dA = g.reshape(C.shape) @ np.swapaxes(B, -1, -2)
+            dA = _product_in_layout(g.reshape(C.shape), np.swapaxes(B, -1, -2), like=A)
             return unbroadcast(dA, A.shape).reshape(a.shape)
 
         def grad_b(g: np.ndarray) -> np.ndarray:
-            dB = np.swapaxes(A, -1, -2) @ g.reshape(C.shape)
+            dB = _product_in_layout(np.swapaxes(A, -1, -2), g.reshape(C.shape), like=B)
             return unbroadcast(dB, B.shape).reshape(b.shape)
 
         return Tensor._result(out, (a, b), "@", grad_a, grad_b)
