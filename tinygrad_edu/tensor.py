@@ -136,7 +136,13 @@ class Tensor(graph.Node):
         out.grad = None
         out.op = op
         out.label = ""
-        out.requires_grad = graph._grad_enabled and any(p.requires_grad for p in parents)
+        # A loop rather than any(... for p in parents): no generator made per op.
+        out.requires_grad = False
+        if graph._grad_enabled:
+            for parent in parents:
+                if parent.requires_grad:
+                    out.requires_grad = True
+                    break
         if out.requires_grad:
             out.parents, out.grad_fns = parents, grad_fns
         else:
@@ -151,14 +157,18 @@ class Tensor(graph.Node):
         return None
 
     def _accumulate(self, grad: np.ndarray) -> None:
+        if grad.dtype != self.data.dtype:  # e.g. a float64 gradient for a float32 tensor
+            grad = grad.astype(self.data.dtype)
         if self.grad is None:
-            # A leaf owns a fresh copy (safe to update in place); an intermediate node may
-            # share its array with a child's gradient, so it is never updated in place.
-            self.grad = grad.astype(self.data.dtype, copy=not self.parents)
-        elif self.parents:
-            self.grad = self.grad + grad
+            # Kept without a copy (a weight's gradient is as big as the weight), so it may be
+            # shared with another node's gradient ("+" passes its gradient on unchanged).
+            # A leaf's must be writable for the user: a read-only view (from sum) is copied.
+            if not self.parents and not grad.flags.writeable:
+                grad = grad.copy()
+            self.grad = grad
         else:
-            self.grad += grad
+            # A new array, never +=, since the first one may be shared with another node.
+            self.grad = self.grad + grad
 
     def _push_grad_to_parents(self) -> None:
         g = self.grad
@@ -271,7 +281,9 @@ class Tensor(graph.Node):
             return Tensor._result(np.asarray(other, dtype=self.dtype), (), "")
         if not isinstance(other, Tensor):
             other = Tensor._result(_as_array(other, f"Tensor {op}"), (), "")
-        if other.shape != self.shape:
+        # Equal shapes, or other's shape the end of self's (adding a bias), always broadcast:
+        # skip the general check, which costs about as much as adding two small arrays.
+        if other.shape != self.shape and other.shape != self.shape[self.ndim - other.ndim :]:
             try:
                 np.broadcast_shapes(self.shape, other.shape)
             except ValueError:
@@ -440,7 +452,9 @@ class Tensor(graph.Node):
             raise ValueError(
                 f"Tensor.transpose: axes {perm} for shape {self.shape}: {error}"
             ) from None
-        inverse = tuple(np.argsort(perm))
+        # The inverse permutation, in plain Python (np.argsort costs more than the whole op);
+        # "% ndim" turns a negative axis such as -1 into its position.
+        inverse = tuple(sorted(range(self.ndim), key=lambda i: perm[i] % self.ndim))
         return Tensor._result(out, (self,), "transpose", lambda g: g.transpose(inverse))
 
     @property
@@ -481,7 +495,8 @@ class Tensor(graph.Node):
         x = self.data
         # Stable form: exp of a non-positive number only (-|x| ≤ 0), so it never overflows.
         e = np.exp(-np.abs(x))
-        s = np.where(x >= 0, 1 / (1 + e), e / (1 + e))
+        d = 1 + e
+        s = np.where(x >= 0, 1 / d, e / d)
         return Tensor._result(s, (self,), "sigmoid", lambda g: g * s * (1 - s))  # s (1 - s)
 
     def relu(self) -> Tensor:
