@@ -71,12 +71,17 @@ def interleaved(
     calls: Mapping[str, int],
     warmup: int = 1,
     settings: Mapping[str, Callable[[], AbstractContextManager[Any]]] | None = None,
+    settle: int = 0,
 ) -> dict[str, Timing]:
     """Time each workload ``repeats`` times, in turn, each time a loop of ``calls[name]``.
 
     ``warmup`` loops of each run first and are not recorded. ``settings[name]`` (if given)
     makes a context manager that each loop of that workload runs inside (e.g. one thread,
     or the garbage collector off). The order of the workloads rotates from repeat to repeat.
+
+    ``settle`` untimed calls run before each loop, after the clean-up: a workload that
+    leaves garbage for the collector (micrograd) is then timed in its steady state, paying
+    for the garbage of the step before as it does in a training loop, not on a clean heap.
     """
     names = list(workloads)
     timings = {name: Timing(name) for name in names}
@@ -86,6 +91,8 @@ def interleaved(
         for name in names[shift:] + names[:shift]:
             gc.collect()
             with settings.get(name, contextlib.nullcontext)():
+                for _ in range(settle):
+                    workloads[name]()
                 per_call, phases = time_loop(workloads[name], calls[name])
             if repeat < 0:
                 continue

@@ -155,9 +155,12 @@ def run(quick: bool = False) -> dict[str, Any]:
         workloads[name] = engine.step
         workloads[f"{name} (GC off)"] = engine.step
         settings[f"{name} (GC off)"] = gc_disabled
-    seconds, most = (0.05, 2) if quick else (1.0, 50)
-    calls = {name: calls_for(step, seconds, most) for name, step in workloads.items()}
-    timings = interleaved(workloads, repeats=1 if quick else 7, calls=calls, settings=settings)
+    # Loops of at least 4 steps (micrograd's collector runs every few steps), about 2 s each.
+    seconds, least, most = (0.05, 1, 2) if quick else (2.0, 4, 50)
+    calls = {name: max(least, calls_for(step, seconds, most)) for name, step in workloads.items()}
+    timings = interleaved(
+        workloads, repeats=1 if quick else 7, calls=calls, settings=settings, settle=1
+    )
 
     results: dict[str, Any] = {"sizes": SIZES, "points": N_POINTS, "skipped": skipped}
     results["loss"] = losses
