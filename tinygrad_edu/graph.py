@@ -102,9 +102,10 @@ def backward(root: Node, seed: Any) -> None:
     """
     with _collector_paused():
         order = topological_order(root)
+        zero = root._zero_grad_value()  # one engine per graph: ask once, not once per node
         for node in order:
             if node.parents:
-                node.grad = node._zero_grad_value()
+                node.grad = zero
         root._accumulate(seed)
         if _anomaly_enabled:  # the same walk with a NaN/inf check after each push
             from .anomaly import push_checked

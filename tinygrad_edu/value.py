@@ -100,7 +100,11 @@ class Value(graph.Node):
 
     @staticmethod
     def _lift(other: Any, op: str) -> Value:
-        """A Value for the other operand; a Python number becomes a constant leaf."""
+        """A Value for the other operand; a Python number becomes a constant leaf.
+
+        (The ops below test ``isinstance(other, Value)`` before calling this: it saves a
+        call per node in the common case.)
+        """
         if isinstance(other, Value):
             return other
         if type(other) is float:  # the common case; skips the slow abstract-class check below
@@ -112,22 +116,22 @@ class Value(graph.Node):
         return Value(float(other))
 
     def __add__(self, other: Value | Number) -> Value:
-        other = self._lift(other, "+")
+        other = other if isinstance(other, Value) else Value._lift(other, "+")
         # d(a + b)/da = 1, d(a + b)/db = 1
         return Value._result(self.data + other.data, (self, other), "+", (1.0, 1.0))
 
     def __sub__(self, other: Value | Number) -> Value:
-        other = self._lift(other, "-")
+        other = other if isinstance(other, Value) else Value._lift(other, "-")
         # d(a - b)/da = 1, d(a - b)/db = -1
         return Value._result(self.data - other.data, (self, other), "-", (1.0, -1.0))
 
     def __mul__(self, other: Value | Number) -> Value:
-        other = self._lift(other, "*")
+        other = other if isinstance(other, Value) else Value._lift(other, "*")
         # d(a b)/da = b, d(a b)/db = a
         return Value._result(self.data * other.data, (self, other), "*", (other.data, self.data))
 
     def __truediv__(self, other: Value | Number) -> Value:
-        other = self._lift(other, "/")
+        other = other if isinstance(other, Value) else Value._lift(other, "/")
         a, b = self.data, other.data
         if b == 0.0:
             raise ValueError(f"Value /: division by zero ({a} / 0)")
