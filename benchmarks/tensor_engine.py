@@ -155,7 +155,7 @@ def run(quick: bool = False, threads: str = "default", sizes: list[str] | None =
             seconds = 0.01 if quick else (0.3 if big else 0.2)
             calls = {name: calls_for(step, seconds) for name, step in steps.items()}
             repeats = 1 if quick else (3 if big else 7)
-            timings = interleaved(steps, repeats=repeats, calls=calls)
+            timings = interleaved(steps, repeats, calls, warmup=0 if quick else 1)
             memory = {name: peak_bytes(steps[name]) for name in ("tinygrad_edu", "numpy")}
             results["runs"].append(
                 {

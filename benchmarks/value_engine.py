@@ -139,7 +139,8 @@ def memory_per_node(engine: Any) -> tuple[float, int]:
 
 def run(quick: bool = False) -> dict[str, Any]:
     """Time both engines, interleaved; return the medians, GC activity and memory per node."""
-    X, Y = make_data()
+    points = 10 if quick else N_POINTS  # quick: a tenth of the work, for CI
+    X, Y = make_data(points)
     engines: dict[str, Any] = {"ours": Ours(X, Y)}
     skipped = []
     try:
@@ -158,11 +159,10 @@ def run(quick: bool = False) -> dict[str, Any]:
     # Loops of at least 4 steps (micrograd's collector runs every few steps), about 2 s each.
     seconds, least, most = (0.05, 1, 2) if quick else (2.0, 4, 50)
     calls = {name: max(least, calls_for(step, seconds, most)) for name, step in workloads.items()}
-    timings = interleaved(
-        workloads, repeats=1 if quick else 7, calls=calls, settings=settings, settle=1
-    )
+    repeats, warmup = (1, 0) if quick else (7, 1)
+    timings = interleaved(workloads, repeats, calls, warmup, settings, settle=1)
 
-    results: dict[str, Any] = {"sizes": SIZES, "points": N_POINTS, "skipped": skipped}
+    results: dict[str, Any] = {"sizes": SIZES, "points": points, "skipped": skipped}
     results["loss"] = losses
     results["step"] = {name: t.median for name, t in timings.items()}
     results["build"] = {name: t.phase_median("build") for name, t in timings.items()}

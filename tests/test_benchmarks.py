@@ -1,0 +1,221 @@
+"""The benchmark suite: it runs, it compares like with like, it reports. No timing is asserted.
+
+A benchmark is only as good as the claim that its contestants do the same work, so most
+tests here check that: the numpy step by hand gives the notes' δ-rule update (from
+``tinygrad_edu.rules``), and every engine starts from the same weights and reaches the same
+loss and the same weights after a step.
+"""
+
+from __future__ import annotations
+
+import gc
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from benchmarks import report, tensor_engine, timing, value_engine
+from benchmarks.numpy_step import HandMLP
+from tinygrad_edu import Tensor, detect_anomaly, nn, rules
+from tinygrad_edu.anomaly import AnomalyError
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+# --- the floor: numpy by hand --------------------------------------------------------------
+
+
+@pytest.mark.parametrize("hidden", ["sigmoid", "tanh", "relu"])
+def test_hand_numpy_step_is_the_notes_delta_rule_update(hidden):
+    rng = np.random.default_rng(1)
+    weights = [
+        (rng.standard_normal((4, 3)), rng.standard_normal(4)),
+        (rng.standard_normal((2, 4)), rng.standard_normal(2)),
+    ]
+    activations = [hidden, "linear"]
+    x, t = rng.standard_normal((5, 3)), rng.standard_normal((5, 2))
+    lr = 0.05
+
+    expected_out = rules.forward(weights, activations, x)[-1].out
+    records = rules.backward(weights, activations, x, t)
+    expected = rules.sgd_step(weights, rules.gradients(records), lr)
+
+    hand = HandMLP(weights, activations)
+    loss = hand.step(x, t, lr)
+    assert loss == pytest.approx(0.5 * np.sum((expected_out - t) ** 2), rel=1e-12)
+    for (W, b), (W_expected, b_expected) in zip(hand.weights, expected):
+        np.testing.assert_allclose(W, W_expected, rtol=1e-12, atol=1e-12)
+        np.testing.assert_allclose(b, b_expected, rtol=1e-12, atol=1e-12)
+
+
+def test_hand_numpy_step_keeps_float32():
+    weights = [(np.ones((3, 2)), np.zeros(3)), (np.ones((1, 3)), np.zeros(1))]
+    hand = HandMLP(weights, ["sigmoid", "linear"], dtype=np.float32)
+    x = np.ones((4, 2), np.float32)
+    hand.step(x, np.zeros((4, 1), np.float32), 0.1)
+    assert all(W.dtype == np.float32 and b.dtype == np.float32 for W, b in hand.weights)
+
+
+# --- the contestants do the same work ----------------------------------------------------------
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_tensor_engine_and_hand_step_reach_the_same_weights(dtype):
+    sizes, batch = tensor_engine.SIZES["tiny"]
+    x, t = tensor_engine.make_batch(sizes, batch, dtype)
+    model = nn.MLP(sizes, hidden="sigmoid", output="linear", seed=0, dtype=dtype)
+    hand_step = tensor_engine.by_hand(model, x, t)  # copies the weights first
+    ours_step = tensor_engine.ours(model, x, t)
+    assert ours_step() == pytest.approx(hand_step(), rel=1e-5)
+    hand = hand_step.__closure__[0].cell_contents  # the HandMLP inside the lambda
+    tol = 1e-5 if dtype == np.float32 else 1e-12
+    for (W, b), (W_hand, b_hand) in zip(model.get_weights(), hand.weights):
+        np.testing.assert_allclose(W, W_hand, rtol=tol, atol=tol)
+        np.testing.assert_allclose(b, b_hand, rtol=tol, atol=tol)
+        assert W_hand.dtype == dtype
+
+
+@pytest.mark.torch
+def test_pytorch_step_starts_from_the_same_weights_and_loss():
+    pytest.importorskip("torch")
+    sizes, batch = tensor_engine.SIZES["tiny"]
+    x, t = tensor_engine.make_batch(sizes, batch, np.float64)
+    model = nn.MLP(sizes, hidden="sigmoid", output="linear", seed=0)
+    torch_step = tensor_engine.pytorch(model, x, t)
+    ours_step = tensor_engine.ours(model, x, t)
+    for _ in range(3):  # the same loss before each of three steps
+        assert torch_step() == pytest.approx(ours_step(), rel=1e-10)
+
+
+def test_value_engine_and_micrograd_compute_the_same_loss_and_update():
+    pytest.importorskip("micrograd")
+    X, Y = value_engine.make_data(8)
+    ours = value_engine.Ours(X, Y)
+    theirs = value_engine.Micrograd(X, Y, ours.model.get_weights())
+    for _ in range(2):  # the loss matches, then again after one SGD step each
+        assert ours.build().data == pytest.approx(theirs.build().data, rel=1e-12)
+        ours.step()
+        theirs.step()
+    ours_params = [p.data for p in ours.model.parameters()]
+    theirs_params = [p.data for p in theirs.model.parameters()]
+    # micrograd lists each neuron's weights then its bias, as nn.MLP does
+    assert ours_params == pytest.approx(theirs_params, rel=1e-12)
+    # and their graphs are the same size (one node per op), so per node is per node
+    assert ours.count_nodes(ours.build()) == pytest.approx(
+        theirs.count_nodes(theirs.build()), rel=0.02
+    )
+
+
+# --- the timing harness ------------------------------------------------------------------------
+
+
+def test_interleaved_rotates_the_order_and_runs_settle_and_warmup_untimed():
+    calls: list[str] = []
+
+    def workload(name):
+        def run():
+            calls.append(name)
+            return {"phase": 1.0}
+
+        return run
+
+    timings = timing.interleaved(
+        {"a": workload("a"), "b": workload("b")},
+        repeats=2,
+        calls={"a": 2, "b": 1},
+        warmup=1,
+        settle=1,
+    )
+    # each loop is one settle call plus the timed calls; the first of the workloads
+    # alternates: b in the warm-up, then a, then b
+    a, b = ["a"] * 3, ["b"] * 2
+    assert calls == b + a + a + b + b + a
+    assert [len(t.per_call) for t in timings.values()] == [2, 2]
+    assert timings["a"].phase_median("phase") == 1.0
+
+
+def test_gc_disabled_restores_the_collector():
+    assert gc.isenabled()
+    with timing.gc_disabled():
+        assert not gc.isenabled()
+    assert gc.isenabled()
+
+
+# --- the engine's own use of the collector ---------------------------------------------------
+
+
+def test_backward_leaves_the_collector_as_it_found_it():
+    x = Tensor([1.0, 2.0], requires_grad=True)
+    (x * x).sum().backward()
+    assert gc.isenabled()
+    gc.disable()
+    try:
+        (x * x).sum().backward()
+        assert not gc.isenabled()
+    finally:
+        gc.enable()
+
+
+def test_backward_switches_the_collector_back_on_after_an_error():
+    x = Tensor([0.0], requires_grad=True)
+    with detect_anomaly():
+        y = (x**0.5).sum()  # forward: 0, fine; backward: 0.5 / sqrt(0) = inf
+        with pytest.raises(AnomalyError):
+            y.backward()
+    assert gc.isenabled()
+
+
+# --- the report --------------------------------------------------------------------------------
+
+
+def test_report_marks_met_and_missed_targets():
+    value = {
+        "sizes": [2, 16, 16, 1],
+        "points": 100,
+        "step": {"ours": 0.1, "ours (GC off)": 0.05, "micrograd": 1.0, "micrograd (GC off)": 0.1},
+        "build": {"ours": 0.06, "micrograd": 0.9},
+        "backward": {"ours": 0.03, "micrograd": 0.05},
+        "gc": {
+            "ours": {"collections": [200, 20, 1], "seconds": 0.04},
+            "micrograd": {"collections": [500, 50, 4], "seconds": 0.8},
+        },
+        "memory_per_node": {"ours": 300.0, "micrograd": 500.0},
+        "nodes": {"ours": 1000, "micrograd": 1000},
+    }
+    text, targets = report.value_section(value)
+    assert "10.0×" in text  # micrograd 1.0 s ÷ ours 0.1 s
+    verdicts = {what.split(" ")[1]: ok for what, ok, _ in targets}
+    assert verdicts == {"step": True, "memory": False}  # 10× ≥ 8×, but 0.6 > 0.5
+
+
+# --- the whole suite, quickly ------------------------------------------------------------------
+
+
+def test_quick_run_of_the_whole_suite_writes_tables_and_chart(tmp_path):
+    done = subprocess.run(
+        [sys.executable, "-m", "benchmarks", "--quick", "--out", str(tmp_path)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=240,
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    text = (tmp_path / "performance-results.md").read_text()
+    for heading in ("Value engine vs micrograd", "Deep graphs", "Tensor engine, one thread"):
+        assert heading in text
+    assert "### Targets" in text and "Tensor engine, default threads" in text
+    results = json.loads((tmp_path / "benchmark.json").read_text())
+    assert results["value"]["step"]["ours"] > 0
+    assert all(r["output_dtype"] == r["dtype"] for r in results["tensor_1"]["runs"])
+    assert results["deep"]["micrograd"]  # micrograd's verdict is recorded (or "not installed")
+    if "matplotlib" in sys.modules or _has("matplotlib"):
+        assert (tmp_path / "benchmark.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def _has(module: str) -> bool:
+    import importlib.util
+
+    return importlib.util.find_spec(module) is not None
