@@ -126,8 +126,9 @@ def tensor_section(t: dict[str, Any], title: str) -> tuple[str, list[tuple[str, 
                     f"{ours / s['torch']:.2f}×",
                 )
             )
-        if run["output_dtype"] != run["dtype"]:
-            targets.append((f"{run['dtype']} stays {run['dtype']}", False, run["output_dtype"]))
+        seen = {run["output_dtype"], *run.get("grad_dtypes", [])}
+        if seen != {run["dtype"]}:  # float32 must stay float32 in outputs and gradients
+            targets.append((f"{run['dtype']} stays {run['dtype']}", False, ", ".join(seen)))
     text = f"### Tensor engine, {title}\n\n" + _table(header, rows) + "\n"
     return text, targets
 
@@ -236,7 +237,8 @@ def _value_panel(ax: Any, v: dict[str, Any]) -> None:
     ax.bar([i + 0.2 for i in x], gc_off, width=0.4, label="GC off")
     ax.set_xticks(list(x), [labels[n] for n in names])
     ax.set_ylabel("ms per training step")
-    ax.set_title("Value engine: 2-16-16-1 MLP, 100 points")
+    sizes = "-".join(map(str, v["sizes"]))
+    ax.set_title(f"Value engine: {sizes} MLP, {v['points']} points")
     ax.legend()
 
 
@@ -249,8 +251,8 @@ def _tensor_panel(ax: Any, t: dict[str, Any]) -> None:
     if all("torch" in r["seconds"] for r in runs):
         vs_torch = [r["seconds"]["tinygrad_edu"] / r["seconds"]["torch"] for r in runs]
         ax.bar([i + 0.2 for i in x], vs_torch, width=0.4, label="÷ PyTorch")
-    ax.axhline(TENSOR_VS_NUMPY, color="grey", linestyle="--", linewidth=1)
-    ax.axhline(TENSOR_VS_TORCH, color="black", linestyle=":", linewidth=1)
+    ax.axhline(TENSOR_VS_NUMPY, color="grey", linestyle="--", linewidth=1, label="target ÷ numpy")
+    ax.axhline(TENSOR_VS_TORCH, color="black", linestyle=":", linewidth=1, label="target ÷ PyTorch")
     ax.set_xticks(list(x), labels)
     ax.set_ylabel("tinygrad_edu time ÷ other (lower is better)")
     threads = "1 thread" if t["threads"] == "1" else "default threads"

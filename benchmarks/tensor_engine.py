@@ -169,6 +169,9 @@ def run(quick: bool = False, threads: str = "default", sizes: list[str] | None =
                     "first_loss": first_loss,
                     "peak_bytes": memory,
                     "output_dtype": str(model(Tensor(x)).dtype),
+                    "grad_dtypes": sorted(
+                        {str(np.asarray(p.grad).dtype) for p in model.parameters()}
+                    ),
                 }
             )
             print(f"  {size} {dtype_name} done", file=sys.stderr)

@@ -209,7 +209,8 @@ def test_quick_run_of_the_whole_suite_writes_tables_and_chart(tmp_path):
     assert "### Targets" in text and "Tensor engine, default threads" in text
     results = json.loads((tmp_path / "benchmark.json").read_text())
     assert results["value"]["step"]["ours"] > 0
-    assert all(r["output_dtype"] == r["dtype"] for r in results["tensor_1"]["runs"])
+    for run in results["tensor_1"]["runs"]:  # float32 stays float32, gradients included
+        assert run["output_dtype"] == run["dtype"] and run["grad_dtypes"] == [run["dtype"]]
     assert results["deep"]["micrograd"]  # micrograd's verdict is recorded (or "not installed")
     if "matplotlib" in sys.modules or _has("matplotlib"):
         assert (tmp_path / "benchmark.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
