@@ -81,5 +81,5 @@ def _mse_values(pred: list[Value], target: Any, reduction: str) -> Value:
     c = _scale(reduction, len(pred))
     diffs = [o.data - tk.data for o, tk in zip(pred, t)]  # O_k − t_k
     loss = c * sum(d * d for d in diffs)
-    local = [2 * c * d for d in diffs] + [-2 * c * d for d in diffs]
+    local = tuple([2 * c * d for d in diffs] + [-2 * c * d for d in diffs])
     return Value._result(loss, (*pred, *t), "mse", local)

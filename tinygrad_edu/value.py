@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import math
 import numbers
-from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any, Union
 
 from . import anomaly, graph
@@ -53,8 +52,13 @@ class Value(graph.Node):
         self.local: tuple[float, ...] = ()
 
     @staticmethod
-    def _result(data: float, parents: tuple[Value, ...], op: str, local: Iterable[float]) -> Value:
-        """A new node made by ``op``; outside ``no_grad`` it remembers its parents."""
+    def _result(
+        data: float, parents: tuple[Value, ...], op: str, local: tuple[float, ...]
+    ) -> Value:
+        """A new node made by ``op``; outside ``no_grad`` it remembers its parents.
+
+        ``local`` holds ∂out/∂parent for each parent, as a tuple (stored as it is).
+        """
         out = Value.__new__(Value)
         out.data = data
         out.grad = 0.0
@@ -62,7 +66,7 @@ class Value(graph.Node):
         out.label = ""
         if graph._grad_enabled:
             out.parents = parents
-            out.local = tuple(local)
+            out.local = local
         else:
             out.parents = ()
             out.local = ()
