@@ -49,6 +49,7 @@ def value_section(v: dict[str, Any]) -> tuple[str, list[tuple[str, bool, str]]]:
         ("— of which: build the graph (forward + loss)", "build", ""),
         ("— of which: zero_grad + backward", "backward", ""),
         ("training step, GC off", "step", " (GC off)"),
+        ("training step, GC on, previous loss still held ¹", "step", " (holding)"),
     ):
         ours = v[key]["ours" + phase]
         row = [label, _ms(ours)]
@@ -70,6 +71,11 @@ def value_section(v: dict[str, Any]) -> tuple[str, list[tuple[str, bool, str]]]:
         nodes_row += [f"{v['nodes']['micrograd']:,}", ""]
     rows += [mem_row, nodes_row]
     text.append(_table(header, rows))
+    text.append(
+        "\n¹ As in a loop at module level, `for k in range(n): loss = ...`: the previous "
+        "step's graph is still referenced while the next one is built, so the collector "
+        "walks both. A step written as a function (the first row) frees it on return.\n"
+    )
     if has_mg:
         speedup = v["step"]["micrograd"] / v["step"]["ours"]
         memory = mem["ours"] / mem["micrograd"]

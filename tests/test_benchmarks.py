@@ -175,7 +175,14 @@ def test_report_marks_met_and_missed_targets():
     value = {
         "sizes": [2, 16, 16, 1],
         "points": 100,
-        "step": {"ours": 0.1, "ours (GC off)": 0.05, "micrograd": 1.0, "micrograd (GC off)": 0.1},
+        "step": {
+            "ours": 0.1,
+            "ours (GC off)": 0.05,
+            "ours (holding)": 0.2,
+            "micrograd": 1.0,
+            "micrograd (GC off)": 0.1,
+            "micrograd (holding)": 1.2,
+        },
         "build": {"ours": 0.06, "micrograd": 0.9},
         "backward": {"ours": 0.03, "micrograd": 0.05},
         "gc": {
