@@ -17,13 +17,15 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from benchmarks import report, tensor_engine, timing, value_engine
-from benchmarks.numpy_step import HandMLP
 from tinygrad_edu import Tensor, detect_anomaly, nn, rules
 from tinygrad_edu.anomaly import AnomalyError
 
 ROOT = Path(__file__).resolve().parent.parent
+if str(ROOT) not in sys.path:  # benchmarks/ is a folder of the repository, not installed
+    sys.path.insert(0, str(ROOT))
 
+from benchmarks import report, tensor_engine, timing, value_engine  # noqa: E402
+from benchmarks.numpy_step import HandMLP  # noqa: E402
 
 # --- the floor: numpy by hand --------------------------------------------------------------
 
@@ -107,6 +109,19 @@ def test_value_engine_and_micrograd_compute_the_same_loss_and_update():
     assert ours.count_nodes(ours.build()) == pytest.approx(
         theirs.count_nodes(theirs.build()), rel=0.02
     )
+
+
+def test_holding_previous_loss_keeps_the_last_loss_only_inside_the_block():
+    X, Y = value_engine.make_data(3)
+    engine = value_engine.Ours(X, Y)
+    engine.step()
+    assert engine.previous is None  # a step frees its graph on return
+    with value_engine.holding_previous_loss(engine):
+        engine.step()
+        first = engine.previous
+        engine.step()
+        assert first is not None and engine.previous is not first
+    assert engine.previous is None and not engine.hold_previous
 
 
 # --- the timing harness ------------------------------------------------------------------------
