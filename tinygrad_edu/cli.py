@@ -297,14 +297,16 @@ def run_demo(args: argparse.Namespace) -> int:
         f"hidden={args.hidden} output={output} engine={args.engine}, "
         f"SGD lr={lr:g} momentum=0.9, {epochs} epochs"
     )
+    # Compared before training, where the gradients are large enough to read.
+    print()
+    print("autograd vs δ rules vs finite differences, untrained net, first 4 training samples:")
+    ok = _print_compare(model, X_train[:4], y_train[:4])
+    print()
+
     losses = _train(model, X_train, y_train, lr, epochs)
     print(f"loss (mean squared error): {losses[0]:.5f} at the start, {losses[-1]:.5f} at the end")
     if args.dataset != "sine":
         print(f"training accuracy: {100 * _accuracy(model, X_train, y_train):.1f} %")
-
-    print()
-    print("autograd vs δ rules vs finite differences, on the first 4 training samples:")
-    ok = _print_compare(model, X_train[:4], y_train[:4])
 
     args.out.mkdir(parents=True, exist_ok=True)
     print()
