@@ -266,6 +266,7 @@ def _train(model: Any, X: np.ndarray, y: np.ndarray, lr: float, epochs: int) -> 
         loss.backward()
         optimizer.step()
         losses.append(float(loss.data))
+        del loss  # free this step's graph before the next one is built (half the live nodes)
         if epoch % 10 == 0 or epoch == epochs - 1:
             bar.set_postfix(loss=f"{losses[-1]:.5f}", refresh=False)
     bar.close()
