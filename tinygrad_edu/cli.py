@@ -71,12 +71,17 @@ def sizes_type(text: str) -> list[int]:
     return widths
 
 
+def _convert(text: str, kind: type[Any], what: str) -> Any:
+    """``kind(text)``, or the one-line argparse error "'x' is not <what>"."""
+    try:
+        return kind(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not {what}") from None
+
+
 def positive_float(text: str) -> float:
     """A finite number > 0 (a learning rate)."""
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
+    value: float = _convert(text, float, "a number")
     if not math.isfinite(value) or value <= 0:
         raise argparse.ArgumentTypeError(f"{text!r}: must be a positive finite number")
     return value
@@ -84,10 +89,7 @@ def positive_float(text: str) -> float:
 
 def positive_int(text: str) -> int:
     """A whole number ≥ 1 (epochs, samples)."""
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+    value: int = _convert(text, int, "a whole number")
     if value < 1:
         raise argparse.ArgumentTypeError(f"{text!r}: must be at least 1")
     return value
@@ -95,10 +97,7 @@ def positive_int(text: str) -> int:
 
 def seed_type(text: str) -> int:
     """A whole number ≥ 0 (NumPy's generators take no negative seeds)."""
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+    value: int = _convert(text, int, "a whole number")
     if value < 0:
         raise argparse.ArgumentTypeError(f"{text!r}: must be 0 or more")
     return value
