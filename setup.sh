@@ -9,7 +9,8 @@ cd "$(dirname "$0")"
 if ! command -v dot >/dev/null 2>&1; then
     if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
         echo "setup: installing Graphviz (dot) with apt-get"
-        apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq graphviz >/dev/null
+        apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq graphviz >/dev/null \
+            || echo "setup: could not install graphviz; graphs will be written as .dot source"
     else
         echo "setup: no 'dot' and no root: graphs will be written as .dot source (apt-get install graphviz)"
     fi
