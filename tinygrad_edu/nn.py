@@ -30,7 +30,7 @@ from typing import Any, Union
 
 import numpy as np
 
-from .tensor import Tensor
+from .tensor import Tensor, _matmul_transposed
 from .value import Value
 
 Param = Union[Tensor, Value]
@@ -238,7 +238,7 @@ class Linear(Module):
                 f"Linear: expected input of shape (N, {self.in_features}) or "
                 f"({self.in_features},), got {x.shape}"
             )
-        out = x @ self.weight.T
+        out = _matmul_transposed(x, self.weight)  # x Wᵀ as one node, not two (W.T, @)
         return out if self.bias is None else out + self.bias
 
     def __repr__(self) -> str:

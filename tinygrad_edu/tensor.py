@@ -526,3 +526,23 @@ class Tensor(graph.Node):
         from .viz import draw_graph
 
         return draw_graph(self)._repr_mimebundle_(include, exclude)
+
+
+def _matmul_transposed(x: Tensor, weight: Tensor) -> Tensor:
+    """x Wᵀ as one "@ᵀ" node: what ``nn.Linear`` computes, W of shape (out, in).
+
+    One node instead of two (``W.T``, then ``@``) saves a node's bookkeeping per layer, which
+    at small sizes costs more than the arithmetic (docs/performance.md). With g = ∂E/∂(x Wᵀ),
+    the notes' rules:  ∂E/∂x = g W  and  ∂E/∂W = gᵀ x  (δᵀ O_prev), the latter computed
+    straight in W's own (out, in) layout. ``x`` is (N, in) or (in,); the caller checks shapes.
+    """
+    X, W = x.data, weight.data
+    X2 = X if X.ndim == 2 else X[None, :]  # a single sample as a row
+
+    def grad_x(g: np.ndarray) -> np.ndarray:
+        return g @ W
+
+    def grad_weight(g: np.ndarray) -> np.ndarray:
+        return g.reshape(-1, W.shape[0]).T @ X2
+
+    return Tensor._result(X @ W.T, (x, weight), "@ᵀ", grad_x, grad_weight)
