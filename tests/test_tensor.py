@@ -364,3 +364,18 @@ def test_every_binary_op_matches_torch(name, f):
     f(*theirs).sum().backward()
     for mine, other in zip(ours, theirs):
         np.testing.assert_allclose(mine.grad, other.grad.numpy(), rtol=1e-10)
+
+
+@pytest.mark.parametrize("x_shape", [(5, 3), (3,)], ids=["batch", "one-sample"])
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_linear_layer_product_matches_x_times_w_transposed(x_shape, dtype):
+    """nn.Linear's fused x Wᵀ node against the two-node W.T then @, and finite differences."""
+    from tinygrad_edu.tensor import _matmul_transposed
+
+    rng = np.random.default_rng(7)
+    x, W = rng.normal(size=x_shape), rng.normal(size=(4, 3))
+    fused = _matmul_transposed(Tensor(x.astype(dtype)), Tensor(W.astype(dtype)))
+    assert fused.dtype == dtype and fused.shape == (x @ W.T).shape
+    np.testing.assert_allclose(fused.data, x @ W.T, rtol=1e-6 if dtype == np.float32 else 1e-15)
+    if dtype == np.float64:
+        check_gradients(_matmul_transposed, x, W)

@@ -73,6 +73,7 @@ TENSOR_EDGE_FORMULAS: dict[str, tuple[str, ...]] = {
     "/": ("g/b", "−g·a/b²"),
     "**": ("g·b·aᵇ⁻¹", "g·aᵇ·ln a"),
     "@": ("g·Bᵀ", "Aᵀ·g"),
+    "@ᵀ": ("g·W", "gᵀ·x"),
     "neg": ("−g",),
     "exp": ("g·eᵃ",),
     "log": ("g/a",),
