@@ -26,7 +26,7 @@ from typing import Any
 
 from tinygrad_edu import Value
 
-from .timing import gc_disabled
+from .timing import CollectorWatch, gc_disabled
 
 
 def build_chain(n_nodes: int) -> Value:
@@ -45,43 +45,27 @@ def measure(n_nodes: int, chains: int, collector_on: bool) -> dict[str, float]:
     collector's seconds per node and its full collections per chain.
     """
     gc.collect()
-    counts = [0, 0, 0]
-    spent = 0.0
-    started = 0.0
-
-    def callback(phase: str, info: dict[str, int]) -> None:
-        nonlocal spent, started
-        if phase == "start":
-            started = time.perf_counter()
-        else:
-            counts[info["generation"]] += 1
-            spent += time.perf_counter() - started
-
     build = backward = free = 0.0
-    gc.callbacks.append(callback)
-    try:
-        with contextlib.nullcontext() if collector_on else gc_disabled():
-            for _ in range(chains):
-                start = time.perf_counter()
-                root = build_chain(n_nodes)
-                built = time.perf_counter()
-                root.backward()
-                walked = time.perf_counter()
-                del root
-                freed = time.perf_counter()
-                build += built - start
-                backward += walked - built
-                free += freed - walked
-    finally:
-        gc.callbacks.remove(callback)
+    with CollectorWatch() as watch, contextlib.nullcontext() if collector_on else gc_disabled():
+        for _ in range(chains):
+            start = time.perf_counter()
+            root = build_chain(n_nodes)
+            built = time.perf_counter()
+            root.backward()
+            walked = time.perf_counter()
+            del root
+            freed = time.perf_counter()
+            build += built - start
+            backward += walked - built
+            free += freed - walked
     nodes = n_nodes * chains
     return {
         "build": build / nodes,
         "backward": backward / nodes,
         "free": free / nodes,
         "build_backward": (build + backward) / nodes,
-        "gc": spent / nodes,
-        "full_collections_per_chain": counts[2] / chains,
+        "gc": watch.seconds / nodes,
+        "full_collections_per_chain": watch.counts[2] / chains,
     }
 
 

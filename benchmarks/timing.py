@@ -122,26 +122,35 @@ class GCActivity:
     seconds: float
 
 
+class CollectorWatch:
+    """Counts the cyclic collector's collections per generation and the seconds they take,
+    while installed (``with CollectorWatch() as watch: ...``)."""
+
+    def __init__(self) -> None:
+        self.counts = [0, 0, 0]
+        self.seconds = 0.0
+        self._started = 0.0
+
+    def _callback(self, phase: str, info: dict[str, int]) -> None:
+        if phase == "start":
+            self._started = time.perf_counter()
+        else:
+            self.counts[info["generation"]] += 1
+            self.seconds += time.perf_counter() - self._started
+
+    def __enter__(self) -> CollectorWatch:
+        gc.callbacks.append(self._callback)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        gc.callbacks.remove(self._callback)
+
+
 def gc_activity(workload: Workload, calls: int) -> GCActivity:
     """Count the collections (per generation) and time spent in them over ``calls`` calls."""
-    counts = [0, 0, 0]
-    spent = 0.0
-    started = 0.0
-
-    def callback(phase: str, info: dict[str, int]) -> None:
-        nonlocal spent, started
-        if phase == "start":
-            started = time.perf_counter()
-        else:
-            counts[info["generation"]] += 1
-            spent += time.perf_counter() - started
-
     gc.collect()
-    gc.callbacks.append(callback)
-    try:
+    with CollectorWatch() as watch:
         for _ in range(calls):
             workload()
-    finally:
-        gc.callbacks.remove(callback)
-    per_gen = (counts[0] / calls, counts[1] / calls, counts[2] / calls)
-    return GCActivity(collections=per_gen, seconds=spent / calls)
+    per_gen = (watch.counts[0] / calls, watch.counts[1] / calls, watch.counts[2] / calls)
+    return GCActivity(collections=per_gen, seconds=watch.seconds / calls)
