@@ -14,6 +14,7 @@ from fractions import Fraction
 from pathlib import Path
 from typing import Any
 
+import note05
 import numpy as np
 import pytest
 
@@ -104,21 +105,10 @@ def engine_run() -> dict[str, float]:
 
 def exact() -> dict[str, Fraction]:
     """The same iteration in exact arithmetic (note 05, with w3 = 0.21 as its forward uses)."""
-    w = {k: Fraction(v) for k, v in NOTE_W.items()}
-    h1, h2 = 2 * w["w1"] + 3 * w["w3"], 2 * w["w2"] + 3 * w["w4"]
-    y = h1 * w["w5"] + h2 * w["w6"]
-    d = y - 1
-    grad = {
-        "w1": d * w["w5"] * 2,
-        "w2": d * w["w6"] * 2,
-        "w3": d * w["w5"] * 3,
-        "w4": d * w["w6"] * 3,
-        "w5": d * h1,
-        "w6": d * h2,
-    }
-    out = {"h1": h1, "h2": h2, "y": y, "E": d * d / 2}
-    out |= {f"grad_{k}": g for k, g in grad.items()}
-    out |= {f"new_{k}": w[k] - Fraction("0.05") * g for k, g in grad.items()}
+    it = note05.iteration({k: Fraction(v) for k, v in NOTE_W.items()})
+    out = {"h1": it["h1"], "h2": it["h2"], "y": it["y"], "E": it["E"]}
+    out |= {f"grad_{k}": g for k, g in it["grad"].items()}
+    out |= {f"new_{k}": w for k, w in it["new"].items()}
     return out
 
 

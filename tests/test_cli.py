@@ -12,6 +12,7 @@ import sys
 from fractions import Fraction
 from pathlib import Path
 
+import note05
 import pytest
 
 from tinygrad_edu import cli
@@ -51,27 +52,12 @@ def is_svg(path: Path) -> bool:
 
 
 def note_05(lr: Fraction) -> dict[str, Fraction]:
-    """Note 05's iteration written out from its formulas, in fractions."""
-    F = Fraction
-    x1, x2, y = F(2), F(3), F(1)
-    w1, w2, w3, w4, w5, w6 = F("0.11"), F("0.12"), F("0.21"), F("0.08"), F("0.14"), F("0.15")
-    h1 = x1 * w1 + x2 * w3
-    h2 = x1 * w2 + x2 * w4
-    y_hat = h1 * w5 + h2 * w6
-    delta = y_hat - y  # ∂Error/∂ŷ for Error = ½ (ŷ − y)²
-    grads = {
-        "w1": delta * w5 * x1,
-        "w2": delta * w6 * x1,
-        "w3": delta * w5 * x2,
-        "w4": delta * w6 * x2,
-        "w5": delta * h1,
-        "w6": delta * h2,
-    }
-    old = {"w1": w1, "w2": w2, "w3": w3, "w4": w4, "w5": w5, "w6": w6}
-    values = {"h1": h1, "h2": h2, "y_hat": y_hat, "error": delta**2 / 2}
-    values.update({f"grad_{k}": g for k, g in grads.items()})
-    values.update({f"old_{k}": old[k] for k in old})
-    values.update({f"new_{k}": old[k] - lr * grads[k] for k in old})
+    """Note 05's iteration in fractions, keyed as the worked-example output is parsed."""
+    it = note05.iteration(note05.WEIGHTS, lr)
+    values = {"h1": it["h1"], "h2": it["h2"], "y_hat": it["y"], "error": it["E"]}
+    values.update({f"grad_{k}": g for k, g in it["grad"].items()})
+    values.update({f"old_{k}": w for k, w in note05.WEIGHTS.items()})
+    values.update({f"new_{k}": w for k, w in it["new"].items()})
     return values
 
 

@@ -14,6 +14,7 @@ from fractions import Fraction
 from pathlib import Path
 from typing import Any
 
+import note05
 import numpy as np
 import pytest
 
@@ -41,31 +42,7 @@ def note_model(engine: str = "value") -> nn.MLP:
 
 def note_iteration(w: dict[str, Fraction]) -> dict[str, Any]:
     """One iteration of note 05 in exact arithmetic: forward, error, gradients, update."""
-    x1, x2, t = F(NOTE_X[0]), F(NOTE_X[1]), F(NOTE_T)
-    h1 = x1 * w["w1"] + x2 * w["w3"]
-    h2 = x1 * w["w2"] + x2 * w["w4"]
-    y = h1 * w["w5"] + h2 * w["w6"]
-    delta = y - t  # δ of the linear output: (O − t) · 1
-    grad = {
-        "w1": delta * w["w5"] * x1,
-        "w2": delta * w["w6"] * x1,
-        "w3": delta * w["w5"] * x2,
-        "w4": delta * w["w6"] * x2,
-        "w5": delta * h1,
-        "w6": delta * h2,
-    }
-    new = {k: w[k] - NOTE_LR * grad[k] for k in w}
-    return {
-        "h1": h1,
-        "h2": h2,
-        "y": y,
-        "E": F(1, 2) * delta**2,
-        "delta_y": delta,
-        "delta_h1": delta * w["w5"],
-        "delta_h2": delta * w["w6"],
-        "grad": grad,
-        "new": new,
-    }
+    return note05.iteration(w, NOTE_LR)
 
 
 def frames_of(page: str) -> list[dict[str, Any]]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import random
 from fractions import Fraction
 
+import note05
 import numpy as np
 import pytest
 
@@ -134,19 +135,8 @@ def test_a_reused_intermediate_value_gets_a_push_from_each_child() -> None:
 def test_worked_example_gradients_match_the_note_exactly() -> None:
     w, loss = _worked_example()
     trace = loss.backward(trace=True)
-    F = Fraction
-    ws = {k: F(str(v)) for k, v in zip(w, WEIGHTS)}
-    x1, x2, t = F(2), F(3), F(1)
-    h1, h2 = x1 * ws["w1"] + x2 * ws["w3"], x1 * ws["w2"] + x2 * ws["w4"]
-    delta = h1 * ws["w5"] + h2 * ws["w6"] - t  # Δ = prediction − actual = −0.809
-    expected = {
-        "w1": delta * ws["w5"] * x1,
-        "w2": delta * ws["w6"] * x1,
-        "w3": delta * ws["w5"] * x2,
-        "w4": delta * ws["w6"] * x2,
-        "w5": delta * h1,
-        "w6": delta * h2,
-    }
+    ws = {k: Fraction(str(v)) for k, v in zip(w, WEIGHTS)}
+    expected = note05.iteration(ws)["grad"]  # Δ = prediction − actual = −0.809
     for name, value in w.items():
         assert value.grad == pytest.approx(float(expected[name]), rel=1e-12)
     # each weight is used once, so exactly one += reaches it
