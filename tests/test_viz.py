@@ -403,9 +403,10 @@ def test_tensor_deltas_of_the_wrong_shape_are_an_error():
         viz.draw_graph(loss, deltas=[np.zeros((5, 3)), np.zeros((2, 1))])
 
 
-def test_options_after_rankdir_are_keyword_only():
+def test_options_after_show_grad_are_keyword_only():
+    # SPEC.md orders draw_graph(root, rankdir, show_grad, ...); the rest must be named.
     with pytest.raises(TypeError):
-        viz.draw_graph(Value(1.0), "LR", False)
+        viz.draw_graph(Value(1.0), "LR", False, True)
 
 
 def test_deltas_with_the_wrong_number_of_layers_are_an_error():
@@ -509,3 +510,15 @@ def test_bad_arguments_name_the_problem():
         viz.draw_graph(Value(1.0), collapse="sideways")
     with pytest.raises(ValueError, match="max_nodes"):
         viz.draw_graph(Value(1.0), max_nodes=0)
+
+
+def test_signature_follows_the_spec_order_root_rankdir_show_grad():
+    from tinygrad_edu import Value
+    from tinygrad_edu.viz import draw_graph
+
+    a = Value(2.0, label="a")
+    y = a * 3.0
+    y.backward()
+    with_grads, without = draw_graph(y, "TB", True).source, draw_graph(y, "TB", False).source
+    assert "rankdir=TB" in without
+    assert "grad" in with_grads and "grad" not in without.replace("show_grad", "")

@@ -467,9 +467,9 @@ def _unit_sort_key(unit: Unit, position: dict[Node, int] | None) -> tuple[Any, .
 def draw_graph(
     root: Node,
     rankdir: str = "LR",
+    show_grad: bool = True,  # positional third, as SPEC.md orders it
     *,
     show_data: bool = True,
-    show_grad: bool = True,
     edge_derivatives: bool = False,
     highlight: Highlight = None,
     max_nodes: int | None = DEFAULT_MAX_NODES,
