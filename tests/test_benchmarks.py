@@ -9,6 +9,7 @@ loss and the same weights after a step.
 from __future__ import annotations
 
 import gc
+import itertools
 import json
 import subprocess
 import sys
@@ -105,10 +106,16 @@ def test_value_engine_and_micrograd_compute_the_same_loss_and_update():
     theirs_params = [p.data for p in theirs.model.parameters()]
     # micrograd lists each neuron's weights then its bias, as nn.MLP does
     assert ours_params == pytest.approx(theirs_params, rel=1e-12)
-    # and their graphs are the same size (one node per op), so per node is per node
-    assert ours.count_nodes(ours.build()) == pytest.approx(
-        theirs.count_nodes(theirs.build()), rel=0.02
-    )
+    # Per sample, a neuron with n inputs is n "*", one n-ary "+" (net = Σ w x + b) and its
+    # activation; plus the sample's inputs and target as leaves; then one "mse" node.
+    sizes = value_engine.SIZES
+    per_sample = sum(n_out * (n_in + 2) for n_in, n_out in itertools.pairwise(sizes))
+    per_sample += sizes[0] + sizes[-1]
+    assert ours.count_nodes(ours.build()) == len(X) * per_sample + 1
+    # micrograd sums with binary "+" (n per neuron, bias included) and has no output node
+    # for its linear layer; its loss adds a "-", "**" and "+" per sample, then a "*" and 1/n
+    mg_neurons = sum(n_out * (2 * n_in + 1) for n_in, n_out in itertools.pairwise(sizes)) - 1
+    assert theirs.count_nodes(theirs.build()) == len(X) * (mg_neurons + sizes[0] + 4) + 3
 
 
 def test_holding_previous_loss_keeps_the_last_loss_only_inside_the_block():

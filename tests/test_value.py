@@ -8,6 +8,7 @@ import pytest
 
 from tinygrad_edu import Value, no_grad
 from tinygrad_edu.compare import central_difference
+from tinygrad_edu.value import sum_values
 
 # (name, expression on Values, the same expression on floats via math, inputs in its domain)
 UNARY = [
@@ -227,3 +228,45 @@ def test_non_numbers_raise_type_error(bad):
 def test_value_exponent_is_a_type_error():
     with pytest.raises(TypeError, match="exponent"):
         Value(2.0) ** Value(3.0)
+
+
+# --- sum_values: a neuron's net = Σ w x + b as one node --------------------------------
+
+
+def test_sum_values_is_one_node_with_a_parent_per_term():
+    a, b, c = Value(1.5), Value(-2.0), Value(0.25)
+    total = sum_values([a * b, c, 3])  # a number becomes a constant leaf
+    assert total.op == "+" and len(total.parents) == 3
+    assert total.parents[0].op == "*" and total.parents[1] is c
+    assert total.parents[2].op == "" and total.parents[2].data == 3.0
+    assert total.data == 1.5 * -2.0 + 0.25 + 3
+
+
+def test_sum_values_gradient_matches_finite_differences_and_the_binary_chain():
+    def f(x, y, z):
+        return sum_values([x * y, y, z.tanh(), x])
+
+    point = (0.7, -1.3, 0.4)
+    np.testing.assert_allclose(value_grad(f, *point), numeric_grad(f, *point), rtol=1e-7)
+    # the same numbers as the same sum written with binary "+"
+    np.testing.assert_allclose(
+        value_grad(f, *point), value_grad(lambda x, y, z: x * y + y + z.tanh() + x, *point)
+    )
+
+
+def test_sum_values_term_used_twice_gets_both_contributions():
+    x = Value(2.0)
+    sum_values([x, x, x * 3]).backward()
+    assert x.grad == 5.0  # d(x + x + 3x)/dx
+
+
+def test_sum_values_is_exactly_rounded():
+    # 1e16 + 1 − 1e16 is 0 in float arithmetic left to right, 1 exactly; fsum gives 1
+    assert sum_values([1e16, 1.0, -1e16]).data == 1.0
+
+
+def test_sum_values_of_nothing_or_of_a_non_number_is_refused():
+    with pytest.raises(ValueError, match="sum_values: needs at least one term"):
+        sum_values([])
+    with pytest.raises(TypeError, match="sum_values: unsupported operand of type str"):
+        sum_values([Value(1.0), "2"])

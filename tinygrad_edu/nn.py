@@ -31,7 +31,7 @@ from typing import Any, Union
 import numpy as np
 
 from .tensor import Tensor, _matmul_transposed
-from .value import Value
+from .value import Value, sum_values
 
 Param = Union[Tensor, Value]
 Weights = list[tuple[np.ndarray, Union[np.ndarray, None]]]
@@ -340,11 +340,10 @@ class Neuron(Module):
         self.activation = activation
 
     def forward(self, x: Sequence[Value]) -> Value:
-        net = self.w[0] * x[0]
-        for w_i, x_i in zip(self.w[1:], x[1:]):
-            net = net + w_i * x_i
+        terms = [w_i * x_i for w_i, x_i in zip(self.w, x)]
         if self.b is not None:
-            net = net + self.b
+            terms.append(self.b)
+        net = sum_values(terms)  # one "+" node: net = Σ_i w_i x_i + b
         return _activate(net, self.activation)
 
 

@@ -10,8 +10,10 @@ graph free of reference cycles, so Python's garbage collector has nothing to cha
 
 from __future__ import annotations
 
+import functools
 import math
 import numbers
+from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any, Union
 
 from . import anomaly, graph
@@ -233,3 +235,22 @@ class Value(graph.Node):
         from .viz import draw_graph
 
         return draw_graph(self)._repr_mimebundle_(include, exclude)
+
+
+def sum_values(terms: Iterable[Value | Number]) -> Value:
+    """Σ terms as one "+" node with a parent per term, e.g. a neuron's net = Σᵢ wᵢ xᵢ + b.
+
+    d(Σ v)/dv_i = 1 for every term. ``a + b + c`` makes a chain of two binary "+" nodes;
+    this makes one, drawn as the notes write the sum, and a value-engine network makes about
+    half as many nodes per step (docs/performance.md). A number becomes a constant leaf.
+    """
+    parents = tuple([t if isinstance(t, Value) else Value._lift(t, "sum_values") for t in terms])
+    if not parents:
+        raise ValueError("sum_values: needs at least one term")
+    return Value._result(math.fsum([p.data for p in parents]), parents, "+", _ones(len(parents)))
+
+
+@functools.cache
+def _ones(n: int) -> tuple[float, ...]:
+    """(1.0, …, 1.0): the local derivatives of an n-term sum, one shared tuple per n."""
+    return (1.0,) * n
