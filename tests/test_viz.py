@@ -191,6 +191,18 @@ def test_tensor_edges_show_the_vector_jacobian_product():
     assert into["A"] == "g·Bᵀ" and into["B"] == "Aᵀ·g"  # dA = g Bᵀ, dB = Aᵀ g
 
 
+def test_linear_layer_is_one_node_whose_edges_show_the_notes_rules():
+    layer = nn.Linear(3, 2, seed=0)
+    layer.weight.label, layer.bias.label = "W", "b"
+    x = Tensor(np.ones((4, 3)), requires_grad=True, label="x")
+    source = viz.draw_graph(layer(x).sum(), edge_derivatives=True).source
+    assert [attrs for attrs in nodes(source, "op").values() if 'label="@ᵀ+b"' in attrs]
+    records = nodes(source, "n")
+    into = {tooltip_label(records[t]): label_of(a) for t, _, a in edges(source) if t in records}
+    # net = x Wᵀ + b:  ∂E/∂x = g W,  ∂E/∂W = gᵀ x (δᵀ O_prev),  ∂E/∂b = Σ over samples of g
+    assert (into["x"], into["W"], into["b"]) == ("g·W", "gᵀ·x", "Σ g")
+
+
 def test_roles_are_coloured_and_the_legend_names_them():
     W = Tensor(np.ones((1, 2)), requires_grad=True, label="W")
     x = Tensor([1.0, 2.0], label="x")

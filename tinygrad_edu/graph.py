@@ -89,7 +89,11 @@ def topological_order(root: Node) -> list[Any]:
         stack.append((node, True))
         for parent in node.parents:
             if parent not in visited:
-                stack.append((parent, False))
+                if parent.parents:
+                    stack.append((parent, False))
+                else:  # a leaf waits for nothing: place it now (saves two trips through the stack)
+                    visited.add(parent)
+                    order.append(parent)
     return order
 
 
@@ -99,8 +103,17 @@ def backward(root: Node, seed: Any) -> None:
     Leaves accumulate (a second call adds the same gradient again, as PyTorch does with a
     retained graph). Intermediate nodes are reset first, so their gradients are recomputed
     from zero on each call and never double counted.
+
+    Python's cyclic garbage collector is off during the walk, as it was after it. The graph
+    has no reference cycles (refcounting frees it) and the walk's own temporaries are freed
+    as it goes, so the collector can find nothing here. Yet the walk's allocations trigger
+    it, and each full collection re-visits every live node: on a chain of 10⁶ nodes that was
+    a third of the backward time (docs/performance.md). (A try/finally rather than a
+    ``contextlib`` context manager, which costs more than a small graph's whole walk.)
     """
-    with _collector_paused():
+    collector_was_on = gc.isenabled()
+    gc.disable()
+    try:
         order = topological_order(root)
         zero = root._zero_grad_value()  # one engine per graph: ask once, not once per node
         for node in order:
@@ -115,22 +128,6 @@ def backward(root: Node, seed: Any) -> None:
         for node in reversed(order):
             if node.parents:
                 node._push_grad_to_parents()
-
-
-@contextlib.contextmanager
-def _collector_paused() -> Iterator[None]:
-    """Python's cyclic garbage collector off for the block, as it was after it.
-
-    Why, during the walk: the graph has no reference cycles (refcounting frees it) and the
-    walk's own temporaries are freed as it goes, so the collector can find nothing here. Yet
-    the walk's allocations trigger it, and each full collection re-visits every live node:
-    on a chain of 10⁶ nodes that was a third of the backward time (docs/performance.md).
-    """
-    if not gc.isenabled():
-        yield
-        return
-    gc.disable()
-    try:
-        yield
     finally:
-        gc.enable()
+        if collector_was_on:
+            gc.enable()

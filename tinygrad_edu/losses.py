@@ -24,9 +24,13 @@ REDUCTIONS = ("mean", "sum", "half_sum")
 
 def _scale(reduction: str, n: int) -> float:
     """The factor c in E = c Σ (O − t)², so that ∂E/∂O = 2c (O − t)."""
-    if reduction not in REDUCTIONS:
-        raise ValueError(f"mse_loss: unknown reduction {reduction!r}, expected one of {REDUCTIONS}")
-    return {"mean": 1.0 / max(n, 1), "sum": 1.0, "half_sum": 0.5}[reduction]
+    if reduction == "half_sum":
+        return 0.5
+    if reduction == "sum":
+        return 1.0
+    if reduction == "mean":
+        return 1.0 / max(n, 1)
+    raise ValueError(f"mse_loss: unknown reduction {reduction!r}, expected one of {REDUCTIONS}")
 
 
 @overload
@@ -56,7 +60,7 @@ def mse_loss(pred: Any, target: Any, reduction: str = "mean") -> Tensor | Value:
 def _mse_tensor(pred: Tensor, target: Any, reduction: str) -> Tensor:
     if not isinstance(target, Tensor):  # a plain array target takes pred's dtype
         target = Tensor(_as_array(target, "mse_loss target").astype(pred.dtype))
-    if pred.shape != target.shape:
+    if pred.data.shape != target.data.shape:
         raise ValueError(
             f"mse_loss: pred has shape {pred.shape} and target has shape {target.shape}; "
             "they must match exactly (no broadcasting)"
@@ -64,9 +68,15 @@ def _mse_tensor(pred: Tensor, target: Any, reduction: str) -> Tensor:
     c = _scale(reduction, pred.size)
     diff = pred.data - target.data  # O − t
     loss = np.asarray(c * np.sum(diff * diff), dtype=diff.dtype)
-    return Tensor._result(
-        loss, (pred, target), "mse", lambda g: g * 2 * c * diff, lambda g: -g * 2 * c * diff
-    )
+
+    # g, the gradient of the scalar loss, as a Python number: one array op instead of three
+    def grad_pred(g: np.ndarray) -> np.ndarray:
+        return (2 * c * float(g)) * diff  # ∂E/∂O = 2c (O − t)
+
+    def grad_target(g: np.ndarray) -> np.ndarray:
+        return (-2 * c * float(g)) * diff  # ∂E/∂t = −2c (O − t)
+
+    return Tensor._result(loss, (pred, target), "mse", grad_pred, grad_target)
 
 
 def _mse_values(pred: list[Value], target: Any, reduction: str) -> Value:

@@ -30,7 +30,7 @@ from typing import Any, Union
 
 import numpy as np
 
-from .tensor import Tensor, _matmul_transposed
+from .tensor import Tensor, _affine
 from .value import Value, sum_values
 
 Param = Union[Tensor, Value]
@@ -233,13 +233,13 @@ class Linear(Module):
 
     def forward(self, x: Any) -> Tensor:
         x = x if isinstance(x, Tensor) else Tensor(x)
-        if x.ndim not in (1, 2) or x.shape[-1] != self.in_features:
+        shape = x.data.shape
+        if len(shape) not in (1, 2) or shape[-1] != self.in_features:
             raise ValueError(
                 f"Linear: expected input of shape (N, {self.in_features}) or "
                 f"({self.in_features},), got {x.shape}"
             )
-        out = _matmul_transposed(x, self.weight)  # x Wᵀ as one node, not two (W.T, @)
-        return out if self.bias is None else out + self.bias
+        return _affine(x, self.weight, self.bias)  # x Wᵀ + b as one node
 
     def __repr__(self) -> str:
         bias = self.bias is not None
@@ -250,11 +250,11 @@ class Linear(Module):
 
 def _activate(x: Any, name: str) -> Any:
     """Apply the activation method ``name`` to a Tensor, a Value or a list of Values."""
+    if isinstance(x, (Tensor, Value)):  # the common case first
+        return getattr(x, name)()
     if isinstance(x, (list, tuple)):
         return [_activate(v, name) for v in x]
-    if not isinstance(x, (Tensor, Value)):
-        x = Tensor(x)
-    return getattr(x, name)()
+    return getattr(Tensor(x), name)()
 
 
 class Sigmoid(Module):

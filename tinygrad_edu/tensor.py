@@ -94,6 +94,8 @@ def unbroadcast(grad: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
     """
     if grad.shape == shape:
         return grad
+    if grad.shape[1:] == shape:  # one prepended axis, as a bias added to a batch
+        return grad.sum(axis=0)
     grad = grad.sum(axis=tuple(range(grad.ndim - len(shape))))
     stretched = tuple(i for i, n in enumerate(shape) if n == 1 and grad.shape[i] != 1)
     return grad.sum(axis=stretched, keepdims=True) if stretched else grad
@@ -176,7 +178,10 @@ class Tensor(graph.Node):
             return
         for parent, grad_fn in zip(self.parents, self.grad_fns):
             if parent.requires_grad:  # skip work for constants and inputs
-                parent._accumulate(unbroadcast(grad_fn(g), parent.data.shape))
+                grad = grad_fn(g)
+                if grad.shape != parent.data.shape:  # broadcast in the forward: sum it back
+                    grad = unbroadcast(grad, parent.data.shape)
+                parent._accumulate(grad)
 
     def backward(self, grad: Any = None, trace: bool = False) -> BackwardTrace | None:
         """d self / d node for every node of the graph, added into each ``.grad``.
@@ -195,7 +200,7 @@ class Tensor(graph.Node):
                     f"Tensor.backward: grad can be left out only for a single-element tensor, "
                     f"this one has shape {self.shape}; pass grad= of that shape"
                 )
-            seed = np.ones_like(self.data)
+            seed = np.array(1.0, dtype=self.dtype).reshape(self.shape)  # np.ones_like: 5× slower
         else:
             seed = _as_array(grad, "Tensor.backward grad")
             if seed.shape != self.shape:
@@ -275,17 +280,21 @@ class Tensor(graph.Node):
 
         A Python number becomes a constant of self's dtype, so float32 stays float32.
         """
-        if isinstance(other, graph.Node) and not isinstance(other, Tensor):
-            raise TypeError(f"Tensor {op}: cannot combine a Tensor with a {type(other).__name__}")
-        if isinstance(other, numbers.Real) and not isinstance(other, bool):
-            return Tensor._result(np.asarray(other, dtype=self.dtype), (), "")
-        if not isinstance(other, Tensor):
-            other = Tensor._result(_as_array(other, f"Tensor {op}"), (), "")
+        if type(other) is not Tensor:  # a Tensor is the common case: skip these checks
+            if isinstance(other, graph.Node) and not isinstance(other, Tensor):
+                raise TypeError(
+                    f"Tensor {op}: cannot combine a Tensor with a {type(other).__name__}"
+                )
+            if isinstance(other, numbers.Real) and not isinstance(other, bool):
+                return Tensor._result(np.asarray(other, dtype=self.dtype), (), "")
+            if not isinstance(other, Tensor):
+                other = Tensor._result(_as_array(other, f"Tensor {op}"), (), "")
         # Equal shapes, or other's shape the end of self's (adding a bias), always broadcast:
         # skip the general check, which costs about as much as adding two small arrays.
-        if other.shape != self.shape and other.shape != self.shape[self.ndim - other.ndim :]:
+        shape, other_shape = self.data.shape, other.data.shape
+        if other_shape != shape and other_shape != shape[len(shape) - len(other_shape) :]:
             try:
-                np.broadcast_shapes(self.shape, other.shape)
+                np.broadcast_shapes(shape, other_shape)
             except ValueError:
                 raise ValueError(
                     f"Tensor {op}: shapes {self.shape} and {other.shape} cannot be broadcast"
@@ -528,21 +537,33 @@ class Tensor(graph.Node):
         return draw_graph(self)._repr_mimebundle_(include, exclude)
 
 
-def _matmul_transposed(x: Tensor, weight: Tensor) -> Tensor:
-    """x Wᵀ as one "@ᵀ" node: what ``nn.Linear`` computes, W of shape (out, in).
+def _affine(x: Tensor, weight: Tensor, bias: Tensor | None) -> Tensor:
+    """net = x Wᵀ + b as one node: what ``nn.Linear`` computes, W of shape (out, in).
 
-    One node instead of two (``W.T``, then ``@``) saves a node's bookkeeping per layer, which
-    at small sizes costs more than the arithmetic (docs/performance.md). With g = ∂E/∂(x Wᵀ),
-    the notes' rules:  ∂E/∂x = g W  and  ∂E/∂W = gᵀ x  (δᵀ O_prev), the latter computed
-    straight in W's own (out, in) layout. ``x`` is (N, in) or (in,); the caller checks shapes.
+    One node per layer, as PyTorch's ``addmm``, instead of three (``W.T``, ``@``, ``+``): at
+    small sizes a node's bookkeeping costs more than its arithmetic (docs/performance.md).
+    Its op is "@ᵀ+b" ("@ᵀ" without a bias). With g = ∂E/∂net, the notes' δ, the rules:
+
+        ∂E/∂x = g W      ∂E/∂W = gᵀ x  (δᵀ O_prev)      ∂E/∂b = Σ_samples g
+
+    ∂E/∂W comes out in W's own (out, in) layout. ``x`` is (N, in) or (in,); the caller
+    checks the shapes.
     """
     X, W = x.data, weight.data
-    X2 = X if X.ndim == 2 else X[None, :]  # a single sample as a row
 
     def grad_x(g: np.ndarray) -> np.ndarray:
         return g @ W
 
     def grad_weight(g: np.ndarray) -> np.ndarray:
-        return g.reshape(-1, W.shape[0]).T @ X2
+        if X.ndim == 1:  # a single sample: the outer product g xᵀ
+            return np.outer(g, X)
+        return g.T @ X
 
-    return Tensor._result(X @ W.T, (x, weight), "@ᵀ", grad_x, grad_weight)
+    if bias is None:
+        return Tensor._result(X @ W.T, (x, weight), "@ᵀ", grad_x, grad_weight)
+
+    def grad_bias(g: np.ndarray) -> np.ndarray:
+        return g if g.ndim == 1 else g.sum(axis=0)
+
+    net = X @ W.T + bias.data
+    return Tensor._result(net, (x, weight, bias), "@ᵀ+b", grad_x, grad_weight, grad_bias)

@@ -74,6 +74,7 @@ TENSOR_EDGE_FORMULAS: dict[str, tuple[str, ...]] = {
     "**": ("g·b·aᵇ⁻¹", "g·aᵇ·ln a"),
     "@": ("g·Bᵀ", "Aᵀ·g"),
     "@ᵀ": ("g·W", "gᵀ·x"),
+    "@ᵀ+b": ("g·W", "gᵀ·x", "Σ g"),
     "neg": ("−g",),
     "exp": ("g·eᵃ",),
     "log": ("g/a",),
