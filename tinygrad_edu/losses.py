@@ -67,7 +67,7 @@ def _mse_tensor(pred: Tensor, target: Any, reduction: str) -> Tensor:
         )
     c = _scale(reduction, pred.size)
     diff = pred.data - target.data  # O − t
-    loss = np.asarray(c * np.sum(diff * diff), dtype=diff.dtype)
+    loss = np.asarray(c * (diff * diff).sum(), dtype=diff.dtype)
 
     # g, the gradient of the scalar loss, as a Python number: one array op instead of three
     def grad_pred(g: np.ndarray) -> np.ndarray:

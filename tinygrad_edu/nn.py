@@ -417,7 +417,6 @@ class MLP(Module):
                 W, b = init_weights(rng, n_in, n_out, init, self.bias)
                 layer = ValueLayer(W, b, act, l)
             self.layers.append(layer)
-        self._activation_modules = [ACTIVATION_MODULES[act]() for act in self.activations]
 
     def named_parameters(self) -> list[tuple[str, Param]]:
         """Tensor engine: "layers.0.weight", "layers.0.bias", …; value engine: the labels."""
@@ -444,8 +443,10 @@ class MLP(Module):
             raise ValueError(
                 f"MLP: expected input of shape (N, {n_in}) or ({n_in},), got {x.shape}"
             )
-        for layer, activation in zip(self.layers, self._activation_modules):
-            x = activation(layer(x))
+        # x fits the first layer and each layer the next, so the layers' own checks of the
+        # input are skipped: net = x Wᵀ + b, then e.g. net.sigmoid()
+        for layer, activation in zip(self.layers, self.activations):
+            x = getattr(_affine(x, layer.weight, layer.bias), activation)()
         return x
 
     def _forward_values(self, x: Any) -> list[Value]:

@@ -53,12 +53,6 @@ class Optimizer:
         for p in self.params:
             p.grad = p._zero_grad_value()
 
-    def _gradients(self) -> Iterable[tuple[int, Param, Any]]:
-        """(index, parameter, gradient) for every parameter that has a gradient."""
-        for i, p in enumerate(self.params):
-            if p.grad is not None:
-                yield i, p, p.grad
-
     @staticmethod
     def _subtract(p: Param, update: Any) -> None:
         """p ← p − update (in place for a Tensor, so layers keep their arrays)."""
@@ -84,7 +78,10 @@ class SGD(Optimizer):
         self.buffers: list[Any] = [None] * len(self.params)
 
     def step(self) -> None:
-        for i, p, g in self._gradients():
+        for i, p in enumerate(self.params):
+            g = p.grad
+            if g is None:  # no gradient reached it: skipped, as PyTorch does
+                continue
             if self.momentum != 0.0:
                 b = self.buffers[i]
                 if b is None:  # a copy: .grad of a Tensor accumulates in place
@@ -128,7 +125,10 @@ class Adam(Optimizer):
 
     def step(self) -> None:
         beta1, beta2 = self.betas
-        for i, p, g in self._gradients():
+        for i, p in enumerate(self.params):
+            g = p.grad
+            if g is None:  # no gradient reached it: skipped, as PyTorch does
+                continue
             self.t[i] += 1
             t = self.t[i]
             self.m[i] = beta1 * self.m[i] + (1 - beta1) * g
