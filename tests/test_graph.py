@@ -18,6 +18,23 @@ def test_topological_order_puts_every_node_after_its_parents():
     assert order[-1] is e
 
 
+def test_topological_order_without_leaves_lists_the_op_results_in_the_same_order():
+    a, b = Value(1.0), Value(2.0)
+    c = a * b
+    d = c + a
+    e = d * c
+    assert topological_order(e, leaves=False) == [c, d, e]
+    assert topological_order(e, leaves=False) == [n for n in topological_order(e) if n.parents]
+    assert topological_order(a, leaves=False) == []  # a leaf alone: nothing to walk
+
+
+def test_backward_from_a_leaf_accumulates_like_any_leaf():
+    x = Value(3.0)
+    x.backward()
+    x.backward()
+    assert x.grad == 2.0  # d x / d x, added twice (PyTorch does the same)
+
+
 def test_topological_order_of_a_deep_chain_needs_no_recursion():
     x = Value(0.0)
     for _ in range(200_000):

@@ -68,12 +68,16 @@ class Node:
             node.grad = node._zero_grad_value()
 
 
-def topological_order(root: Node) -> list[Any]:
+def topological_order(root: Node, leaves: bool = True) -> list[Any]:
     """Every node ``root`` depends on, each after all of its parents (iterative DFS).
 
     A node is appended once all of its parents have been appended: we push a marker
     ``(node, True)`` under the node's parents and append the node when the marker pops.
+    With ``leaves=False`` only the nodes made by ops are listed: the ones the backward walk
+    resets and pushes from.
     """
+    if not leaves and not root.parents:
+        return []
     order: list[Node] = []
     # Nodes hash by identity (no engine defines __eq__), so the set holds the nodes.
     visited: set[Node] = set()
@@ -93,7 +97,8 @@ def topological_order(root: Node) -> list[Any]:
                     stack.append((parent, False))
                 else:  # a leaf waits for nothing: place it now (saves two trips through the stack)
                     visited.add(parent)
-                    order.append(parent)
+                    if leaves:
+                        order.append(parent)
     return order
 
 
@@ -114,11 +119,10 @@ def backward(root: Node, seed: Any) -> None:
     collector_was_on = gc.isenabled()
     gc.disable()
     try:
-        order = topological_order(root)
+        order = topological_order(root, leaves=False)  # leaves keep (accumulate) their .grad
         zero = root._zero_grad_value()  # one engine per graph: ask once, not once per node
         for node in order:
-            if node.parents:
-                node.grad = zero
+            node.grad = zero
         root._accumulate(seed)
         if _anomaly_enabled:  # the same walk with a NaN/inf check after each push
             from .anomaly import push_checked
@@ -126,8 +130,7 @@ def backward(root: Node, seed: Any) -> None:
             push_checked(root, order)
             return
         for node in reversed(order):
-            if node.parents:
-                node._push_grad_to_parents()
+            node._push_grad_to_parents()
     finally:
         if collector_was_on:
             gc.enable()

@@ -139,13 +139,14 @@ class Tensor(graph.Node):
         out.op = op
         out.label = ""
         # A loop rather than any(... for p in parents): no generator made per op.
-        out.requires_grad = False
+        requires_grad = False
         if graph._grad_enabled:
             for parent in parents:
                 if parent.requires_grad:
-                    out.requires_grad = True
+                    requires_grad = True
                     break
-        if out.requires_grad:
+        out.requires_grad = requires_grad
+        if requires_grad:
             out.parents, out.grad_fns = parents, grad_fns
         else:
             out.parents, out.grad_fns = (), ()
@@ -159,8 +160,11 @@ class Tensor(graph.Node):
         return None
 
     def _accumulate(self, grad: np.ndarray) -> None:
-        if grad.dtype != self.data.dtype:  # e.g. a float64 gradient for a float32 tensor
-            grad = grad.astype(self.data.dtype)
+        dtype = self.data.dtype
+        # e.g. a float64 gradient for a float32 tensor ("is" first: numpy shares one dtype
+        # object per type, so the common case skips the slower comparison)
+        if grad.dtype is not dtype and grad.dtype != dtype:
+            grad = grad.astype(dtype)
         if self.grad is None:
             # Kept without a copy (a weight's gradient is as big as the weight), so it may be
             # shared with another node's gradient ("+" passes its gradient on unchanged).
@@ -245,7 +249,7 @@ class Tensor(graph.Node):
         """The single element as a Python float."""
         if self.data.size != 1:
             raise ValueError(f"Tensor.item: needs a single element, the shape is {self.shape}")
-        return float(self.data.reshape(()))
+        return float(self.data.item())
 
     def detach(self) -> Tensor:
         """The same data as a new leaf that does not require grad."""
