@@ -36,6 +36,25 @@ def test_half_sum_gradient_is_o_minus_t_as_in_the_notes():
     np.testing.assert_allclose(pred.grad, O - T, rtol=1e-15)
 
 
+def test_half_sum_gradient_handed_out_cannot_corrupt_a_later_backward():
+    # For E = ½ Σ (O − t)² the gradient O − t is the array the node keeps for its backward
+    leaf = Tensor(O, requires_grad=True)
+    loss = mse_loss(leaf, T, reduction="half_sum")
+    loss.backward()
+    leaf.grad *= 10.0  # a leaf's gradient is the user's own copy, writable
+    leaf.grad = None
+    loss.backward()
+    np.testing.assert_array_equal(leaf.grad, O - T)
+
+    hidden = Tensor(O, requires_grad=True) * 1.0
+    loss = mse_loss(hidden, T, reduction="half_sum")
+    loss.backward()
+    with pytest.raises(ValueError, match="read-only"):
+        hidden.grad *= 10.0  # an intermediate's is shared with the node: read-only
+    loss.backward()
+    np.testing.assert_array_equal(hidden.grad, O - T)
+
+
 def test_target_tensor_gets_the_opposite_gradient():
     pred, target = Tensor(O, requires_grad=True), Tensor(T, requires_grad=True)
     mse_loss(pred, target, reduction="sum").backward()

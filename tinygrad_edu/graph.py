@@ -92,13 +92,13 @@ def topological_order(root: Node, leaves: bool = True) -> list[Any]:
         visited.add(node)
         stack.append((node, True))
         for parent in node.parents:
-            if parent not in visited:
-                if parent.parents:
+            if parent.parents:
+                if parent not in visited:
                     stack.append((parent, False))
-                else:  # a leaf waits for nothing: place it now (saves two trips through the stack)
-                    visited.add(parent)
-                    if leaves:
-                        order.append(parent)
+            elif leaves and parent not in visited:
+                # a leaf waits for nothing: place it now (saves two trips through the stack)
+                visited.add(parent)
+                order.append(parent)
     return order
 
 

@@ -67,11 +67,14 @@ def _mse_tensor(pred: Tensor, target: Any, reduction: str) -> Tensor:
         )
     c = _scale(reduction, pred.size)
     diff = pred.data - target.data  # O − t
+    diff.flags.writeable = False  # it may be handed out as ∂E/∂O below: keep it unchanged
     loss = np.asarray(c * (diff * diff).sum(), dtype=diff.dtype)
 
     # g, the gradient of the scalar loss, as a Python number: one array op instead of three
     def grad_pred(g: np.ndarray) -> np.ndarray:
-        return (2 * c * float(g)) * diff  # ∂E/∂O = 2c (O − t)
+        k = 2 * c * float(g)  # ∂E/∂O = 2c (O − t)
+        # The notes' E = ½ Σ (O − t)² seeded with 1 (k = 1): ∂E/∂O is O − t itself
+        return diff if k == 1.0 else k * diff
 
     def grad_target(g: np.ndarray) -> np.ndarray:
         return (-2 * c * float(g)) * diff  # ∂E/∂t = −2c (O − t)

@@ -204,7 +204,8 @@ class Tensor(graph.Node):
                     f"Tensor.backward: grad can be left out only for a single-element tensor, "
                     f"this one has shape {self.shape}; pass grad= of that shape"
                 )
-            seed = np.array(1.0, dtype=self.dtype).reshape(self.shape)  # np.ones_like: 5× slower
+            data = self.data  # a 0-d array for a loss: np.array(1.0) is 6× faster than ones_like
+            seed = np.array(1.0, dtype=data.dtype) if data.ndim == 0 else np.ones_like(data)
         else:
             seed = _as_array(grad, "Tensor.backward grad")
             if seed.shape != self.shape:
