@@ -285,14 +285,6 @@ class Identity(Module):
         return _activate(x, "linear")
 
 
-ACTIVATION_MODULES: dict[str, type[Module]] = {
-    "sigmoid": Sigmoid,
-    "tanh": Tanh,
-    "relu": ReLU,
-    "linear": Identity,
-}
-
-
 class Sequential(Module):
     """Modules applied one after the other; parameters named "0.weight", "2.bias", …"""
 
@@ -438,8 +430,8 @@ class MLP(Module):
 
     def _forward_tensor(self, x: Any) -> Tensor:
         x = x if isinstance(x, Tensor) else Tensor(x)
-        n_in = self.sizes[0]
-        if x.ndim not in (1, 2) or x.shape[-1] != n_in:
+        n_in, shape = self.sizes[0], x.data.shape
+        if len(shape) not in (1, 2) or shape[-1] != n_in:
             raise ValueError(
                 f"MLP: expected input of shape (N, {n_in}) or ({n_in},), got {x.shape}"
             )
