@@ -55,6 +55,18 @@ def test_half_sum_gradient_handed_out_cannot_corrupt_a_later_backward():
     np.testing.assert_array_equal(hidden.grad, O - T)
 
 
+@pytest.mark.parametrize("reduction", ["mean", "sum", "half_sum"])
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_single_number_tensors_give_an_array_loss_and_gradient(reduction, dtype):
+    pred = Tensor(np.array(1.5, dtype=dtype), requires_grad=True)
+    loss = mse_loss(pred, np.array(0.5, dtype=dtype), reduction=reduction)
+    loss.backward()
+    factor = {"mean": 2.0, "sum": 2.0, "half_sum": 1.0}[reduction]  # d/dO of c (O − t)²: 2c (O − t)
+    assert loss.item() == by_hand(reduction, np.array([1.5]), np.array([0.5]))
+    assert np.shape(pred.grad) == () and pred.grad.dtype == dtype
+    assert pred.grad == factor * (1.5 - 0.5)
+
+
 def test_target_tensor_gets_the_opposite_gradient():
     pred, target = Tensor(O, requires_grad=True), Tensor(T, requires_grad=True)
     mse_loss(pred, target, reduction="sum").backward()

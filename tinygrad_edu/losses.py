@@ -66,7 +66,7 @@ def _mse_tensor(pred: Tensor, target: Any, reduction: str) -> Tensor:
             "they must match exactly (no broadcasting)"
         )
     c = _scale(reduction, pred.size)
-    diff = pred.data - target.data  # O − t
+    diff = np.asarray(pred.data - target.data)  # O − t (asarray: 0-d inputs give a scalar)
     diff.flags.writeable = False  # it may be handed out as ∂E/∂O below: keep it unchanged
     loss = np.asarray(c * (diff * diff).sum(), dtype=diff.dtype)
 
