@@ -93,6 +93,7 @@ def test_adam_on_values_matches_adam_on_a_tensor():
         opt_v.step()
         opt_t.step()
     assert w.data == pytest.approx(p.data[0], abs=1e-15)
+    assert type(w.data) is float  # a Value's data stays a Python float, never a numpy scalar
 
 
 def test_adam_defaults_are_pytorchs():

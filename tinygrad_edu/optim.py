@@ -2,8 +2,9 @@
 
 Both work on Tensor parameters (``.data`` updated in place; a parameter whose ``.grad`` is
 None is skipped, as PyTorch does) and on Value parameters (``.data`` a float). The
-arithmetic is written once: a gradient is an ndarray or a float, and ``+ - * / sqrt`` mean
-the same for both.
+arithmetic is written once: a gradient is an ndarray or a float, and ``+ - * / ** 0.5``
+mean the same for both. So does ``p.data -= update``: in place for an array (a layer keeps
+its array), a new float for a Value.
 """
 
 from __future__ import annotations
@@ -53,14 +54,6 @@ class Optimizer:
         for p in self.params:
             p.grad = p._zero_grad_value()
 
-    @staticmethod
-    def _subtract(p: Param, update: Any) -> None:
-        """p ← p − update (in place for a Tensor, so layers keep their arrays)."""
-        if isinstance(p, Tensor):
-            p.data -= update
-        else:
-            p.data = float(p.data - update)
-
     def step(self) -> None:
         raise NotImplementedError
 
@@ -90,7 +83,7 @@ class SGD(Optimizer):
                     b = self.momentum * b + g
                 self.buffers[i] = b
                 g = b
-            self._subtract(p, self.lr * g)
+            p.data -= self.lr * g
 
 
 class Adam(Optimizer):
@@ -134,5 +127,5 @@ class Adam(Optimizer):
             self.m[i] = beta1 * self.m[i] + (1 - beta1) * g
             self.v[i] = beta2 * self.v[i] + (1 - beta2) * g * g
             step_size = self.lr / (1 - beta1**t)
-            denom = np.sqrt(self.v[i]) / math.sqrt(1 - beta2**t) + self.eps
-            self._subtract(p, step_size * self.m[i] / denom)
+            denom = self.v[i] ** 0.5 / math.sqrt(1 - beta2**t) + self.eps  # √v, a float for a Value
+            p.data -= step_size * self.m[i] / denom
