@@ -68,12 +68,16 @@ class Node:
             node.grad = node._zero_grad_value()
 
 
+# On the work stack of topological_order: "the node just below me has all its parents placed".
+_PARENTS_PLACED = object()
+
+
 def topological_order(root: Node, leaves: bool = True) -> list[Any]:
     """Every node ``root`` depends on, each after all of its parents (iterative DFS).
 
-    A node is appended once all of its parents have been appended: we push a marker
-    ``(node, True)`` under the node's parents and append the node when the marker pops.
-    With ``leaves=False`` only the nodes made by ops are listed: the ones the backward walk
+    A node is appended once all of its parents have been appended: we push the node and a
+    marker under its parents, and append the node when the marker pops. With
+    ``leaves=False`` only the nodes made by ops are listed: the ones the backward walk
     resets and pushes from.
     """
     if not leaves and not root.parents:
@@ -81,20 +85,21 @@ def topological_order(root: Node, leaves: bool = True) -> list[Any]:
     order: list[Node] = []
     # Nodes hash by identity (no engine defines __eq__), so the set holds the nodes.
     visited: set[Node] = set()
-    stack: list[tuple[Node, bool]] = [(root, False)]
+    stack: list[Any] = [root]
     while stack:
-        node, parents_done = stack.pop()
-        if parents_done:
-            order.append(node)
+        node = stack.pop()
+        if node is _PARENTS_PLACED:
+            order.append(stack.pop())
             continue
         if node in visited:
             continue
         visited.add(node)
-        stack.append((node, True))
+        stack.append(node)
+        stack.append(_PARENTS_PLACED)
         for parent in node.parents:
             if parent.parents:
                 if parent not in visited:
-                    stack.append((parent, False))
+                    stack.append(parent)
             elif leaves and parent not in visited:
                 # a leaf waits for nothing: place it now (saves two trips through the stack)
                 visited.add(parent)
