@@ -3,7 +3,8 @@
 Each op computes its result and, right beside it, one small function per parent that turns
 the gradient of the result ``g`` into the gradient for that parent (a vector-Jacobian
 product): for ``a * b`` these are ``g * b`` and ``g * a``. The backward walk calls them and
-sums each result back to its parent's shape, undoing NumPy broadcasting.
+adds each result into the parent's ``.grad``. Where NumPy broadcast an operand, its function
+also sums the gradient back to the operand's shape (``unbroadcast``).
 
 The functions close over the parents' arrays, never over the result itself, so the graph
 has no reference cycles and is freed as soon as the user drops the result.
@@ -111,6 +112,11 @@ def _chain(g: np.ndarray, local: np.ndarray) -> np.ndarray:
     return local
 
 
+def _summed_back_to(shape: tuple[int, ...], grad_fn: Grad) -> Grad:
+    """``grad_fn`` followed by summing its result back to ``shape`` (see ``unbroadcast``)."""
+    return lambda g: unbroadcast(grad_fn(g), shape)
+
+
 def _product_in_layout(x: np.ndarray, y: np.ndarray, like: np.ndarray) -> np.ndarray:
     """``x @ y``, laid out in memory as ``like`` is (the operand whose gradient this is).
 
@@ -192,10 +198,7 @@ class Tensor(graph.Node):
             return
         for parent, grad_fn in zip(self.parents, self.grad_fns):
             if parent.requires_grad:  # skip work for constants and inputs
-                grad = grad_fn(g)
-                if grad.shape != parent.data.shape:  # broadcast in the forward: sum it back
-                    grad = unbroadcast(grad, parent.data.shape)
-                parent._accumulate(grad)
+                parent._accumulate(grad_fn(g))  # already in the parent's shape
 
     def backward(self, grad: Any = None, trace: bool = False) -> BackwardTrace | None:
         """d self / d node for every node of the graph, added into each ``.grad``.
@@ -316,28 +319,40 @@ class Tensor(graph.Node):
                 ) from None
         return other
 
+    def _elementwise(self, b: Tensor, out: Any, op: str, grad_a: Grad, grad_b: Grad) -> Tensor:
+        """The node of an elementwise op of self and b, with NumPy broadcasting.
+
+        An operand whose shape differs from the result's was broadcast, so its gradient is
+        summed back to its own shape. That is decided here, once per op, so the backward walk
+        never has to compare shapes.
+        """
+        shape = out.shape  # (a 0-d result may be a numpy scalar: it has a shape too)
+        if self.data.shape != shape:
+            grad_a = _summed_back_to(self.data.shape, grad_a)
+        if b.data.shape != shape:
+            grad_b = _summed_back_to(b.data.shape, grad_b)
+        return Tensor._result(out, (self, b), op, grad_a, grad_b)
+
     def __add__(self, other: Operand) -> Tensor:
         b = self._operand(other, "+")
-        return Tensor._result(self.data + b.data, (self, b), "+", lambda g: g, lambda g: g)
+        return self._elementwise(b, self.data + b.data, "+", lambda g: g, lambda g: g)
 
     def __sub__(self, other: Operand) -> Tensor:
         b = self._operand(other, "-")
-        return Tensor._result(self.data - b.data, (self, b), "-", lambda g: g, lambda g: -g)
+        return self._elementwise(b, self.data - b.data, "-", lambda g: g, lambda g: -g)
 
     def __mul__(self, other: Operand) -> Tensor:
         b = self._operand(other, "*")
         a = self
-        return Tensor._result(
-            a.data * b.data, (a, b), "*", lambda g: g * b.data, lambda g: g * a.data
-        )
+        return a._elementwise(b, a.data * b.data, "*", lambda g: g * b.data, lambda g: g * a.data)
 
     def __truediv__(self, other: Operand) -> Tensor:
         b = self._operand(other, "/")
         a = self
         # d(a/b)/da = 1/b, d(a/b)/db = -a/b²
-        return Tensor._result(
+        return a._elementwise(
+            b,
             a.data / b.data,
-            (a, b),
             "/",
             lambda g: g / b.data,
             lambda g: -g * a.data / (b.data * b.data),
@@ -354,9 +369,9 @@ class Tensor(graph.Node):
         b = self._operand(exponent, "**")
         out = a.data**b.data
         # d(a^b)/da = b a^(b-1), d(a^b)/db = a^b ln a
-        return Tensor._result(
+        return a._elementwise(
+            b,
             out,
-            (a, b),
             "**",
             lambda g: g * b.data * a.data ** (b.data - 1),
             lambda g: g * out * np.log(a.data),

@@ -24,7 +24,7 @@ from typing import Any
 import numpy as np
 
 from . import graph
-from .tensor import Tensor, unbroadcast
+from .tensor import Tensor
 from .value import Value
 
 
@@ -128,7 +128,7 @@ def _contributions(node: Any) -> list[tuple[Any, Any, Any]]:
         if g is None:  # no gradient reached this node
             return []
         return [
-            (p, fn, unbroadcast(fn(g), p.data.shape))
+            (p, fn, fn(g))
             for p, fn in zip(node.parents, node.grad_fns)
             if p.requires_grad  # constants and inputs get no gradient
         ]
