@@ -184,7 +184,8 @@ class Tensor(graph.Node):
         if self.grad is None:
             # Kept without a copy (a weight's gradient is as big as the weight), so it may be
             # shared with another node's gradient ("+" passes its gradient on unchanged).
-            # A leaf's must be writable for the user: a read-only view (from sum) is copied.
+            # A leaf's must be writable for the user: a read-only one (a view from sum, or
+            # the half-sum loss's O − t) is copied.
             if not self.parents and not grad.flags.writeable:
                 grad = grad.copy()
             self.grad = grad
