@@ -469,15 +469,8 @@ def _slots(weights: rules.Weights, engine: str) -> list[Slot]:
 
 def _half_sum_error(model: Any, x: np.ndarray, t: np.ndarray) -> Any:
     """E = ½ Σ (O − t)² of the model as a graph node (summed over the samples)."""
-    if model.engine == "value":
-        # The value engine takes one sample at a time.
-        samples = [(x, t)] if x.ndim == 1 else list(zip(x, t))
-        error = None
-        for x_n, t_n in samples:
-            out = model([float(v) for v in x_n])
-            e_n = mse_loss(out, [float(v) for v in t_n], reduction="half_sum")
-            error = e_n if error is None else error + e_n
-        return error
+    if model.engine == "value":  # a Value per weight: numbers in, lists of Values out
+        return mse_loss(model(x), t, reduction="half_sum")
     dtype = getattr(model, "dtype", np.float64)
     return mse_loss(model(Tensor(x.astype(dtype))), t.astype(dtype), reduction="half_sum")
 
