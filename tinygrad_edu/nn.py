@@ -108,6 +108,8 @@ class Module:
     def save(self, path: str | os.PathLike[str]) -> None:
         """Write ``state_dict()`` to an ``.npz`` file, atomically.
 
+        The file is what ``numpy.savez`` writes: an uncompressed ZIP with one ``NAME.npy``
+        array per key, at exactly ``path`` (no suffix added); ``np.load`` reads it.
         The arrays go to a temporary file in the same folder, which then replaces ``path``
         in one step (``os.replace``): a crash mid-write never leaves a half-written file
         where a good one was.
