@@ -62,3 +62,23 @@ def test_gallery_script_regenerates_the_committed_page(tmp_path):
     # The page (code and captions) is what the script writes: docs/gallery.md is up to date.
     committed = (DOCS / "gallery.md").read_text(encoding="utf-8")
     assert (tmp_path / "gallery.md").read_text(encoding="utf-8") == committed
+
+
+def test_nothing_in_the_repository_points_outside_it():
+    # The contract lives in docs/semantics.md; no file may cite a document kept elsewhere.
+    outside = ["SPEC" + ".md", "../" + "shared"]
+    files = subprocess.run(
+        ["git", "ls-files"], cwd=REPO, capture_output=True, text=True, check=True
+    ).stdout.split()
+    assert "docs/semantics.md" in files or (DOCS / "semantics.md").exists()
+    for name in files:
+        path = REPO / name
+        if path.suffix in {".png", ".npz"} or not path.is_file():
+            continue
+        text = path.read_text(encoding="utf-8", errors="replace")
+        for needle in outside:
+            assert needle not in text, f"{name} refers to {needle}"
+
+
+def test_the_semantics_page_is_in_the_navigation():
+    assert "semantics.md" in (REPO / "mkdocs.yml").read_text(encoding="utf-8")

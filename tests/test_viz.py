@@ -418,7 +418,7 @@ def test_tensor_deltas_of_the_wrong_shape_are_an_error():
 
 
 def test_options_after_show_grad_are_keyword_only():
-    # SPEC.md orders draw_graph(root, rankdir, show_grad, ...); the rest must be named.
+    # docs/semantics.md orders draw_graph(root, rankdir, show_grad, ...); the rest are named.
     with pytest.raises(TypeError):
         viz.draw_graph(Value(1.0), "LR", False, True)
 
@@ -526,7 +526,7 @@ def test_bad_arguments_name_the_problem():
         viz.draw_graph(Value(1.0), max_nodes=0)
 
 
-def test_signature_follows_the_spec_order_root_rankdir_show_grad():
+def test_signature_follows_the_documented_order_root_rankdir_show_grad():
     from tinygrad_edu import Value
     from tinygrad_edu.viz import draw_graph
 

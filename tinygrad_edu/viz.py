@@ -468,7 +468,7 @@ def _unit_sort_key(unit: Unit, position: dict[Node, int] | None) -> tuple[Any, .
 def draw_graph(
     root: Node,
     rankdir: str = "LR",
-    show_grad: bool = True,  # positional third, as SPEC.md orders it
+    show_grad: bool = True,  # positional third, as docs/semantics.md orders it
     *,
     show_data: bool = True,
     edge_derivatives: bool = False,
