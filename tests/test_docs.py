@@ -33,6 +33,18 @@ def test_site_builds_in_strict_mode(tmp_path):
     value_api = (site / "api" / "value" / "index.html").read_text(encoding="utf-8")
     assert "micrograd-style" in value_api  # from tinygrad_edu/value.py's module docstring
     assert (site / "img" / "note05_graph.svg").exists()
+    # anomaly, trace and the step-through page are in the reference, from their docstrings
+    for module, phrase in (
+        ("anomaly", "Anomaly mode"),
+        ("trace", "Recording the backward walk"),
+        ("stepper", "The step-through page"),
+    ):
+        page = site / "api" / module / "index.html"
+        assert phrase in page.read_text(encoding="utf-8"), module
+    for page in ("semantics/index.html", "saving/index.html"):
+        assert (site / page).exists(), page
+    # the script that draws the gallery is not part of the site
+    assert not list(site.rglob("gen_gallery*"))
 
 
 def load_gen_gallery():
