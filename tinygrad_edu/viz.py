@@ -315,7 +315,7 @@ def _mse_edge(node: Node, k: int) -> str:
     squares = float(np.sum((O - t) ** 2))
     c = float(np.asarray(node.data)) / squares if squares > 0 else math.nan
     factors = {"": 0.5, "2": 1.0, f"2/{O.size}": 1.0 / max(O.size, 1)}
-    shown = next((f for f, value in factors.items() if math.isclose(c, value, rel_tol=1e-6)), None)
+    shown = next((f for f, value in factors.items() if math.isclose(c, value, rel_tol=1e-4)), None)
     if shown is None:  # O = t everywhere: c cannot be read back, so the label defines it
         formula = "g·2c(O−t), E = c·Σ(O−t)²"
     elif shown.startswith("2/"):
