@@ -286,8 +286,9 @@ class CompareReport:
         return self.table()
 
     def table(self, max_entries: int | None = 4) -> str:
-        """The report as text: one line per gradient entry (at most ``max_entries`` of each
-        parameter, the rest summarised; None shows all)."""
+        """The report as text: a header (E, engine, samples, tolerance), one line per weight
+        or bias (at most ``max_entries`` of each parameter, the rest summarised in one line;
+        None shows all), and a summary that counts the weights and biases compared."""
         # The widest entry name is that of the last entry of the longest-named parameter.
         width = max(
             len(_entry_name(row.name, tuple(n - 1 for n in row.autograd.shape)))
@@ -308,7 +309,10 @@ class CompareReport:
         for row in self.rows:
             lines.extend(_row_lines(row, max_entries, self.atol, self.rtol, width))
         verdict = "all agree" if self.ok else "MISMATCH: see the FAIL lines"
-        lines.append(f"{len(self.rows)} parameters, {verdict}")
+        # Numbers, not rows: a Tensor row holds a whole W, a Value row one weight, and the
+        # same network should give the same count on both engines.
+        count = sum(row.autograd.size for row in self.rows)
+        lines.append(f"{count} weights and biases compared, {verdict}")
         return "\n".join(lines)
 
 
@@ -469,15 +473,8 @@ def _slots(weights: rules.Weights, engine: str) -> list[Slot]:
 
 def _half_sum_error(model: Any, x: np.ndarray, t: np.ndarray) -> Any:
     """E = ½ Σ (O − t)² of the model as a graph node (summed over the samples)."""
-    if model.engine == "value":
-        # The value engine takes one sample at a time.
-        samples = [(x, t)] if x.ndim == 1 else list(zip(x, t))
-        error = None
-        for x_n, t_n in samples:
-            out = model([float(v) for v in x_n])
-            e_n = mse_loss(out, [float(v) for v in t_n], reduction="half_sum")
-            error = e_n if error is None else error + e_n
-        return error
+    if model.engine == "value":  # a Value per weight: numbers in, lists of Values out
+        return mse_loss(model(x), t, reduction="half_sum")
     dtype = getattr(model, "dtype", np.float64)
     return mse_loss(model(Tensor(x.astype(dtype))), t.astype(dtype), reduction="half_sum")
 
