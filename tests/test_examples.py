@@ -99,3 +99,11 @@ def test_tutorial_notebook_executes(tmp_path):
     assert "all agree" in texts
     if HAS_DOT:  # the graphs show inline as SVG
         assert sum("image/svg+xml" in out.get("data", {}) for out in outputs) >= 2
+
+
+def test_check_your_rules_example_finds_the_missing_f_prime_then_agrees(tmp_path):
+    result = run_script(EXAMPLES / "check_your_rules.py", tmp_path, str(tmp_path))
+    assert result.returncode == 0, result.stderr
+    assert "hint (missing f′)" in result.stdout
+    assert "first difference: layer 1 (hidden), δ of unit 1" in result.stdout
+    assert result.stdout.rstrip().endswith("4 parameters, all agree")
