@@ -2,13 +2,11 @@
 
 The repository's ``exercises/`` folder holds five stubs, each defining one function:
 
-============================  ===========================================================
-``sigmoid_derivative(net)``    σ′(net), in terms of the output: O (1 − O)
-``output_delta(net, O, t)``    δ of a sigmoid output layer (rows are samples)
-``hidden_delta(net, O, W_next, delta_next)``   δ of a sigmoid hidden layer
-``weight_gradient(delta, O_prev)``   ∂E/∂W of a layer, summed over the samples
-``one_update(weights, x, t, lr)``    one gradient-descent step of note 05's linear network
-============================  ===========================================================
+- ``sigmoid_derivative(net)``: σ′(net), in terms of the output, O (1 − O);
+- ``output_delta(net, O, t)``: the δ of a sigmoid output layer (rows are samples);
+- ``hidden_delta(net, O, W_next, delta_next)``: the δ of a sigmoid hidden layer;
+- ``weight_gradient(delta, O_prev)``: ∂E/∂W of a layer, summed over the samples;
+- ``one_update(weights, x, t, lr)``: one gradient-descent step of note 05's linear network.
 
 :func:`check_file` finds which one a file defines, calls it on every case and compares the
 result with the notes' rules (:mod:`tinygrad_edu.rules`); a wrong result gets the first
