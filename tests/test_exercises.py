@@ -150,6 +150,11 @@ def test_a_failing_case_names_the_entry_and_both_numbers(tmp_path, capsys):
         ("def output_delta(net, O, t):\n    return undefined\n", "raised NameError"),
         ("def output_delta(net, O, t):\n    return 'text'\n", "expected a numpy array"),
         ("def one_update(weights, x, t, lr):\n    return 3\n", "expected a list of 2 matrices"),
+        ("def output_delta(net, O, t):\n    O - t\n", "returned None: is the `return` line"),
+        (
+            "def one_update(weights, x, t, lr):\n    return [W.T for W in weights]\n",
+            "returned a matrix of shape (2, 1) for layer 2, expected (1, 2)",
+        ),
     ],
 )
 def test_a_broken_attempt_gets_one_clear_line(text, message, tmp_path, capsys):

@@ -68,6 +68,8 @@ class CheckResult:
 
 def _numbers(result: Any) -> np.ndarray:
     """The learner's return value as a float64 array, or a ValueError saying what it was."""
+    if result is None:
+        raise ValueError("returned None: is the `return` line missing?")
     try:
         array = np.asarray(result, dtype=np.float64)
     except (TypeError, ValueError):
@@ -200,6 +202,12 @@ def _update_case(label: str, Ws: list[np.ndarray], x: np.ndarray, t: np.ndarray,
         if not isinstance(result, (list, tuple)) or len(result) != len(Ws):
             raise ValueError(f"returned {result!r:.60}, expected a list of {len(Ws)} matrices")
         new = [_numbers(W) for W in result]
+        for l, (W, W_new) in enumerate(zip(Ws, new), 1):
+            if W_new.shape != W.shape:
+                raise ValueError(
+                    f"returned a matrix of shape {W_new.shape} for layer {l}, expected "
+                    f"{W.shape}: W has shape (out, in)"
+                )
         return [(Ws[l] - new[l]) / lr for l in range(len(Ws) - 1, -1, -1)]
 
     formula = "W ← W − η ∂E/∂W for every layer, with the δ of the linear layers"
@@ -276,7 +284,7 @@ def _check_case(function: Callable[..., Any], case: Case) -> list[str]:
     """The lines describing what is wrong in this case; empty when it passes."""
     args = tuple(np.copy(a) if isinstance(a, np.ndarray) else a for a in case.args)
     try:
-        got = case.read(function(*args))
+        result = function(*args)
     except NotImplementedError:
         return ["not implemented yet: replace the `raise NotImplementedError` with the formula"]
     except Exception as error:
@@ -284,6 +292,10 @@ def _check_case(function: Callable[..., Any], case: Case) -> list[str]:
         if "shape" in str(error) or "matmul" in str(error):
             lines.append(f"hint: check the shapes. {grading.HINTS[grading.TRANSPOSED]}")
         return lines
+    try:
+        got = case.read(result)
+    except ValueError as error:
+        return [f"your function {error}"]
     for value, expected, name, candidates in zip(got, case.expected, case.names, case.candidates):
         if grading.close(value, expected):
             continue
