@@ -298,7 +298,7 @@ def test_value_mlp_takes_one_sample_not_a_batch():
     model = nn.MLP([2, 3, 1], engine="value", seed=0)
     with fails(ValueError, "one sample of shape (2,)", "got shape (4, 2)"):
         model(np.zeros((4, 2)))
-    with fails(ValueError, "one sample of shape (2,)", "got shape (1, 2)"):
+    with fails(ValueError, "one sample as a sequence of 2", "got a Tensor of shape (1, 2)"):
         model(Tensor.zeros(1, 2))
 
 

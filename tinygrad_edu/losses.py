@@ -42,8 +42,9 @@ def mse_loss(pred: Sequence[Value], target: Any, reduction: str = "mean") -> Val
 def mse_loss(pred: Any, target: Any, reduction: str = "mean") -> Tensor | Value:
     """Squared error between ``pred`` and ``target`` as a single "mse" node.
 
-    ``pred`` is a Tensor (``target`` an array or Tensor of exactly the same shape), or a
-    list of Values (``target`` numbers or Values, same length).
+    ``pred`` is a Tensor (``target`` an array or Tensor of exactly the same shape; an
+    array is cast to pred's dtype, a Tensor must have it), or a list of Values (``target``
+    numbers or Values, same length).
     """
     if isinstance(pred, Tensor):
         return _mse_tensor(pred, target, reduction)
@@ -60,6 +61,11 @@ def mse_loss(pred: Any, target: Any, reduction: str = "mean") -> Tensor | Value:
 def _mse_tensor(pred: Tensor, target: Any, reduction: str) -> Tensor:
     if not isinstance(target, Tensor):  # a plain array target takes pred's dtype
         target = Tensor(_as_array(target, "mse_loss target").astype(pred.dtype))
+    elif target.data.dtype != pred.data.dtype:  # a Tensor's dtype is its own: never recast
+        raise ValueError(
+            f"mse_loss: pred has dtype {pred.data.dtype} and the target Tensor has dtype "
+            f"{target.data.dtype}; they must match (a plain array target is cast to pred's)"
+        )
     if pred.data.shape != target.data.shape:
         raise ValueError(
             f"mse_loss: pred has shape {pred.shape} and target has shape {target.shape}; "

@@ -206,6 +206,41 @@ def init_weights(
     return W, b
 
 
+def _float_dtype(dtype: Any, where: str) -> np.dtype[Any]:
+    """``dtype`` as a NumPy float dtype, or an error naming it: weights must be floats."""
+    try:
+        checked = np.dtype(dtype)
+    except TypeError:
+        raise TypeError(f"{where}: dtype {dtype!r} is not a NumPy dtype") from None
+    if checked.kind != "f":
+        raise ValueError(
+            f"{where}: dtype must be a float dtype (float64, float32, float16), got {checked} "
+            "(integer weights cannot take a gradient step)"
+        )
+    return checked
+
+
+def _as_input(x: Any, dtype: np.dtype[Any], where: str) -> Tensor:
+    """The input of a tensor-engine model, in the model's dtype.
+
+    Plain data (a list, a NumPy array) is cast to ``dtype``: a float32 model fed float64
+    data from ``data.moons()`` computes in float32. A Tensor already has a dtype of its own;
+    one that differs from the model's is refused naming both, as PyTorch does.
+    """
+    if isinstance(x, Tensor):
+        if x.data.dtype != dtype:
+            raise ValueError(
+                f"{where}: the input Tensor has dtype {x.data.dtype} and the model has dtype "
+                f"{dtype}; they must match (pass the plain array, which is cast, or make the "
+                "Tensor with that dtype)"
+            )
+        return x
+    x = Tensor(x)
+    if x.data.dtype != dtype:
+        x.data = x.data.astype(dtype)  # a fresh leaf of our own: recast before any op
+    return x
+
+
 def _check_size(n: Any, what: str) -> int:
     if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 1:
         raise ValueError(f"{what} must be a positive integer, got {n!r}")
@@ -226,13 +261,17 @@ class Linear(Module):
     ) -> None:
         self.in_features = _check_size(in_features, "Linear in_features")
         self.out_features = _check_size(out_features, "Linear out_features")
+        self.dtype = _float_dtype(dtype, "Linear")
         rng = np.random.default_rng(seed)
         W, b = init_weights(rng, self.in_features, self.out_features, init, bias)
-        self.weight = Tensor(W.astype(dtype), requires_grad=True, label="weight")
-        self.bias = None if b is None else Tensor(b.astype(dtype), requires_grad=True, label="bias")
+        self.weight = Tensor(W.astype(self.dtype), requires_grad=True, label="weight")
+        self.bias = (
+            None if b is None else Tensor(b.astype(self.dtype), requires_grad=True, label="bias")
+        )
 
     def forward(self, x: Any) -> Tensor:
-        x = x if isinstance(x, Tensor) else Tensor(x)
+        """x Wᵀ + b; plain data is cast to the layer's dtype, a Tensor must already have it."""
+        x = _as_input(x, self.dtype, "Linear")
         shape = x.data.shape
         if len(shape) not in (1, 2) or shape[-1] != self.in_features:
             raise ValueError(
@@ -386,7 +425,7 @@ class MLP(Module):
                 raise ValueError(f"MLP: unknown {what} activation {name!r}, expected {ACTIVATIONS}")
         if engine not in ENGINES:
             raise ValueError(f"MLP: unknown engine {engine!r}, expected one of {ENGINES}")
-        self.dtype = np.dtype(dtype)
+        self.dtype = _float_dtype(dtype, "MLP")
         if engine == "value" and self.dtype != np.float64:
             raise ValueError(f"MLP: the value engine computes in float64, got dtype {self.dtype}")
         self.sizes = [int(n) for n in sizes]
@@ -429,7 +468,7 @@ class MLP(Module):
         return self._forward_tensor(x)
 
     def _forward_tensor(self, x: Any) -> Tensor:
-        x = x if isinstance(x, Tensor) else Tensor(x)
+        x = _as_input(x, self.dtype, "MLP")  # plain data cast to the model's dtype
         n_in, shape = self.sizes[0], x.data.shape
         if len(shape) not in (1, 2) or shape[-1] != n_in:
             raise ValueError(
@@ -443,8 +482,14 @@ class MLP(Module):
 
     def _forward_values(self, x: Any) -> list[Value]:
         n_in = self.sizes[0]
-        if isinstance(x, Tensor) or np.ndim(x) != 1 or len(x) != n_in:
-            shape = x.shape if isinstance(x, Tensor) else np.shape(x)
+        if isinstance(x, Tensor):
+            raise ValueError(
+                f"MLP (value engine): expected one sample as a sequence of {n_in} numbers or "
+                f"Values, got a Tensor of shape {x.shape} (pass x.data.tolist(), or use "
+                "engine='tensor')"
+            )
+        if np.ndim(x) != 1 or len(x) != n_in:
+            shape = np.shape(x)
             raise ValueError(
                 f"MLP (value engine): expected one sample of shape ({n_in},) "
                 f"(a sequence of {n_in} numbers or Values), got shape {shape}"
