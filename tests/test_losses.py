@@ -130,3 +130,10 @@ def test_matches_torch_mse_loss(reduction):
     expected.backward()
     assert loss.item() == pytest.approx(expected.item(), rel=1e-14)
     np.testing.assert_allclose(pred.grad, ref.grad.numpy(), rtol=1e-14)
+
+
+def test_a_python_int_beyond_float_range_as_a_target_is_a_value_error():
+    with pytest.raises(ValueError, match="mse_loss target: a number is too large for a float"):
+        mse_loss([Value(1.0)], [10**400])
+    with pytest.raises(ValueError, match="too large for a float"):
+        mse_loss(Value(1.0), 10**400)

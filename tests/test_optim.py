@@ -307,7 +307,7 @@ def test_params_none_or_a_number_is_a_type_error(cls):
 @pytest.mark.parametrize("lr", [10**400, -(10**400)], ids=["1e400", "-1e400"])
 def test_a_python_int_beyond_float_range_is_a_value_error(lr):
     with pytest.raises(
-        ValueError, match=r"SGD: lr must be a finite number .* got an integer too large for a float"
+        ValueError, match="SGD: lr must be a finite number, got an integer too large for a float"
     ):
         optim.SGD([param([1.0])], lr=lr)
     with pytest.raises(ValueError, match="Adam: eps"):

@@ -96,7 +96,10 @@ def _mse_values(pred: list[Value], target: Any, reduction: str) -> Value:
             f"mse_loss: pred has {len(pred)} values and target has {len(target)}; "
             "they must have the same length"
         )
-    t = [Value._lift(v, "mse_loss target") for v in target]
+    try:
+        t = [Value._lift(v, "mse_loss target") for v in target]
+    except OverflowError:  # a Python int beyond float range, e.g. 10**400
+        raise ValueError("mse_loss target: a number is too large for a float") from None
     c = _scale(reduction, len(pred))
     diffs = [o.data - tk.data for o, tk in zip(pred, t)]  # O_k − t_k
     loss = c * sum(d * d for d in diffs)

@@ -17,6 +17,7 @@ from typing import Any, Union
 
 import numpy as np
 
+from ._checks import as_float
 from .tensor import Tensor
 from .value import Value
 
@@ -27,13 +28,7 @@ def _check_number(x: Any, what: str, low: float = 0.0, high: float = math.inf) -
     """A finite real number in [low, high), or a clear error."""
     if isinstance(x, bool) or not isinstance(x, numbers.Real):
         raise TypeError(f"{what} must be a real number, got {type(x).__name__} {x!r}")
-    try:
-        x = float(x)
-    except OverflowError:  # a Python int beyond float range, e.g. 10**400
-        raise ValueError(
-            f"{what} must be a finite number in [{low}, {high}), got an integer too large "
-            "for a float"
-        ) from None
+    x = as_float(x, what)
     if not (math.isfinite(x) and low <= x < high):
         raise ValueError(f"{what} must be a finite number in [{low}, {high}), got {x}")
     return x
