@@ -322,3 +322,17 @@ def test_a_gradient_of_another_dtype_is_refused_naming_both(cls):
     with pytest.raises(ValueError, match="dtype float32 but its gradient has dtype float64"):
         opt.step()
     np.testing.assert_array_equal(p.data, [1.0])
+
+
+def test_an_exact_zero_gradient_on_a_value_counts_as_none():
+    # The value engine cannot tell "not reached" from "reached with exactly 0.0": both skip.
+    # (PyTorch steps a parameter whose gradient is a zero tensor, with its momentum.)
+    w = Value(1.0)
+    opt = optim.Adam([w], lr=0.1)
+    w.grad = 2.0
+    opt.step()
+    after_first = w.data
+    assert after_first == pytest.approx(1.0 - 0.1 * 2.0 / (2.0 + 1e-8), rel=1e-14)
+    w.grad = 0.0
+    opt.step()
+    assert w.data == after_first and opt.t == [1]
