@@ -13,8 +13,10 @@ the op, the shapes, which input was already bad (a leaf such as a weight holding
 constant) and, for a backward error, the line of the user's code that created the op —
 what ``torch.autograd.detect_anomaly`` does.
 
-Cost when off: one global-flag check per op (``graph._anomaly_enabled`` in each engine's
-``_result``) and one per ``backward()`` call; the backward walk itself is unchanged.
+Per thread, as in PyTorch: a block in one thread does not check another thread's ops.
+Cost when off: one global-flag check per op (``graph._anomaly_enabled``, True only while
+some thread is inside a block, in each engine's ``_result``) and one per ``backward()``
+call; the backward walk itself is unchanged.
 """
 
 from __future__ import annotations
@@ -44,7 +46,7 @@ class AnomalyError(ValueError):
 
 def is_anomaly_enabled() -> bool:
     """True inside a ``detect_anomaly()`` block."""
-    return graph._anomaly_enabled
+    return graph._modes.anomaly_enabled
 
 
 @contextlib.contextmanager
@@ -55,12 +57,14 @@ def detect_anomaly() -> Iterator[None]:
     NumPy's RuntimeWarnings ("overflow encountered in exp") are silenced inside: the
     AnomalyError says the same, and names the op.
     """
-    previous, graph._anomaly_enabled = graph._anomaly_enabled, True
+    graph._count_block("anomaly", +1)
+    previous, graph._modes.anomaly_enabled = graph._modes.anomaly_enabled, True
     try:
         with np.errstate(all="ignore"):
             yield
     finally:
-        graph._anomaly_enabled = previous
+        graph._modes.anomaly_enabled = previous
+        graph._count_block("anomaly", -1)
 
 
 # --- checks ------------------------------------------------------------------------------

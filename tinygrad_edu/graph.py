@@ -10,29 +10,63 @@ from __future__ import annotations
 
 import contextlib
 import gc
+import threading
 from collections.abc import Iterator
 from typing import Any
 
-# Whether new results record their parents. Flipped by ``no_grad``.
+# Both switches are per thread, as in PyTorch: a thread inside ``no_grad`` does not switch
+# off graph building in another. Each thread's own setting lives in ``_modes``. The ops read
+# a module-level shortcut first, so the common case (no thread inside the block) costs one
+# global look-up, as a single flag did:
+# - ``_grad_enabled`` is True while no thread at all is inside ``no_grad``; when False an op
+#   asks its own thread (``_modes.grad_enabled``);
+# - ``_anomaly_enabled`` is True while some thread is inside ``detect_anomaly``; then an op
+#   asks its own thread (``_modes.anomaly_enabled``).
+# A block sets the shortcut before its own thread's setting and restores it after, so the
+# shortcut only ever sends an op to the (always correct) per-thread setting.
+
+
+class _ThreadModes(threading.local):
+    """This thread's switches; a new thread starts with these defaults."""
+
+    grad_enabled = True
+    anomaly_enabled = False
+
+
+_modes = _ThreadModes()
 _grad_enabled = True
-# Whether ops and the backward walk check for NaN/inf. Flipped by ``anomaly.detect_anomaly``.
 _anomaly_enabled = False
+_open_blocks = {"no_grad": 0, "anomaly": 0}  # blocks open in all threads together
+_blocks_lock = threading.Lock()
+
+
+def _count_block(kind: str, change: int) -> None:
+    """Count a ``no_grad``/``detect_anomaly`` block in or out and update the shortcuts."""
+    global _grad_enabled, _anomaly_enabled
+    with _blocks_lock:
+        _open_blocks[kind] += change
+        _grad_enabled = _open_blocks["no_grad"] == 0
+        _anomaly_enabled = _open_blocks["anomaly"] > 0
 
 
 def is_grad_enabled() -> bool:
-    """True unless we are inside a ``no_grad()`` block."""
-    return _grad_enabled
+    """True unless this thread is inside a ``no_grad()`` block."""
+    return _modes.grad_enabled
 
 
 @contextlib.contextmanager
 def no_grad() -> Iterator[None]:
-    """Build no graph inside the block: results have ``parents == ()`` (for inference)."""
-    global _grad_enabled
-    previous, _grad_enabled = _grad_enabled, False
+    """Build no graph inside the block: results have ``parents == ()`` (for inference).
+
+    Only in this thread, as ``torch.no_grad``: other threads go on building graphs.
+    """
+    _count_block("no_grad", +1)
+    previous, _modes.grad_enabled = _modes.grad_enabled, False
     try:
         yield
     finally:
-        _grad_enabled = previous
+        _modes.grad_enabled = previous
+        _count_block("no_grad", -1)
 
 
 class Node:
@@ -129,7 +163,7 @@ def backward(root: Node, seed: Any) -> None:
         for node in order:
             node.grad = zero
         root._accumulate(seed)
-        if _anomaly_enabled:  # the same walk with a NaN/inf check after each push
+        if _anomaly_enabled and _modes.anomaly_enabled:  # the walk, checking each push
             from .anomaly import push_checked
 
             push_checked(root, order)

@@ -27,6 +27,8 @@ from typing import Any, Union
 
 import numpy as np
 
+from ._checks import as_float
+
 Weights = list[tuple[np.ndarray, Union[np.ndarray, None]]]
 
 ACTIVATIONS = ("sigmoid", "tanh", "linear", "relu")
@@ -206,6 +208,7 @@ def sgd_step(weights: Sequence[tuple[Any, Any]], grads: Sequence[Any], lr: float
     layers = _check_weights(weights, "rules.sgd_step")
     if isinstance(lr, bool) or not isinstance(lr, (int, float, np.floating, np.integer)):
         raise TypeError(f"rules.sgd_step: lr must be a number, got {type(lr).__name__}")
+    lr = as_float(lr, "rules.sgd_step: lr")
     if not isinstance(grads, (list, tuple)) or len(grads) != len(layers):
         got = len(grads) if isinstance(grads, (list, tuple)) else type(grads).__name__
         raise ValueError(

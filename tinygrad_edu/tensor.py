@@ -157,7 +157,7 @@ class Tensor(graph.Node):
         out.label = ""
         # A loop rather than any(... for p in parents): no generator made per op.
         requires_grad = False
-        if graph._grad_enabled:
+        if graph._grad_enabled or graph._modes.grad_enabled:
             for parent in parents:
                 if parent.requires_grad:
                     requires_grad = True
@@ -167,7 +167,7 @@ class Tensor(graph.Node):
             out.parents, out.grad_fns = parents, grad_fns
         else:
             out.parents, out.grad_fns = (), ()
-        if graph._anomaly_enabled:  # off by default: one flag check per op
+        if graph._anomaly_enabled and graph._modes.anomaly_enabled:  # one flag check when off
             anomaly.check_forward(out, parents)
         return out
 

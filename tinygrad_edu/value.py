@@ -66,13 +66,13 @@ class Value(graph.Node):
         out.grad = 0.0
         out.op = op
         out.label = ""
-        if graph._grad_enabled:
+        if graph._grad_enabled or graph._modes.grad_enabled:
             out.parents = parents
             out.local = local
         else:
             out.parents = ()
             out.local = ()
-        if graph._anomaly_enabled:  # off by default: one flag check per op
+        if graph._anomaly_enabled and graph._modes.anomaly_enabled:  # one flag check when off
             anomaly.check_forward(out, parents)
         return out
 
