@@ -285,8 +285,15 @@ def _tensor_panel(ax: Any, t: dict[str, Any]) -> None:
         vs_torch = [r["seconds"]["tinygrad_edu"] / r["seconds"]["torch"] for r in runs]
         ax.bar([i + 0.2 for i in x], vs_torch, width=0.4, label="÷ PyTorch")
     limits = [TENSOR_VS_NUMPY[r["size"]] for r in runs]
-    ax.step([i - 0.5 for i in x] + [len(runs) - 0.5], [*limits, limits[-1]], where="post",
-            color="grey", linestyle="--", linewidth=1, label="target ÷ numpy")
+    ax.step(
+        [i - 0.5 for i in x] + [len(runs) - 0.5],
+        [*limits, limits[-1]],
+        where="post",
+        color="grey",
+        linestyle="--",
+        linewidth=1,
+        label="target ÷ numpy",
+    )
     ax.axhline(TENSOR_VS_TORCH, color="black", linestyle=":", linewidth=1, label="target ÷ PyTorch")
     ax.set_xticks(list(x), labels)
     ax.set_ylabel("tinygrad_edu time ÷ other (lower is better)")

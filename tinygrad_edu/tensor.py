@@ -103,6 +103,15 @@ def unbroadcast(grad: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
     return grad.sum(axis=stretched, keepdims=True) if stretched else grad
 
 
+def _identity(g: np.ndarray) -> np.ndarray:
+    """g ↦ g: the gradient function of ``+`` (both operands) and ``linear`` (∂out/∂in = 1).
+
+    One shared function rather than a new ``lambda g: g`` per op: a node then holds no new
+    function object for the cyclic garbage collector to walk (docs/performance.md).
+    """
+    return g
+
+
 def _chain(g: np.ndarray, local: np.ndarray) -> np.ndarray:
     """g ⊙ local: the chain rule for an elementwise op, ``local`` being ∂out/∂in.
 
@@ -337,16 +346,22 @@ class Tensor(graph.Node):
 
     def __add__(self, other: Operand) -> Tensor:
         b = self._operand(other, "+")
-        return self._elementwise(b, self.data + b.data, "+", lambda g: g, lambda g: g)
+        return self._elementwise(b, self.data + b.data, "+", _identity, _identity)
 
     def __sub__(self, other: Operand) -> Tensor:
         b = self._operand(other, "-")
-        return self._elementwise(b, self.data - b.data, "-", lambda g: g, lambda g: -g)
+        return self._elementwise(b, self.data - b.data, "-", _identity, np.negative)
 
     def __mul__(self, other: Operand) -> Tensor:
         b = self._operand(other, "*")
         a = self
-        return a._elementwise(b, a.data * b.data, "*", lambda g: g * b.data, lambda g: g * a.data)
+        # g ↦ b g and g ↦ a g, as partial objects: one object each, where a lambda is a
+        # function and a cell (fewer objects for the collector to walk in a big graph)
+        grad_a, grad_b = (
+            functools.partial(np.multiply, b.data),
+            functools.partial(np.multiply, a.data),
+        )
+        return a._elementwise(b, a.data * b.data, "*", grad_a, grad_b)
 
     def __truediv__(self, other: Operand) -> Tensor:
         b = self._operand(other, "/")
@@ -392,7 +407,7 @@ class Tensor(graph.Node):
         return self._operand(other, "/") / self
 
     def __neg__(self) -> Tensor:
-        return Tensor._result(-self.data, (self,), "neg", lambda g: -g)
+        return Tensor._result(-self.data, (self,), "neg", np.negative)
 
     def __matmul__(self, other: Operand) -> Tensor:
         return self.matmul(other)
@@ -549,7 +564,7 @@ class Tensor(graph.Node):
 
     def linear(self) -> Tensor:
         # The identity as a node of its own (the notes' "purelin"): linear' = 1
-        return Tensor._result(self.data, (self,), "linear", lambda g: g)
+        return Tensor._result(self.data, (self,), "linear", _identity)
 
     # --- display ----------------------------------------------------------------------
 
