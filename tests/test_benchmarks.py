@@ -8,6 +8,7 @@ loss and the same weights after a step.
 
 from __future__ import annotations
 
+import functools
 import gc
 import itertools
 import json
@@ -214,7 +215,8 @@ def test_a_chain_keeps_a_fixed_number_of_tracked_objects_per_link(engine, most):
     build = deep_graphs.chain_builder(engine)
     per_link = []
     for links in (250, 2_500):  # the same per link at 1,000 and 10,000 nodes: linear
-        kept, root = _tracked_objects_kept(lambda: build(links * deep_graphs.NODES_PER_LINK))
+        n_nodes = links * deep_graphs.NODES_PER_LINK
+        kept, root = _tracked_objects_kept(functools.partial(build, n_nodes))
         assert len(topological_order(root)) == 2 * links * 2 + 1  # ops, constants, the leaf
         per_link.append(kept / links)
         del root
