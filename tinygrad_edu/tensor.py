@@ -112,6 +112,18 @@ def _chain(g: np.ndarray, local: np.ndarray) -> np.ndarray:
     return local
 
 
+def _switched_off(g: np.ndarray, off: np.ndarray) -> np.ndarray:
+    """g, with exactly 0 where ``off``: the chain rule through a derivative that is a switch.
+
+    A dead relu unit passes back 0 whatever comes from above, even inf or NaN (as PyTorch's
+    relu). While g is finite, g · (not off) is that; only an inf or NaN in g needs np.where
+    (which costs about twice the product, and 0 · inf would be NaN with a warning).
+    """
+    if np.isfinite(g).all():
+        return g * ~off
+    return np.where(off, 0, g)
+
+
 def _summed_back_to(shape: tuple[int, ...], grad_fn: Grad) -> Grad:
     """``grad_fn`` followed by summing its result back to ``shape`` (see ``unbroadcast``)."""
     return lambda g: unbroadcast(grad_fn(g), shape)
@@ -541,8 +553,11 @@ class Tensor(graph.Node):
 
     def relu(self) -> Tensor:
         x = self.data
-        # relu' = 1 where x > 0, else 0 (at 0 we take 0, as PyTorch does)
-        return Tensor._result(np.maximum(x, 0), (self,), "relu", lambda g: g * (x > 0))
+        # relu' = 1 where x > 0, else 0 (at 0 we take 0, as PyTorch does); a NaN keeps its
+        # gradient, as in PyTorch (x <= 0 is False there)
+        return Tensor._result(
+            np.maximum(x, 0), (self,), "relu", lambda g: _switched_off(g, x <= 0)
+        )
 
     def linear(self) -> Tensor:
         # The identity as a node of its own (the notes' "purelin"): linear' = 1

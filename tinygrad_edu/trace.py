@@ -25,7 +25,7 @@ import numpy as np
 
 from . import graph
 from .tensor import Tensor
-from .value import Value
+from .value import SWITCHED_OFF, Value
 
 
 @dataclass(frozen=True)
@@ -122,6 +122,8 @@ def _contributions(node: Any) -> list[tuple[Any, Any, Any]]:
     term for term, so the traced walk gives bit-for-bit the plain walk's gradients.
     """
     if isinstance(node, Value):
+        if node.local is SWITCHED_OFF:  # a dead relu unit or x ** 0: exactly 0 goes back
+            return [(p, 0.0, 0.0) for p in node.parents]
         return [(p, local, local * node.grad) for p, local in zip(node.parents, node.local)]
     if isinstance(node, Tensor):
         g = node.grad

@@ -23,6 +23,12 @@ if TYPE_CHECKING:
 
 Number = Union[int, float]
 
+# The local derivatives of a one-parent node whose derivative is a switch that is off here:
+# a dead relu unit, or x ** 0. Its parent gets exactly 0 back, whatever arrives from above
+# (0 · inf would be NaN), as PyTorch's relu and pow do. (Shared constants: no tuple per node.)
+SWITCHED_OFF = (0.0,)
+_ON = (1.0,)
+
 
 def _as_float(data: Any, what: str) -> float:
     """A Python float from a real number, or a TypeError that names what was given."""
@@ -86,8 +92,11 @@ class Value(graph.Node):
 
     def _push_grad_to_parents(self) -> None:
         # The chain rule, the same for every op.
+        derivatives = self.local
+        if derivatives is SWITCHED_OFF:  # a dead relu unit or x ** 0 passes back exactly 0
+            return
         grad = self.grad
-        for parent, local in zip(self.parents, self.local):
+        for parent, local in zip(self.parents, derivatives):
             parent.grad += local * grad
 
     def backward(self, trace: bool = False) -> BackwardTrace | None:
@@ -213,10 +222,11 @@ class Value(graph.Node):
 
     def relu(self) -> Value:
         a = self.data
-        # relu' = 1 for a > 0, else 0 (at 0 we take 0, as PyTorch does).
-        # "0.0 if a <= 0.0 else a" keeps a NaN a NaN (as np.maximum and torch.relu do).
-        # (1.0,) and (0.0,) are constants: no tuple is allocated per node.
-        local = (1.0,) if a > 0.0 else (0.0,)
+        # relu' = 1 for a > 0, else 0 (at 0 we take 0, as PyTorch does). A dead unit is
+        # switched off: it passes back exactly 0, even an inf or NaN gradient.
+        # "0.0 if a <= 0.0 else a" keeps a NaN a NaN and lets its gradient through (as
+        # np.maximum and torch.relu do).
+        local = SWITCHED_OFF if a <= 0.0 else _ON
         return Value._result(0.0 if a <= 0.0 else a, (self,), "relu", local)
 
     def linear(self) -> Value:
