@@ -80,3 +80,79 @@ def test_dead_relu_unit_matches_torch(name):
     with np.errstate(divide="ignore", invalid="ignore"):
         f(ours.relu()).sum().backward()
     np.testing.assert_array_equal(ours.grad, theirs.grad.numpy())
+
+
+# --- 2. ** at base 0 ----------------------------------------------------------------------
+
+BASES = [0.0, -0.0, 5e-324, 2.0, -3.0]
+
+
+def test_power_zero_has_derivative_zero_everywhere_on_both_engines():
+    # a ** 0 = 1 for every a (0 ** 0 too): a constant, so d/da = 0 exactly, even where the
+    # formula n a^(n-1) is 0 · inf (a = 0) or overflows (a = 5e-324)
+    x = Tensor(BASES, requires_grad=True)
+    y = x**0
+    y.sum().backward()
+    np.testing.assert_array_equal(y.data, np.ones(5))
+    np.testing.assert_array_equal(x.grad, np.zeros(5))
+    for a in BASES:
+        v = Value(a)
+        w = v**0
+        w.backward()
+        assert (w.data, v.grad) == (1.0, 0.0)
+    v = Value(0.0)
+    (v**0 * Value(INF)).backward()  # and an infinite gradient from above stays out
+    assert v.grad == 0.0
+
+
+def test_value_keeps_a_value_error_for_a_truly_infinite_derivative():
+    # √a at 0: d/da = 1 / (2 √0) = inf; 0 ** -1 is itself infinite
+    for n in (0.5, 0.25, -1.0):
+        with pytest.raises(ValueError, match=rf"Value \*\*: 0 \*\* {n} has no finite derivative"):
+            Value(0.0) ** n
+    v = Value(0.0)
+    (v**1).backward()  # n = 1: 1 · 0^0 = 1
+    assert v.grad == 1.0
+    v = Value(0.0)
+    (v**2.5).backward()  # 2.5 · 0^1.5 = 0
+    assert v.grad == 0.0
+
+
+# d(a^b)/da = b a^(b-1) and d(a^b)/db = a^b ln a at a = 0, written out case by case:
+# b = 0: a^0 = 1 is constant in a → 0; 0^b is 0 for b > 0 and 1 for b = 0, constant in b → 0;
+# b = 1: 1 · 0^0 = 1; b = -1: -1 · 0^(-2) = -inf, and for b: 0^(-1) ln 0 = inf · (-inf) = -inf;
+# a = 2, b = 0.5: 0.5 / √2 and √2 ln 2; a = -2, b = 0: 0 for a, and 1 · ln(-2) = NaN for b.
+POW_A = [0.0, 0.0, 0.0, 2.0, -2.0]
+POW_B = [0.0, 1.0, -1.0, 0.5, 0.0]
+POW_DA = [0.0, 1.0, -INF, 0.5 / math.sqrt(2.0), 0.0]
+POW_DB = [0.0, 0.0, -INF, math.sqrt(2.0) * math.log(2.0), NAN]
+
+
+def test_tensor_exponent_at_base_zero_gives_the_agreed_derivatives():
+    a, b = Tensor(POW_A, requires_grad=True), Tensor(POW_B, requires_grad=True)
+    with np.errstate(divide="ignore"):  # the forward 0 ** -1 = inf: NumPy's warning
+        (a**b).sum().backward()
+    np.testing.assert_allclose(a.grad, POW_DA, rtol=1e-15)
+    np.testing.assert_allclose(b.grad, POW_DB, rtol=1e-15)
+
+
+@pytest.mark.torch
+def test_power_at_base_zero_matches_torch():
+    torch = pytest.importorskip("torch")
+    theirs = [torch.tensor(v, dtype=torch.float64, requires_grad=True) for v in (POW_A, POW_B)]
+    (theirs[0] ** theirs[1]).sum().backward()
+    ours = [Tensor(POW_A, requires_grad=True), Tensor(POW_B, requires_grad=True)]
+    with np.errstate(divide="ignore"):
+        (ours[0] ** ours[1]).sum().backward()
+    for mine, other in zip(ours, theirs):
+        np.testing.assert_allclose(mine.grad, other.grad.numpy(), rtol=1e-15)
+    # A Python-number exponent, bases including 0 (not -0.0: torch's 0.5 · (-0.0)^(-0.5) is
+    # -inf, NumPy's +inf, as IEEE's pow(-0, -0.5))
+    bases = [b for b in BASES if math.copysign(1.0, b) > 0 or b != 0]
+    for n in (0, 0.0, 0.5, 1, 2, -1):
+        theirs_x = torch.tensor(bases, dtype=torch.float64, requires_grad=True)
+        (theirs_x**n).sum().backward()
+        x = Tensor(bases, requires_grad=True)
+        with np.errstate(divide="ignore", over="ignore", invalid="ignore"):
+            (x**n).sum().backward()
+        np.testing.assert_allclose(x.grad, theirs_x.grad.numpy(), rtol=1e-15)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import gc
+import numbers
 from collections.abc import Iterator
 from typing import Any
 
@@ -139,3 +140,18 @@ def backward(root: Node, seed: Any) -> None:
     finally:
         if collector_was_on:
             gc.enable()
+
+
+def as_float(number: numbers.Real, what: str) -> float:
+    """``float(number)`` for a real number, or a ValueError naming ``what`` if it is too large.
+
+    Python ints have no size limit; floats stop near 1.8e308, and ``float(10**400)`` raises
+    a bare OverflowError that names nothing.
+    """
+    try:
+        return float(number)
+    except OverflowError:
+        bits = number.bit_length() if isinstance(number, int) else "too many"
+        raise ValueError(
+            f"{what}: the integer ({bits} bits) is too large for a float (max about 1.8e308)"
+        ) from None

@@ -124,6 +124,18 @@ def _switched_off(g: np.ndarray, off: np.ndarray) -> np.ndarray:
     return np.where(off, 0, g)
 
 
+def _pow_grad_base(g: np.ndarray, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """g · b a^(b-1), exactly 0 where b = 0 (a^0 = 1 does not depend on a), as PyTorch."""
+    with np.errstate(divide="ignore", invalid="ignore"):  # 0^(-1) = inf, then selected away
+        return np.where(b == 0, 0, g * (b * a ** (b - 1)))
+
+
+def _pow_grad_exponent(g: np.ndarray, a: np.ndarray, b: np.ndarray, out: Any) -> np.ndarray:
+    """g · a^b ln a, with 0 where a = 0 and b ≥ 0 (0^b is constant there), as PyTorch."""
+    with np.errstate(divide="ignore", invalid="ignore"):  # ln 0 = -inf, then selected away
+        return g * np.where((a == 0) & (b >= 0), 0, out * np.log(a))
+
+
 def _summed_back_to(shape: tuple[int, ...], grad_fn: Grad) -> Grad:
     """``grad_fn`` followed by summing its result back to ``shape`` (see ``unbroadcast``)."""
     return lambda g: unbroadcast(grad_fn(g), shape)
@@ -317,7 +329,11 @@ class Tensor(graph.Node):
                     f"Tensor {op}: cannot combine a Tensor with a {type(other).__name__}"
                 )
             if isinstance(other, numbers.Real) and not isinstance(other, bool):
-                return Tensor._result(np.asarray(other, dtype=self.dtype), (), "")
+                try:
+                    constant = np.asarray(other, dtype=self.dtype)
+                except OverflowError:  # an int beyond float range: say which op
+                    constant = np.asarray(graph.as_float(other, f"Tensor {op}"))
+                return Tensor._result(constant, (), "")
             if not isinstance(other, Tensor):
                 other = Tensor._result(_as_array(other, f"Tensor {op}"), (), "")
         # Equal shapes, or other's shape the end of self's (adding a bias), always broadcast:
@@ -374,20 +390,21 @@ class Tensor(graph.Node):
     def __pow__(self, exponent: Operand) -> Tensor:
         a = self
         if isinstance(exponent, numbers.Real) and not isinstance(exponent, bool):
-            n = float(exponent)
-            # d(a^n)/da = n a^(n-1)
+            n = graph.as_float(exponent, "Tensor ** exponent")
+            if n == 0.0:  # a ** 0 = 1 everywhere (0 ** 0 too): its derivative is exactly 0
+                return Tensor._result(a.data**n, (a,), f"**{exponent}", np.zeros_like)
+            # d(a^n)/da = n a^(n-1) (grouped as PyTorch does)
             return Tensor._result(
-                a.data**n, (a,), f"**{exponent}", lambda g: g * n * a.data ** (n - 1)
+                a.data**n, (a,), f"**{exponent}", lambda g: g * (n * a.data ** (n - 1))
             )
         b = self._operand(exponent, "**")
         out = a.data**b.data
-        # d(a^b)/da = b a^(b-1), d(a^b)/db = a^b ln a
+        # d(a^b)/da = b a^(b-1), d(a^b)/db = a^b ln a, with PyTorch's choices where a^b is
+        # constant: 0 for a where b = 0, and 0 for b where a = 0 and b ≥ 0 (there a^(b-1)
+        # and ln a are infinite, and would give NaN)
         return a._elementwise(
-            b,
-            out,
-            "**",
-            lambda g: g * b.data * a.data ** (b.data - 1),
-            lambda g: g * out * np.log(a.data),
+            b, out, "**", lambda g: _pow_grad_base(g, a.data, b.data),
+            lambda g: _pow_grad_exponent(g, a.data, b.data, out),
         )
 
     def __radd__(self, other: Operand) -> Tensor:

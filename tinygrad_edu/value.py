@@ -36,7 +36,7 @@ def _as_float(data: Any, what: str) -> float:
         return data
     if isinstance(data, bool) or not isinstance(data, numbers.Real):
         raise TypeError(f"{what}: expected a real number, got {type(data).__name__} {data!r}")
-    return float(data)
+    return graph.as_float(data, what)
 
 
 class Value(graph.Node):
@@ -128,7 +128,7 @@ class Value(graph.Node):
             raise TypeError(
                 f"Value {op}: unsupported operand of type {type(other).__name__}: {other!r}"
             )
-        return Value(float(other))
+        return Value(graph.as_float(other, f"Value {op}"))
 
     def __add__(self, other: Value | Number) -> Value:
         other = other if isinstance(other, Value) else Value._lift(other, "+")
@@ -160,6 +160,10 @@ class Value(graph.Node):
             raise TypeError("Value **: the exponent must be a Python number, not a Value")
         n = _as_float(exponent, "Value ** exponent")
         a = self.data
+        if n == 0.0:
+            # a ** 0 = 1 for every a, 0 ** 0 included (as Python and PyTorch): a constant, so
+            # the derivative is exactly 0 (n a^(n-1) would be 0 · inf = NaN at a = 0)
+            return Value._result(1.0, (self,), f"**{exponent}", SWITCHED_OFF)
         if a == 0.0 and n < 1.0:
             # The derivative n a^(n-1) (and for n < 0 the value) is infinite at 0.
             raise ValueError(f"Value **: 0 ** {n} has no finite derivative")
