@@ -156,3 +156,28 @@ def test_power_at_base_zero_matches_torch():
         with np.errstate(divide="ignore", over="ignore", invalid="ignore"):
             (x**n).sum().backward()
         np.testing.assert_allclose(x.grad, theirs_x.grad.numpy(), rtol=1e-15)
+
+
+# --- 11. Python ints beyond float range are refused in words -----------------------------
+
+HUGE = 10**400  # 1329 bits; floats stop near 1.8e308 (2**1024 = 1025 bits)
+
+
+@pytest.mark.parametrize(
+    "make, what",
+    [
+        (lambda: Value(HUGE), "Value"),
+        (lambda: Value(1.0) + HUGE, r"Value \+"),
+        (lambda: HUGE * Value(1.0), r"Value \*"),
+        (lambda: Value(2.0) ** HUGE, r"Value \*\* exponent"),
+        (lambda: Tensor([1.0]) ** HUGE, r"Tensor \*\* exponent"),
+        (lambda: Tensor([1.0]) + HUGE, r"Tensor \+"),
+        (lambda: HUGE - Tensor([1.0]), "Tensor -"),
+    ],
+    ids=["Value", "v+", "*v", "v**", "t**", "t+", "-t"],
+)
+def test_integers_beyond_float_range_are_a_value_error_naming_the_op(make, what):
+    with pytest.raises(ValueError, match=rf"^{what}: the integer \(1329 bits\) is too large"):
+        make()
+    assert float(2**1023) == 2.0**1023  # the largest power of two that still fits works
+    assert Value(2**1023).data == 2.0**1023 and (Tensor([1.0]) * 2**1023).data[0] == 2.0**1023
