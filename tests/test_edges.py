@@ -181,3 +181,67 @@ def test_integers_beyond_float_range_are_a_value_error_naming_the_op(make, what)
         make()
     assert float(2**1023) == 2.0**1023  # the largest power of two that still fits works
     assert Value(2**1023).data == 2.0**1023 and (Tensor([1.0]) * 2**1023).data[0] == 2.0**1023
+
+
+# --- 3. two leaves never share one .grad array --------------------------------------------
+
+
+def assert_own_arrays(*leaves: Tensor) -> None:
+    for i, a in enumerate(leaves):
+        for b in leaves[i + 1 :]:
+            assert not np.shares_memory(a.grad, b.grad)
+
+
+def test_leaves_of_a_sum_get_their_own_gradient_arrays():
+    from tinygrad_edu import mse_loss
+
+    rng = np.random.default_rng(0)
+    X, t = rng.normal(size=(4, 3)), rng.normal(size=4)
+    w_base = Tensor(rng.normal(size=3), requires_grad=True)
+    w_delta = Tensor(rng.normal(size=3), requires_grad=True)
+    mse_loss(X @ (w_base + w_delta), t).backward()
+    # E = (1/N) Σ (X w − t)², dE/dw = (2/N) Xᵀ (X w − t) for w = w_base + w_delta, for each
+    expected = 2 / 4 * X.T @ (X @ (w_base.data + w_delta.data) - t)
+    np.testing.assert_allclose(w_base.grad, expected, rtol=1e-12)
+    np.testing.assert_allclose(w_delta.grad, expected, rtol=1e-12)
+    assert_own_arrays(w_base, w_delta)
+    w_delta.grad += 1  # changes w_delta's gradient only
+    np.testing.assert_allclose(w_base.grad, expected, rtol=1e-12)
+
+
+@pytest.mark.parametrize(
+    "combine, b_shape",
+    [
+        (lambda a, b: a.reshape(6) + b.reshape(6), (6,)),
+        (lambda a, b: a.T + b.reshape(3, 2), (6,)),
+        (lambda a, b: (a.linear() + b).transpose(1, 0), (2, 3)),
+    ],
+    ids=["reshape", "transpose", "linear-add-transpose"],
+)
+def test_leaves_get_their_own_arrays_through_reshape_and_transpose(combine, b_shape):
+    a = Tensor(np.arange(6.0).reshape(2, 3), requires_grad=True)
+    b = Tensor(np.ones(b_shape), requires_grad=True)
+    weights = np.arange(1.0, 7.0)  # d Σ w · out / d out = w: a gradient that is not all ones
+    out = combine(a, b)
+    (out * weights.reshape(out.shape)).sum().backward()
+    assert_own_arrays(a, b)
+    assert a.grad.shape == a.shape and b.grad.shape == b.shape
+    before = a.grad.copy()
+    b.grad += 100.0
+    np.testing.assert_array_equal(a.grad, before)
+
+
+def test_the_fused_linear_node_gives_its_bias_its_own_array():
+    from tinygrad_edu import nn
+
+    layer = nn.Linear(2, 3, seed=0)
+    c = Tensor(np.zeros(3), requires_grad=True)
+    x = Tensor([1.0, -2.0], requires_grad=True)
+    w = np.array([1.0, 2.0, 3.0])
+    ((layer(x) + c) * w).sum().backward()  # one sample: ∂E/∂b is the node's own gradient g
+    np.testing.assert_array_equal(layer.bias.grad, w)  # d Σ w · (net + c) / d b = w
+    np.testing.assert_array_equal(c.grad, w)
+    np.testing.assert_allclose(x.grad, w @ layer.weight.data, rtol=1e-15)  # Σ_j w_j W_ji
+    assert_own_arrays(layer.bias, c, x, layer.weight)
+    c.grad[0] = 7.0
+    assert layer.bias.grad[0] == 1.0 and x.grad.shape == (2,)

@@ -136,6 +136,22 @@ def _pow_grad_exponent(g: np.ndarray, a: np.ndarray, b: np.ndarray, out: Any) ->
         return g * np.where((a == 0) & (b >= 0), 0, out * np.log(a))
 
 
+def _own_if_leaf(grad: np.ndarray, g: np.ndarray, parent: Tensor) -> np.ndarray:
+    """``grad`` for ``parent``, copied if parent is a leaf and grad is g or a view of it.
+
+    "+", "-", reshape, transpose and a one-sample bias pass their gradient g on unchanged
+    (or as a view), so the same memory could reach two leaves: ``w_a.grad is w_b.grad``
+    after ``x @ (w_a + w_b)``. A leaf's gradient is its own array, as in PyTorch. An array
+    an op computed afresh (g · b, g @ W, a sum) goes to one parent only: it is kept as it
+    is, so the common case copies nothing.
+    """
+    if parent.parents or not (
+        grad is g or (grad.base is not None and (grad.base is g or grad.base is g.base))
+    ):
+        return grad
+    return grad.copy()
+
+
 def _summed_back_to(shape: tuple[int, ...], grad_fn: Grad) -> Grad:
     """``grad_fn`` followed by summing its result back to ``shape`` (see ``unbroadcast``)."""
     return lambda g: unbroadcast(grad_fn(g), shape)
@@ -206,10 +222,10 @@ class Tensor(graph.Node):
         if grad.dtype is not dtype and grad.dtype != dtype:
             grad = grad.astype(dtype)
         if self.grad is None:
-            # Kept without a copy (a weight's gradient is as big as the weight), so it may be
-            # shared with another node's gradient ("+" passes its gradient on unchanged).
-            # A leaf's must be writable for the user: a read-only one (a view from sum, or
-            # the half-sum loss's O − t) is copied.
+            # Kept without a copy (a weight's gradient is as big as the weight). An op node's
+            # may be shared with another node's ("+" passes its gradient on unchanged); a
+            # leaf's never is (_own_if_leaf), and it must be writable for the user: a
+            # read-only one (a view from sum, or the half-sum loss's O − t) is copied.
             if not self.parents and not grad.flags.writeable:
                 grad = grad.copy()
             self.grad = grad
@@ -223,7 +239,7 @@ class Tensor(graph.Node):
             return
         for parent, grad_fn in zip(self.parents, self.grad_fns):
             if parent.requires_grad:  # skip work for constants and inputs
-                parent._accumulate(grad_fn(g))  # already in the parent's shape
+                parent._accumulate(_own_if_leaf(grad_fn(g), g, parent))  # in parent's shape
 
     def backward(self, grad: Any = None, trace: bool = False) -> BackwardTrace | None:
         """d self / d node for every node of the graph, added into each ``.grad``.

@@ -24,7 +24,7 @@ from typing import Any
 import numpy as np
 
 from . import graph
-from .tensor import Tensor
+from .tensor import Tensor, _own_if_leaf
 from .value import SWITCHED_OFF, Value
 
 
@@ -130,7 +130,7 @@ def _contributions(node: Any) -> list[tuple[Any, Any, Any]]:
         if g is None:  # no gradient reached this node
             return []
         return [
-            (p, fn, fn(g))
+            (p, fn, _own_if_leaf(fn(g), g, p))
             for p, fn in zip(node.parents, node.grad_fns)
             if p.requires_grad  # constants and inputs get no gradient
         ]
