@@ -175,11 +175,12 @@ def test_sum_axis_must_be_an_integer(axis):
 
 @pytest.mark.parametrize("dtype", [np.int8, np.int64, np.uint8, np.bool_], ids=str)
 def test_integer_arrays_become_float64_with_float_gradients(dtype):
-    x = Tensor(np.array([1, 0, 1], dtype=dtype), requires_grad=True)
+    x = Tensor(np.array([1, 0, 1], dtype=dtype))  # an input: no gradient of its own
     assert x.dtype == np.float64
-    (x * x).sum().backward()
-    assert x.grad.dtype == np.float64
-    np.testing.assert_array_equal(x.grad, [2.0, 0.0, 2.0])  # d(x²)/dx = 2x
+    w = Tensor([2.0, 3.0, 4.0], requires_grad=True)
+    (x * w * w).sum().backward()
+    assert w.grad.dtype == np.float64
+    np.testing.assert_array_equal(w.grad, [4.0, 0.0, 8.0])  # d(x w²)/dw = 2 x w
 
 
 def test_integers_work_wherever_floats_do():

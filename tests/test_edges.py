@@ -245,3 +245,82 @@ def test_the_fused_linear_node_gives_its_bias_its_own_array():
     assert_own_arrays(layer.bias, c, x, layer.weight)
     c.grad[0] = 7.0
     assert layer.bias.grad[0] == 1.0 and x.grad.shape == (2,)
+
+
+# --- 5. indexing a Tensor with a Tensor ----------------------------------------------------
+
+
+def test_indexing_with_a_tensor_is_a_type_error():
+    t = Tensor([[1.0, 2.0], [3.0, 4.0]], requires_grad=True)
+    for index in [Tensor([1.0, 0.0]), Tensor([True, False]), (Tensor([0.0]), 0), Value(1.0)]:
+        with pytest.raises(TypeError, match=r"Tensor\[\.\.\.\]: cannot index with a Tensor"):
+            t[index]
+    # NumPy's own indexes keep working: a bool mask picks rows, its gradient lands on them
+    picked = t[np.array([False, True])]
+    np.testing.assert_array_equal(picked.data, [[3.0, 4.0]])
+    picked.sum().backward()
+    np.testing.assert_array_equal(t.grad, [[0.0, 0.0], [1.0, 1.0]])
+    with pytest.raises(IndexError):  # a float array: NumPy refuses it, so do we
+        t[np.array([1.0])]
+
+
+# --- 6. the engine's dtypes: floats only where gradients live ------------------------------
+
+
+@pytest.mark.parametrize("make", [Tensor.randn, Tensor.zeros, Tensor.ones])
+@pytest.mark.parametrize("dtype", [np.int32, np.int8, np.uint8, bool, object, np.complex128])
+def test_new_tensors_refuse_a_dtype_that_is_not_float(make, dtype):
+    name = np.dtype(dtype).name
+    with pytest.raises(ValueError, match=rf"dtype must be a float type .*got {name}$"):
+        make(3, dtype=dtype)
+    with pytest.raises(TypeError, match="'abc' is not a NumPy dtype"):
+        make(3, dtype="abc")
+    for ok in (np.float16, np.float32, np.float64, float):
+        assert make(2, dtype=ok).dtype == np.dtype(ok)
+
+
+def test_randn_draws_the_same_numbers_in_every_float_dtype():
+    # float64 draws cast to the dtype: float32 samples are the float64 ones rounded
+    rng = np.random.default_rng(7)
+    expected = rng.standard_normal((2, 3))
+    np.testing.assert_array_equal(Tensor.randn(2, 3, seed=7).data, expected)
+    np.testing.assert_array_equal(
+        Tensor.randn(2, 3, dtype=np.float32, seed=7).data, expected.astype(np.float32)
+    )
+
+
+@pytest.mark.parametrize(
+    "data", [np.array([1, 2]), [1, 2], 3, np.array([True, False]), np.array([1], np.uint8)]
+)
+def test_requires_grad_on_integer_data_is_refused_naming_the_dtype(data):
+    dtype = np.array(data).dtype
+    with pytest.raises(ValueError, match=rf"requires_grad=True needs float data, got dtype {dtype}"):
+        Tensor(data, requires_grad=True)
+    assert Tensor(data).dtype == np.float64  # as an input it is still converted
+
+
+# --- 12 (engine part). shapes too large, repeated axes, labels that are not strings ---------
+
+
+def test_a_shape_too_large_to_allocate_is_a_value_error():
+    for make in (Tensor.zeros, Tensor.ones, Tensor.randn):
+        with pytest.raises(ValueError, match=r"cannot make an array of shape \(10{20},\)"):
+            make(10**20)
+    with pytest.raises(ValueError, match=r"cannot make an array of shape \(10{10}, 10{10}\)"):
+        Tensor.zeros(10**10, 10**10)
+
+
+def test_sum_over_a_repeated_axis_is_a_value_error_naming_it():
+    with pytest.raises(ValueError, match=r"Tensor.sum: axis \(0, 0\) for shape \(2, 3\): dup"):
+        Tensor.zeros(2, 3).sum(axis=(0, 0))
+    assert Tensor.ones(2, 3).sum(axis=(0, 1)).item() == 6.0  # distinct axes are fine
+
+
+@pytest.mark.parametrize("label", [3, None, b"w", ("w",)])
+def test_a_label_that_is_not_a_string_is_refused_at_construction(label):
+    kind = type(label).__name__
+    with pytest.raises(TypeError, match=rf"^Value: label must be a string, got {kind}"):
+        Value(1.0, label=label)
+    with pytest.raises(TypeError, match=rf"^Tensor: label must be a string, got {kind}"):
+        Tensor([1.0], label=label)
+    assert Value(1.0, label="w1").label == "w1" and Tensor([1.0], label="W").label == "W"

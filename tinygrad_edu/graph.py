@@ -155,3 +155,10 @@ def as_float(number: numbers.Real, what: str) -> float:
         raise ValueError(
             f"{what}: the integer ({bits} bits) is too large for a float (max about 1.8e308)"
         ) from None
+
+
+def checked_label(label: Any, what: str) -> str:
+    """``label`` if it is a string; a TypeError naming ``what`` otherwise (drawings need text)."""
+    if not isinstance(label, str):
+        raise TypeError(f"{what}: label must be a string, got {type(label).__name__} {label!r}")
+    return label

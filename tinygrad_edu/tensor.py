@@ -29,8 +29,12 @@ Operand = Union["Tensor", np.ndarray, float, int]
 Shape = Union[int, Sequence[int]]
 
 
-def _as_array(data: Any, what: str = "Tensor") -> np.ndarray:
-    """A float ndarray (a copy) of ``data``; float32/float16 kept, ints and bools to float64."""
+def _as_array(data: Any, what: str = "Tensor", requires_grad: bool = False) -> np.ndarray:
+    """A float ndarray (a copy) of ``data``; float32/float16 kept, ints and bools to float64.
+
+    Integer or bool data that should get a gradient is refused (as PyTorch does): its
+    gradient is not an integer, and a model made of it could not be saved as it trains.
+    """
     if isinstance(data, Tensor):
         data = data.data
     try:
@@ -41,6 +45,11 @@ def _as_array(data: Any, what: str = "Tensor") -> np.ndarray:
     if kind == "f":
         return array
     if kind in "iub":
+        if requires_grad:
+            raise ValueError(
+                f"{what}: requires_grad=True needs float data, got dtype {array.dtype} "
+                "(only floats have gradients: pass e.g. np.asarray(data, dtype=float))"
+            )
         return array.astype(np.float64)
     if kind == "c":
         raise TypeError(f"{what}: complex numbers are not supported (dtype {array.dtype})")
@@ -85,6 +94,19 @@ def _new_shape(shape: tuple[Any, ...]) -> tuple[int, ...]:
     if any(n < 0 for n in dims):
         raise ValueError(f"Tensor: a new tensor's shape cannot be negative, got {dims}")
     return dims
+
+
+def _float_dtype(dtype: Any, what: str) -> np.dtype[Any]:
+    """``dtype`` as a NumPy float dtype, or a ValueError naming it (a Tensor holds floats)."""
+    try:
+        kind = np.dtype(dtype)
+    except TypeError:
+        raise TypeError(f"{what}: {dtype!r} is not a NumPy dtype") from None
+    if kind.kind != "f":
+        raise ValueError(
+            f"{what}: dtype must be a float type (float16, float32 or float64), got {kind}"
+        )
+    return kind
 
 
 def unbroadcast(grad: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
@@ -178,12 +200,12 @@ class Tensor(graph.Node):
     __array_ufunc__ = None
 
     def __init__(self, data: Any, requires_grad: bool = False, label: str = "") -> None:
-        self.data = _as_array(data)
+        self.data = _as_array(data, requires_grad=requires_grad)
         self.grad: np.ndarray | None = None
         self.requires_grad = bool(requires_grad)
         self.parents: tuple[Tensor, ...] = ()
         self.op = ""
-        self.label = label
+        self.label = label if type(label) is str else graph.checked_label(label, "Tensor")
         self.grad_fns: tuple[Grad, ...] = ()
 
     @staticmethod
@@ -314,11 +336,11 @@ class Tensor(graph.Node):
 
     @classmethod
     def zeros(cls, *shape: Any, dtype: Any = np.float64, requires_grad: bool = False) -> Tensor:
-        return cls(np.zeros(_new_shape(shape), dtype=dtype), requires_grad=requires_grad)
+        return cls._filled(np.zeros, "Tensor.zeros", shape, dtype, requires_grad)
 
     @classmethod
     def ones(cls, *shape: Any, dtype: Any = np.float64, requires_grad: bool = False) -> Tensor:
-        return cls(np.ones(_new_shape(shape), dtype=dtype), requires_grad=requires_grad)
+        return cls._filled(np.ones, "Tensor.ones", shape, dtype, requires_grad)
 
     @classmethod
     def randn(
@@ -329,8 +351,24 @@ class Tensor(graph.Node):
         seed: int | None = None,
     ) -> Tensor:
         """Standard normal samples; the same ``seed`` gives the same numbers."""
-        samples = np.random.default_rng(seed).standard_normal(_new_shape(shape))
-        return cls(samples.astype(dtype), requires_grad=requires_grad)
+        rng = np.random.default_rng(seed)
+
+        def samples(dims: tuple[int, ...], dtype: np.dtype[Any]) -> np.ndarray:
+            return rng.standard_normal(dims).astype(dtype)  # float64 draws: the same numbers
+
+        return cls._filled(samples, "Tensor.randn", shape, dtype, requires_grad)
+
+    @classmethod
+    def _filled(
+        cls, fill: Callable[..., np.ndarray], what: str, shape: Any, dtype: Any, grad: bool
+    ) -> Tensor:
+        """A new tensor of ``shape`` from ``fill(shape, dtype=...)``; a float dtype only."""
+        dims, kind = _new_shape(shape), _float_dtype(dtype, what)
+        try:
+            data = fill(dims, dtype=kind)
+        except (ValueError, MemoryError) as error:  # e.g. Tensor.zeros(10**20)
+            raise ValueError(f"{what}: cannot make an array of shape {dims}: {error}") from None
+        return cls(data, requires_grad=grad)
 
     # --- binary ops (NumPy broadcasting; the walk sums gradients back) ----------------
 
@@ -500,6 +538,8 @@ class Tensor(graph.Node):
             out = self.data.sum(axis=axis, keepdims=keepdims)
         except np.exceptions.AxisError as error:
             raise ValueError(f"Tensor.sum: {error}") from None
+        except ValueError as error:  # e.g. axis=(0, 0): "duplicate value in 'axis'"
+            raise ValueError(f"Tensor.sum: axis {axis!r} for shape {self.shape}: {error}") from None
         except TypeError:  # numpy's own message does not say which op or argument
             raise TypeError(f"Tensor.sum: axis must be int(s) or None, got {axis!r}") from None
         shape = self.shape
@@ -547,8 +587,14 @@ class Tensor(graph.Node):
         return self.transpose()
 
     def __getitem__(self, index: Any) -> Tensor:
-        if isinstance(index, Tensor):
-            index = index.data.astype(np.intp)
+        parts = index if type(index) is tuple else (index,)
+        if any(isinstance(part, graph.Node) for part in parts):
+            # A Tensor holds floats, and NumPy refuses a float index; truncating it (or
+            # reading a mask of 1.0/0.0 as the rows 1 and 0) would be a silent wrong answer.
+            raise TypeError(
+                "Tensor[...]: cannot index with a Tensor or a Value; use ints, slices, or a "
+                "NumPy array of ints or bools (e.g. t[t.data > 0])"
+            )
         try:
             out = self.data[index]
         except IndexError as error:

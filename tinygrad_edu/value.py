@@ -56,7 +56,7 @@ class Value(graph.Node):
         self.grad = 0.0
         self.parents: tuple[Value, ...] = ()
         self.op = ""
-        self.label = label
+        self.label = label if type(label) is str else graph.checked_label(label, "Value")
         self.local: tuple[float, ...] = ()
 
     @staticmethod
