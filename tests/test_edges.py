@@ -324,3 +324,88 @@ def test_a_label_that_is_not_a_string_is_refused_at_construction(label):
     with pytest.raises(TypeError, match=rf"^Tensor: label must be a string, got {kind}"):
         Tensor([1.0], label=label)
     assert Value(1.0, label="w1").label == "w1" and Tensor([1.0], label="W").label == "W"
+
+
+# --- 9. the engines agree: no_grad, and NaN into log ---------------------------------------
+
+
+def test_value_backward_on_a_graph_built_inside_no_grad_is_an_error_as_for_a_tensor():
+    from tinygrad_edu import no_grad
+
+    a, t = Value(2.0), Tensor([2.0], requires_grad=True)
+    with no_grad():
+        v, y = a * a, (t * t).sum()
+    with pytest.raises(ValueError, match=r"Value.backward: this value \(op '\*'\) was computed "):
+        v.backward()
+    with pytest.raises(ValueError, match="Tensor.backward: this tensor does not require grad"):
+        y.backward()
+    assert a.grad == 0.0  # nothing was silently "computed"
+    leaf = Value(3.0)
+    leaf.backward()  # a leaf alone is fine: d leaf / d leaf = 1
+    assert leaf.grad == 1.0
+    (a * a).backward()  # and outside no_grad the graph is walked: d a² / da = 2a
+    assert a.grad == 4.0
+
+
+def test_value_log_of_nan_goes_on_as_nan_as_the_docs_say():
+    v = Value(NAN)
+    y = v.log()
+    y.backward()
+    assert math.isnan(y.data) and math.isnan(v.grad)  # 1 / NaN
+    assert np.isnan(Tensor([NAN]).log().data[0])  # the Tensor engine: the same
+    for bad in (0.0, -1.0, -INF):  # the domain error stays an error
+        with pytest.raises(ValueError, match="log is defined for positive numbers only"):
+            Value(bad).log()
+
+
+# --- 10. empty and 0-d data follow NumPy --------------------------------------------------
+
+
+def test_mean_of_nothing_is_nan_with_numpys_warning():
+    with pytest.warns(RuntimeWarning, match="Mean of empty slice"), np.errstate(invalid="ignore"):
+        expected = np.zeros(0).mean()  # NumPy's own answer (and warning) is the reference
+    assert math.isnan(expected)
+    with pytest.warns(RuntimeWarning, match="Mean of empty slice"):
+        assert math.isnan(Tensor.zeros(0).mean().item())
+    x = Tensor(np.zeros((0, 3)), requires_grad=True)
+    with pytest.warns(RuntimeWarning, match="Mean of empty slice"):
+        m = x.mean(axis=0)
+    assert np.isnan(m.data).all() and m.shape == (3,)
+    m.sum().backward()  # an empty gradient, without a second warning
+    assert x.grad.shape == (0, 3)
+    assert Tensor.zeros(3, 0).mean(axis=0).shape == (0,)  # no elements out: nothing to warn
+
+
+def test_bool_of_a_tensor_follows_numpy():
+    assert bool(Tensor([2.0])) is True and bool(Tensor(0.0)) is False
+    assert bool(Tensor([[0.0]])) is False
+    with pytest.raises(ValueError, match=r"Tensor of shape \(2,\): The truth value of an array"):
+        bool(Tensor([1.0, 2.0]))
+    with pytest.raises(ValueError, match=r"Tensor of shape \(0,\): The truth value of an empty"):
+        bool(Tensor.zeros(0))
+
+
+def test_the_gradient_of_a_0d_leaf_is_a_0d_ndarray():
+    x = Tensor(3.0, requires_grad=True)
+    (x * x).backward()  # d x² / dx = 2x = 6
+    assert type(x.grad) is np.ndarray and x.grad.shape == () and x.grad == 6.0
+    (x * x + x).backward()  # accumulates: 6 + (2x + 1) = 13, still a 0-d array
+    assert type(x.grad) is np.ndarray and x.grad.shape == () and x.grad == 13.0
+    x.grad[()] = 0.0  # writable, as the user's own array
+
+
+# --- 15. value.sum_values keeps a bounded cache --------------------------------------------
+
+
+def test_sum_values_keeps_a_bounded_number_of_cached_tuples():
+    from tinygrad_edu import value
+
+    value._ones.cache_clear()
+    for n in range(1, 1001):  # 1,000 distinct lengths
+        total = value.sum_values([1.0] * n)
+        assert total.data == n and total.local == (1.0,) * n
+    assert value._ones.cache_info().currsize <= 256
+    leaves = [Value(float(i)) for i in range(300)]
+    total = value.sum_values(leaves)
+    total.backward()
+    assert all(leaf.grad == 1.0 for leaf in leaves)  # d Σ / d term = 1 for every term

@@ -12,8 +12,10 @@ has no reference cycles and is freed as soon as the user drops the result.
 
 from __future__ import annotations
 
+import math
 import numbers
 import operator
+import warnings
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any, Union
 
@@ -248,12 +250,16 @@ class Tensor(graph.Node):
             # may be shared with another node's ("+" passes its gradient on unchanged); a
             # leaf's never is (_own_if_leaf), and it must be writable for the user: a
             # read-only one (a view from sum, or the half-sum loss's O − t) is copied.
+            # (A NumPy scalar, which a 0-d op gives, is read-only too: np.array makes it a
+            # 0-d ndarray, as a 0-d leaf's gradient is in NumPy's and PyTorch's terms.)
             if not self.parents and not grad.flags.writeable:
-                grad = grad.copy()
+                grad = np.array(grad)
             self.grad = grad
         else:
-            # A new array, never +=, since the first one may be shared with another node.
-            self.grad = self.grad + grad
+            # A new array, never +=, since the first one may be shared with another node
+            # (asarray: the sum of two 0-d arrays is a NumPy scalar).
+            total = self.grad + grad
+            self.grad = total if type(total) is np.ndarray else np.asarray(total)
 
     def _push_grad_to_parents(self) -> None:
         g = self.grad
@@ -312,6 +318,13 @@ class Tensor(graph.Node):
     @property
     def dtype(self) -> np.dtype[Any]:
         return self.data.dtype
+
+    def __bool__(self) -> bool:
+        """As NumPy: one element has a truth value; more, or none, raise a ValueError."""
+        try:
+            return bool(self.data)
+        except ValueError as error:
+            raise ValueError(f"Tensor of shape {self.shape}: {error}") from None
 
     def __len__(self) -> int:
         if self.ndim == 0:
@@ -552,9 +565,16 @@ class Tensor(graph.Node):
         return Tensor._result(np.asarray(out), (self,), "sum", grad)
 
     def mean(self, axis: int | tuple[int, ...] | None = None, keepdims: bool = False) -> Tensor:
-        """The sum divided by the number of elements summed."""
+        """The sum divided by the number of elements summed.
+
+        As NumPy: the mean of no elements is 0 / 0 = NaN, with a RuntimeWarning.
+        """
         total = self.sum(axis, keepdims)
-        return total / (self.size // max(total.size, 1) if self.size else 1)
+        count = self.size // total.size if total.size else 1  # (an empty result: any count)
+        if count == 0:  # the mean of nothing: 0 / 0, as NaN · 0 (no warning again in backward)
+            warnings.warn("Mean of empty slice.", RuntimeWarning, stacklevel=2)
+            return total * math.nan
+        return total / count
 
     def reshape(self, *shape: Any) -> Tensor:
         new_shape = _shape_of(shape)

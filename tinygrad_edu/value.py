@@ -104,6 +104,12 @@ class Value(graph.Node):
 
         With ``trace=True`` the same walk is recorded and returned (see ``trace.py``).
         """
+        if self.op and not self.parents:  # an op's result that kept no parents: no_grad
+            raise ValueError(
+                f"Value.backward: this value (op {self.op!r}) was computed inside no_grad(), "
+                "so it has no graph to walk (build the graph outside no_grad(); a leaf made "
+                "with Value(...) may call backward())"
+            )
         if trace:
             from .trace import record_backward  # trace.py imports this module
 
@@ -203,7 +209,7 @@ class Value(graph.Node):
 
     def log(self) -> Value:
         a = self.data
-        if not a > 0.0:
+        if a <= 0.0:  # (a NaN goes on as NaN, as NaN does everywhere else)
             raise ValueError(f"Value log: log is defined for positive numbers only, got {a}")
         # d ln a / da = 1 / a
         return Value._result(math.log(a), (self,), "log", (1.0 / a,))
@@ -264,7 +270,12 @@ def sum_values(terms: Iterable[Value | Number]) -> Value:
     return Value._result(math.fsum([p.data for p in parents]), parents, "+", _ones(len(parents)))
 
 
-@functools.cache
+@functools.lru_cache(maxsize=256)
 def _ones(n: int) -> tuple[float, ...]:
-    """(1.0, …, 1.0): the local derivatives of an n-term sum, one shared tuple per n."""
+    """(1.0, …, 1.0): the local derivatives of an n-term sum, one shared tuple per n.
+
+    A network has a handful of widths, so a few tuples are reused for every neuron. The
+    cache keeps the 256 lengths used last: sums of thousands of distinct lengths would
+    otherwise keep every tuple forever (6,000 lengths kept about 200 MB).
+    """
     return (1.0,) * n
