@@ -628,7 +628,7 @@ def test_errors_table_names_only_existing_tests():
     for file, test in named:
         assert test in _tests_defined_in(file), f"docs name {file}::{test}, which does not exist"
     # and, the other way round, every test of the two files has its row
-    for file in ("test_bad_input.py", "test_numerics.py"):
+    for file in ("test_bad_input.py", "test_numerics.py", "test_edges.py"):
         documented = {test for f, test in named if f == file}
         missing = {t for t in _tests_defined_in(file) if t.startswith("test_")} - documented
         assert missing == set(), f"tests without a row in docs/errors.md or numerics.md: {missing}"

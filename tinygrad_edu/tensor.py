@@ -470,7 +470,10 @@ class Tensor(graph.Node):
         # constant: 0 for a where b = 0, and 0 for b where a = 0 and b ≥ 0 (there a^(b-1)
         # and ln a are infinite, and would give NaN)
         return a._elementwise(
-            b, out, "**", lambda g: _pow_grad_base(g, a.data, b.data),
+            b,
+            out,
+            "**",
+            lambda g: _pow_grad_base(g, a.data, b.data),
             lambda g: _pow_grad_exponent(g, a.data, b.data, out),
         )
 
@@ -654,9 +657,7 @@ class Tensor(graph.Node):
         x = self.data
         # relu' = 1 where x > 0, else 0 (at 0 we take 0, as PyTorch does); a NaN keeps its
         # gradient, as in PyTorch (x <= 0 is False there)
-        return Tensor._result(
-            np.maximum(x, 0), (self,), "relu", lambda g: _switched_off(g, x <= 0)
-        )
+        return Tensor._result(np.maximum(x, 0), (self,), "relu", lambda g: _switched_off(g, x <= 0))
 
     def linear(self) -> Tensor:
         # The identity as a node of its own (the notes' "purelin"): linear' = 1
