@@ -19,6 +19,7 @@ from typing import Any
 
 import numpy as np
 import pytest
+from test_properties import Step  # one step of a program: op, operands a and b, constant
 
 from tinygrad_edu import Tensor, Value
 
@@ -94,14 +95,6 @@ TENSOR_ONLY: dict[str, tuple[int, Op]] = {
 }
 NEEDS_2D = {"transpose"}
 NEEDS_LAST_3 = {"matmul", "flip"}
-
-
-@dataclass(frozen=True)
-class Step:
-    op: str
-    a: int
-    b: int
-    constant: float
 
 
 @dataclass(frozen=True)
