@@ -491,3 +491,15 @@ def test_each_default_demo_ends_trained(dataset, engine, tmp_path, capsys):
     assert end < DEMO_LOSS_BOUND[dataset]
     if dataset != "sine":
         assert float(re.search(r"training accuracy: ([\d.]+) %", out).group(1)) >= 97
+
+
+def test_graph_collapse_draws_one_box_per_neuron_or_every_node(tmp_path):
+    neuron = run("graph", "--collapse", "neuron", "--out", "n.dot", cwd=tmp_path)
+    full = run("graph", "--collapse", "none", "--out", "f.dot", cwd=tmp_path)
+    assert neuron.returncode == full.returncode == 0, neuron.stderr + full.stderr
+    collapsed = (tmp_path / "n.dot").read_text(encoding="utf-8")
+    every_node = (tmp_path / "f.dot").read_text(encoding="utf-8")
+    assert "neuron (collapsed)" in collapsed and "(collapsed)" not in every_node
+    # 2-3-1 in full: one "*" op per weight (9); collapsed, the neurons hide them
+    assert every_node.count('label="*"') == 9
+    assert collapsed.count('label="*"') == 0
