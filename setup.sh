@@ -16,7 +16,8 @@ case "${1:-}" in
     *) echo "setup.sh: unknown argument '$1' (use: bash setup.sh [dev])" >&2; exit 2 ;;
 esac
 
-is_root() { [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; }
+# can_apt: we are root and apt-get is at hand
+can_apt() { [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; }
 apt_updated=no
 apt_install() {  # apt_install PACKAGE...: quietly, once per run for the index
     if [ "$apt_updated" = no ]; then apt-get update -qq && apt_updated=yes; fi
@@ -39,7 +40,7 @@ elif [ ! -x .venv/bin/python ]; then
         exit 1
     fi
     if ! "$python" -c "import ensurepip, venv" >/dev/null 2>&1; then
-        if is_root; then
+        if can_apt; then
             echo "setup: installing python3-venv with apt-get"
             apt_install python3-venv
         else
@@ -58,7 +59,7 @@ pip() { "$py" -m pip --disable-pip-version-check "$@"; }
 # --- system programs ----------------------------------------------------------------------
 # The `dot` binary renders graphs; without it the library writes .dot source instead.
 if ! command -v dot >/dev/null 2>&1; then
-    if is_root; then
+    if can_apt; then
         echo "setup: installing Graphviz (dot) with apt-get"
         apt_install graphviz || echo "setup: could not install graphviz; graphs will be written as .dot source"
     else
@@ -67,7 +68,7 @@ if ! command -v dot >/dev/null 2>&1; then
 fi
 # The browser tests drive Debian's Chromium headless (never a downloaded browser).
 if [ "$dev" = yes ] && ! command -v chromium >/dev/null 2>&1; then
-    if is_root; then
+    if can_apt; then
         echo "setup: installing Chromium with apt-get (for the browser tests)"
         apt_install chromium || echo "setup: could not install chromium; the browser tests will be skipped"
     else

@@ -503,3 +503,19 @@ def test_graph_collapse_draws_one_box_per_neuron_or_every_node(tmp_path):
     # 2-3-1 in full: one "*" op per weight (9); collapsed, the neurons hide them
     assert every_node.count('label="*"') == 9
     assert collapsed.count('label="*"') == 0
+
+
+def test_the_demo_defaults_table_of_the_docs_is_the_one_the_demo_uses():
+    page = (REPO / "docs" / "cli.md").read_text(encoding="utf-8")
+    rows = re.findall(r"^\| `(\w+)` \| ([\d., ]+) \| ([\w\d., ]+) \|$", page, re.MULTILINE)
+    assert sorted(row[0] for row in rows) == sorted(cli.DATASETS)
+    for dataset, tensor, value in rows:
+        for engine, cell in (("tensor", tensor), ("value", value)):
+            d = cli.DEMO_DEFAULTS[dataset, engine]
+            width, lr, epochs, *samples = (part.strip() for part in cell.split(","))
+            assert (int(width), float(lr), int(epochs)) == (d.hidden_width, d.lr, d.epochs)
+            if samples:  # "all 4" (every sample) or "32 of 200"
+                first = samples[0].split()[0]
+                assert (None if first == "all" else int(first)) == d.samples, (dataset, engine)
+            else:
+                assert d.samples is None
