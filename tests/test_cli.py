@@ -294,7 +294,8 @@ def test_no_command_prints_the_usage_and_exits_2(capsys):
         (["step", "--sizes", "2,5,1", "--steps", "100"], ["--steps 100", "2,100 entries"]),
     ],
 )
-def test_bad_arguments_give_exit_code_2_and_one_line(argv, names, capsys):
+def test_bad_arguments_give_exit_code_2_and_one_line(argv, names, tmp_path, monkeypatch, capsys):
+    monkeypatch.chdir(tmp_path)  # a case that wrongly ran would write its files here
     code, out, err = run_main(argv, capsys)
     assert code == 2
     assert out == ""
