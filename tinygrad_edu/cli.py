@@ -6,6 +6,7 @@
     tinygrad-edu compare          autograd vs δ rules vs finite differences, per parameter
     tinygrad-edu worked-example   replay the handwritten note's iteration, number by number
     tinygrad-edu step             write an offline page that steps through backpropagation
+    tinygrad-edu check FILE       grade an exercise: a pass/fail line per case, with a hint
 
 Each subcommand is two functions: ``add_<name>`` declares its options and ``run_<name>``
 does the work and returns the exit code. ``COMMANDS`` lists the ``add_`` functions, so a
@@ -313,9 +314,10 @@ def add_demo(subparsers: Any) -> None:
     p = subparsers.add_parser(
         "demo",
         help="train an MLP on a toy dataset, compare autograd with the δ rules, draw it",
-        description="Train an MLP on a generated dataset (with a progress bar), print the "
-        "autograd-vs-δ-rules table for the trained network, and write the computation "
-        "graph and a loss / decision-boundary plot into the --out folder.",
+        description="Print the autograd-vs-δ-rules table for the untrained network (before "
+        "training, where the gradients are large enough to read), train an MLP on a "
+        "generated dataset (with a progress bar), and write the computation graph and a "
+        "loss / decision-boundary plot into the --out folder.",
     )
     p.add_argument(
         "--dataset", choices=DATASETS, default="moons", help="generated dataset (default: moons)"
@@ -1075,6 +1077,33 @@ def _write_note_page(path: Path, lr: float) -> Path:
     )
 
 
+# --- check: grade an exercise ----------------------------------------------------------
+
+
+def add_check(subparsers: Any) -> None:
+    p = subparsers.add_parser(
+        "check",
+        help="grade an exercise file: a pass/fail line per case, with a hint",
+        description="Run the function an exercise file defines (e.g. exercises/"
+        "02_output_delta.py) on fixed cases and compare it with the notes' δ rules: one "
+        "PASS or FAIL line per case, and for a FAIL the first wrong entry and a hint. Exit "
+        "code 0 when every case passes, 1 otherwise, 2 for a path that is not an exercise.",
+    )
+    p.add_argument("file", type=Path, metavar="FILE", help="the exercise file to grade")
+    p.set_defaults(run=run_check)
+
+
+def run_check(args: argparse.Namespace) -> int:
+    from .exercises import ExerciseFileError, check_file
+
+    try:
+        result = check_file(args.file)
+    except ExerciseFileError as error:
+        raise UsageError(str(error)) from None
+    print("\n".join(result.lines))
+    return 0 if result.ok else 1
+
+
 # --- main -------------------------------------------------------------------------------
 
 COMMANDS: list[Callable[[Any], None]] = [
@@ -1083,6 +1112,7 @@ COMMANDS: list[Callable[[Any], None]] = [
     add_compare,
     add_worked_example,
     add_step,
+    add_check,
 ]
 
 
@@ -1105,7 +1135,7 @@ def build_parser() -> argparse.ArgumentParser:
         add(subparsers)
     lines = ["options per command (COMMAND --help tells what each does):"]
     for name, options in options_per_command(parser).items():
-        lines.append(f"  {name:<16}{' '.join(options)}")
+        lines.append(f"  {name:<16}{' '.join(options) or '(none)'}")
     parser.epilog = "\n".join(lines)
     return parser
 

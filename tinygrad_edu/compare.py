@@ -8,7 +8,8 @@ of autograd that needs nothing but the forward pass.
 - :func:`gradcheck` — autograd against finite differences for any function of Tensors or
   Values, like ``torch.autograd.gradcheck``.
 - :func:`compare` — for an MLP, every parameter's gradient of E = ½ Σ (O − t)² three ways:
-  by autograd, by the notes' δ rules (``rules.backward``) and by finite differences.
+  by autograd, by the notes' δ rules (``rules.backward``, or a learner's own function given
+  as ``rules=``) and by finite differences.
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ from typing import Any, Union
 
 import numpy as np
 
-from . import rules
+from . import grading, rules
 from .graph import no_grad
 from .losses import mse_loss
 from .tensor import Tensor
@@ -270,11 +271,14 @@ class CompareReport:
     samples: int
     atol: float
     rtol: float
+    rules_name: str = "δ rules"
+    finding: grading.Finding | None = None  # a learner's rules: the first place they differ
 
     @property
     def ok(self) -> bool:
-        """True when, for every parameter, all three gradients agree within tolerance."""
-        return all(row.ok for row in self.rows)
+        """True when, for every parameter, all three gradients agree within tolerance (and
+        a learner's δ agree with the notes' too)."""
+        return self.finding is None and all(row.ok for row in self.rows)
 
     def __getitem__(self, name: str) -> CompareRow:
         for row in self.rows:
@@ -286,8 +290,9 @@ class CompareReport:
         return self.table()
 
     def table(self, max_entries: int | None = 4) -> str:
-        """The report as text: one line per gradient entry (at most ``max_entries`` of each
-        parameter, the rest summarised; None shows all)."""
+        """The report as text: a header (E, engine, samples, tolerance), one line per weight
+        or bias (at most ``max_entries`` of each parameter, the rest summarised in one line;
+        None shows all), and a summary that counts the weights and biases compared."""
         # The widest entry name is that of the last entry of the longest-named parameter.
         width = max(
             len(_entry_name(row.name, tuple(n - 1 for n in row.autograd.shape)))
@@ -295,7 +300,7 @@ class CompareReport:
         )
         width = max(width, len("parameter"))
         header = (
-            f"{'parameter':<{width}} {'autograd':>14} {'δ rules':>14} {'finite diff.':>14} "
+            f"{'parameter':<{width}} {'autograd':>14} {self.rules_name:>14} {'finite diff.':>14} "
             f"{'abs err':>8} {'rel err':>8}  ok"
         )
         lines = [
@@ -308,7 +313,12 @@ class CompareReport:
         for row in self.rows:
             lines.extend(_row_lines(row, max_entries, self.atol, self.rtol, width))
         verdict = "all agree" if self.ok else "MISMATCH: see the FAIL lines"
-        lines.append(f"{len(self.rows)} parameters, {verdict}")
+        # Numbers, not rows: a Tensor row holds a whole W, a Value row one weight, and the
+        # same network should give the same count on both engines.
+        count = sum(row.autograd.size for row in self.rows)
+        lines.append(f"{count} weights and biases compared, {verdict}")
+        if self.finding is not None:
+            lines.append(str(self.finding))
         return "\n".join(lines)
 
 
@@ -367,6 +377,7 @@ def compare(
     atol: float | None = None,
     rtol: float | None = None,
     eps: float | None = None,
+    rules: Callable[..., Any] | None = None,
 ) -> CompareReport:
     """Every parameter's gradient of E = ½ Σ (O − t)² by autograd, δ rules and finite differences.
 
@@ -378,6 +389,11 @@ def compare(
 
     Defaults suit the model's dtype: for float64 ``eps=1e-6, atol=1e-6, rtol=1e-4``; for
     float32 ``eps=1e-3, atol=1e-3, rtol=1e-2``.
+
+    ``rules`` is your own backpropagation, ``rules(weights, activations, x, t) -> [(delta,
+    dW, db), …]`` in ``rules.backward``'s layout (see :mod:`tinygrad_edu.grading`); it takes
+    the δ-rules column, and when it differs from the notes' rules the report's ``finding``
+    names the first place, in backpropagation's order, with a hint.
     """
     for attribute in ("get_weights", "set_weights", "activations", "engine", "named_parameters"):
         if not hasattr(model, attribute):
@@ -401,7 +417,7 @@ def compare(
         )
 
     loss, autograd = _autograd_gradients(model, list(params), x, t)
-    by_rules = rules.gradients(rules.backward(weights, model.activations, x, t))
+    by_rules, finding = _rules_column(rules, weights, model.activations, x, t)
     rows = []
     for name, slot, grad in zip(names, slots, autograd):
         rule = _entries(by_rules, slot)
@@ -424,7 +440,33 @@ def compare(
             )
         )
     samples = 1 if x.ndim == 1 else x.shape[0]
-    return CompareReport(rows, loss, model.engine, samples, atol, rtol)
+    name = "δ rules" if rules is None else "your rules"
+    return CompareReport(rows, loss, model.engine, samples, atol, rtol, name, finding)
+
+
+def _rules_column(
+    own: Callable[..., Any] | None,
+    weights: rules.Weights,
+    activations: Sequence[str],
+    x: np.ndarray,
+    t: np.ndarray,
+) -> tuple[list[tuple[np.ndarray, np.ndarray | None]], grading.Finding | None]:
+    """The (dW, db) per layer by the notes' δ rules, or by a learner's function ``own``
+    together with the first place it differs from the notes' (None if nowhere)."""
+    if own is None:
+        return rules.gradients(rules.backward(weights, activations, x, t)), None
+    learner = grading.run_learner(own, weights, activations, x, t)
+    finding = grading.diagnose(learner, weights, activations, x, t)
+    column = [
+        (_fitted(dW, W), None if b is None else _fitted(db, b))
+        for (_, dW, db), (W, b) in zip(learner, weights)
+    ]
+    return column, finding
+
+
+def _fitted(got: np.ndarray | None, like: np.ndarray) -> np.ndarray:
+    """``got`` if it has ``like``'s shape, else NaN: a wrong shape shows as FAIL lines."""
+    return got if got is not None and got.shape == like.shape else np.full(like.shape, np.nan)
 
 
 def _check_data(weights: rules.Weights, x: Any, t: Any) -> tuple[np.ndarray, np.ndarray]:
@@ -469,15 +511,8 @@ def _slots(weights: rules.Weights, engine: str) -> list[Slot]:
 
 def _half_sum_error(model: Any, x: np.ndarray, t: np.ndarray) -> Any:
     """E = ½ Σ (O − t)² of the model as a graph node (summed over the samples)."""
-    if model.engine == "value":
-        # The value engine takes one sample at a time.
-        samples = [(x, t)] if x.ndim == 1 else list(zip(x, t))
-        error = None
-        for x_n, t_n in samples:
-            out = model([float(v) for v in x_n])
-            e_n = mse_loss(out, [float(v) for v in t_n], reduction="half_sum")
-            error = e_n if error is None else error + e_n
-        return error
+    if model.engine == "value":  # a Value per weight: numbers in, lists of Values out
+        return mse_loss(model(x), t, reduction="half_sum")
     dtype = getattr(model, "dtype", np.float64)
     return mse_loss(model(Tensor(x.astype(dtype))), t.astype(dtype), reduction="half_sum")
 

@@ -30,6 +30,7 @@ from typing import Any, Union
 
 import numpy as np
 
+from . import torch_bridge
 from .tensor import Tensor, _affine
 from .value import Value, sum_values
 
@@ -108,6 +109,8 @@ class Module:
     def save(self, path: str | os.PathLike[str]) -> None:
         """Write ``state_dict()`` to an ``.npz`` file, atomically.
 
+        The file is what ``numpy.savez`` writes: an uncompressed ZIP with one ``NAME.npy``
+        array per key, at exactly ``path`` (no suffix added); ``np.load`` reads it.
         The arrays go to a temporary file in the same folder, which then replaces ``path``
         in one step (``os.replace``): a crash mid-write never leaves a half-written file
         where a good one was.
@@ -361,6 +364,11 @@ class MLP(Module):
     Every hidden layer uses ``hidden``, the last layer ``output`` (one of sigmoid, tanh,
     relu, linear). ``activations`` lists one name per layer, e.g. ``["sigmoid", "linear"]``.
     The same ``seed`` gives the same initial weights on both engines.
+
+    Called on one sample of shape (in,) or a batch of shape (N, in), the tensor engine
+    returns a Tensor of shape (out,) or (N, out); the value engine a list of ``out`` Values,
+    or for a batch N such lists, one per sample. ``mse_loss`` takes either with the same
+    NumPy targets, so one training loop runs on both engines.
     """
 
     def __init__(
@@ -441,14 +449,20 @@ class MLP(Module):
             x = getattr(_affine(x, layer.weight, layer.bias), activation)()
         return x
 
-    def _forward_values(self, x: Any) -> list[Value]:
-        n_in = self.sizes[0]
-        if isinstance(x, Tensor) or np.ndim(x) != 1 or len(x) != n_in:
-            shape = x.shape if isinstance(x, Tensor) else np.shape(x)
+    def _forward_values(self, x: Any) -> list[Any]:
+        """One sample (in,) gives a list of ``out`` Values; a batch (N, in) gives N such lists."""
+        n_in, shape = self.sizes[0], np.shape(x)
+        if isinstance(x, Tensor) or len(shape) not in (1, 2) or shape[-1] != n_in:
+            shape = x.shape if isinstance(x, Tensor) else shape
             raise ValueError(
-                f"MLP (value engine): expected one sample of shape ({n_in},) "
-                f"(a sequence of {n_in} numbers or Values), got shape {shape}"
+                f"MLP (value engine): expected one sample of shape ({n_in},) or a batch of "
+                f"shape (N, {n_in}) (numbers or Values; not a Tensor), got shape {shape}"
             )
+        if len(shape) == 2:
+            return [self._forward_sample(row) for row in x]
+        return self._forward_sample(x)
+
+    def _forward_sample(self, x: Any) -> list[Value]:
         out = [v if isinstance(v, Value) else Value(v, label=f"x{i}") for i, v in enumerate(x, 1)]
         for layer in self.layers:
             out = layer(out)
@@ -518,6 +532,33 @@ class MLP(Module):
                     )
             checked.append((W, b))
         return checked
+
+    # --- the way on: the same network in PyTorch ----------------------------------------
+
+    def to_torch(self) -> Any:
+        """A ``torch.nn.Sequential`` with this network's weights (copies): per layer a
+        ``torch.nn.Linear`` and the activation module (none for a linear layer), in this
+        model's dtype. Its outputs and gradients equal ours. Needs PyTorch, which is
+        optional (``pip install torch --index-url https://download.pytorch.org/whl/cpu``)."""
+        return torch_bridge.to_sequential(self.get_weights(), self.activations, self.dtype)
+
+    @classmethod
+    def from_torch(cls, sequential: Any, engine: str = "tensor") -> MLP:
+        """An MLP with the weights (copies) of a ``torch.nn.Sequential`` of ``Linear`` layers,
+        each followed by at most one Sigmoid, Tanh, ReLU or Identity; anything else is refused
+        with an error naming the layer. The dtype (float64 or float32) is kept."""
+        network = torch_bridge.read_sequential(sequential)
+        hidden = network.activations[0] if len(network.activations) > 1 else "sigmoid"
+        model = cls(
+            network.sizes,
+            hidden,
+            network.activations[-1],
+            bias=network.bias,
+            engine=engine,
+            dtype=network.dtype,
+        )
+        model.set_weights(network.weights)
+        return model
 
     # --- state: per layer, so a file moves between engines ------------------------------
 

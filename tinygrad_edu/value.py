@@ -90,6 +90,10 @@ class Value(graph.Node):
         for parent, local in zip(self.parents, self.local):
             parent.grad += local * grad
 
+    def item(self) -> float:
+        """The data as a Python float, as ``Tensor.item()``: one loop prints either loss."""
+        return self.data
+
     def backward(self, trace: bool = False) -> BackwardTrace | None:
         """d self / d node for every node of the graph, added into each ``.grad``.
 
