@@ -19,8 +19,8 @@ def as_float(x: Any, what: str) -> float:
     try:
         return float(x)
     except OverflowError:
-        digits = int(int(x).bit_length() * math.log10(2))
+        bits = int(x).bit_length()
         raise ValueError(
             f"{what} must be a finite number, got an integer too large for a float "
-            f"(about 10**{digits})"
+            f"({bits} bits, about 10**{int(bits * math.log10(2))}; floats stop near 1.8e308)"
         ) from None

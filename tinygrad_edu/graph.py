@@ -173,3 +173,10 @@ def backward(root: Node, seed: Any) -> None:
     finally:
         if collector_was_on:
             gc.enable()
+
+
+def checked_label(label: Any, what: str) -> str:
+    """``label`` if it is a string; a TypeError naming ``what`` otherwise (drawings need text)."""
+    if not isinstance(label, str):
+        raise TypeError(f"{what}: label must be a string, got {type(label).__name__} {label!r}")
+    return label

@@ -127,10 +127,7 @@ def _mse_values(pred: list[Value], shape: tuple[int, ...], target: Any, reductio
             f"mse_loss: pred has shape {shape} and target has shape {array.shape}; "
             "they must match exactly (no broadcasting)"
         )
-    try:
-        t = [Value._lift(v, "mse_loss target") for v in array.reshape(-1).tolist()]
-    except OverflowError:  # a Python int beyond float range, e.g. 10**400
-        raise ValueError("mse_loss target: a number is too large for a float") from None
+    t = [Value._lift(v, "mse_loss target") for v in array.reshape(-1).tolist()]
     for name, t_k, given in zip(_target_labels(shape), t, array.reshape(-1).tolist()):
         if not isinstance(given, Value):  # a number made a constant: named as in the notes
             t_k.label = name

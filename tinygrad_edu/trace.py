@@ -24,8 +24,8 @@ from typing import Any
 import numpy as np
 
 from . import graph
-from .tensor import Tensor
-from .value import Value
+from .tensor import Tensor, _own_if_leaf
+from .value import SWITCHED_OFF, Value
 
 
 @dataclass(frozen=True)
@@ -122,13 +122,15 @@ def _contributions(node: Any) -> list[tuple[Any, Any, Any]]:
     term for term, so the traced walk gives bit-for-bit the plain walk's gradients.
     """
     if isinstance(node, Value):
+        if node.local is SWITCHED_OFF:  # a dead relu unit or x ** 0: exactly 0 goes back
+            return [(p, 0.0, 0.0) for p in node.parents]
         return [(p, local, local * node.grad) for p, local in zip(node.parents, node.local)]
     if isinstance(node, Tensor):
         g = node.grad
         if g is None:  # no gradient reached this node
             return []
         return [
-            (p, fn, fn(g))
+            (p, fn, _own_if_leaf(fn(g), g, p))
             for p, fn in zip(node.parents, node.grad_fns)
             if p.requires_grad  # constants and inputs get no gradient
         ]
