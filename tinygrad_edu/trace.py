@@ -9,7 +9,7 @@ here does exactly the same arithmetic in the same order, and writes each step do
 - a :class:`Push` per ``+=``: which parent, what was added, its gradient before and after.
 
 A learner can print the recording (``print(loss.backward(trace=True))``) and the
-step-through page (``viz.stepper``) shows it.
+step-through page (``tinygrad_edu.stepper``) shows it.
 
 ``naive_backward`` walks the same graph *without* topological order — a node pushes its
 gradient to its parents each time it is reached — which double counts through any reused

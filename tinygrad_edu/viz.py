@@ -793,7 +793,3 @@ def _draw_legend(
             shape="plain",
             fontsize="9",
         )
-
-
-# The step-through page lives in its own file (stepper.py); viz.stepper is its public name.
-from .stepper import stepper as stepper  # noqa: E402
