@@ -1246,3 +1246,6 @@ def _graph_page(root: Value, title: str | None) -> str:
     )
     legend = ("fwd", "bwd", "cur")
     return _page(title, html.escape(subtitle), _svg_graph(root), table, frames, extra, legend)
+
+
+graph.install_hook("stepper", stepper)  # what viz.stepper calls

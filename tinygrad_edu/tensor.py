@@ -15,14 +15,11 @@ from __future__ import annotations
 import numbers
 import operator
 from collections.abc import Callable, Sequence
-from typing import TYPE_CHECKING, Any, Union
+from typing import Any, Union
 
 import numpy as np
 
-from . import anomaly, graph
-
-if TYPE_CHECKING:
-    from .trace import BackwardTrace
+from . import graph
 
 Grad = Callable[[np.ndarray], np.ndarray]
 Operand = Union["Tensor", np.ndarray, float, int]
@@ -166,8 +163,9 @@ class Tensor(graph.Node):
             out.parents, out.grad_fns = parents, grad_fns
         else:
             out.parents, out.grad_fns = (), ()
-        if graph._anomaly_enabled:  # off by default: one flag check per op
-            anomaly.check_forward(out, parents)
+        if graph.observers:  # none by default: one truth test per op
+            for observer in graph.observers:
+                observer.on_op(out, parents)
         return out
 
     # --- the graph core's hooks -------------------------------------------------------
@@ -193,7 +191,23 @@ class Tensor(graph.Node):
             # A new array, never +=, since the first one may be shared with another node.
             self.grad = self.grad + grad
 
+    @property
+    def local(self) -> tuple[Grad, ...]:
+        """∂self/∂parent for each parent, as the function g ↦ that parent's gradient."""
+        return self.grad_fns
+
+    def chain_rule(self) -> list[tuple[graph.Node, Grad, np.ndarray]]:
+        g = self.grad
+        if g is None:  # no gradient reached this node
+            return []
+        return [
+            (parent, grad_fn, grad_fn(g))
+            for parent, grad_fn in zip(self.parents, self.grad_fns)
+            if parent.requires_grad  # constants and inputs get no gradient
+        ]
+
     def _push_grad_to_parents(self) -> None:
+        # chain_rule's pushes, without building the list (the walk's fast path)
         g = self.grad
         if g is None:  # no gradient reached this node
             return
@@ -201,7 +215,7 @@ class Tensor(graph.Node):
             if parent.requires_grad:  # skip work for constants and inputs
                 parent._accumulate(grad_fn(g))  # already in the parent's shape
 
-    def backward(self, grad: Any = None, trace: bool = False) -> BackwardTrace | None:
+    def backward(self, grad: Any = None, trace: bool = False) -> Any:
         """d self / d node for every node of the graph, added into each ``.grad``.
 
         ``grad`` is d(final)/d(self); it may be left out only when ``self`` has one element.
@@ -226,12 +240,7 @@ class Tensor(graph.Node):
                 raise ValueError(
                     f"Tensor.backward: grad has shape {seed.shape}, the tensor has {self.shape}"
                 )
-        if trace:
-            from .trace import record_backward  # trace.py imports this module
-
-            return record_backward(self, seed)
-        graph.backward(self, seed)
-        return None
+        return graph.backward(self, seed, trace)
 
     # --- plain attributes -------------------------------------------------------------
 
@@ -560,12 +569,6 @@ class Tensor(graph.Node):
         if self.label:
             extras.append(f"label={self.label!r}")
         return f"Tensor({', '.join([body, *extras])})"
-
-    def _repr_mimebundle_(self, include: Any = None, exclude: Any = None) -> dict[str, str]:
-        """Jupyter shows a Tensor as the drawing of its graph."""
-        from .viz import draw_graph
-
-        return draw_graph(self)._repr_mimebundle_(include, exclude)
 
 
 def _affine(x: Tensor, weight: Tensor, bias: Tensor | None) -> Tensor:
