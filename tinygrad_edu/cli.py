@@ -28,8 +28,10 @@ from typing import Any, NoReturn
 
 import numpy as np
 
+from . import ops
+
 PROG = "tinygrad-edu"
-ACTIVATIONS = ("sigmoid", "tanh", "relu", "linear")
+ACTIVATIONS = ops.ACTIVATIONS  # --hidden and --output: every activation of the op table
 ENGINES = ("tensor", "value")
 DATASETS = ("xor", "moons", "spirals", "sine")
 GRAPH_FORMATS = (".svg", ".png", ".pdf", ".dot")

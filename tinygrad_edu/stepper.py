@@ -31,7 +31,7 @@ from typing import Any
 
 import numpy as np
 
-from . import graph, nn, optim, rules
+from . import graph, nn, ops, optim, rules
 from .losses import mse_loss
 from .trace import BackwardTrace, naive_backward
 from .value import Value
@@ -58,32 +58,27 @@ def _cell(x: float) -> list[Any]:
     return [_num(x), float(x)]
 
 
-# f′ of each activation in the notes' form, as a symbol and with the unit's output filled in.
+# f′ of each activation in the notes' form, as a symbol and with the unit's output filled in,
+# and f itself: the op table's texts (ops.py).
 def _fprime_symbol(activation: str, O: str, net: str) -> str:
-    return {
-        "sigmoid": f"{O} (1 − {O})",
-        "tanh": f"(1 − {O}²)",
-        "linear": "1",
-        "relu": f"[{net} > 0]",
-    }[activation]
+    return ops.OPS[activation].derivative_text.format(O=O, net=net)
 
 
 def _fprime_numbers(activation: str, out: float, net: float) -> str:
-    return {
-        "sigmoid": f"{_par(out)} · (1 − {_par(out)})",
-        "tanh": f"(1 − {_par(out)}²)",
-        "linear": "1",
-        "relu": "1" if net > 0 else "0",
-    }[activation]
+    op = ops.OPS[activation]
+    if op.derivative_numbers is None:  # piecewise (relu): show the value f′ takes here
+        assert op.derivative is not None
+        return _num(float(op.derivative(np.array(net), np.array(out))))
+    return op.derivative_numbers.format(O=_par(out), net=_par(net))
 
 
 def _activation_text(activation: str) -> str:
-    return {
-        "sigmoid": "σ(net) = 1 / (1 + e^(−net))",
-        "tanh": "tanh(net)",
-        "linear": "net (linear)",
-        "relu": "max(0, net)",
-    }[activation]
+    return ops.OPS[activation].formula
+
+
+def _times(activation: str) -> str:
+    """ " ·" between (O − t) and f′ when f′ is written as a bare number ("1")."""
+    return " ·" if ops.OPS[activation].derivative_text[:1].isdigit() else ""
 
 
 # --- the network as the page names it ------------------------------------------------------
@@ -407,7 +402,7 @@ def _delta_frame(net: _Network, run: _Iteration, l: int, j: int) -> Frame:
         t = run.t[j]
         fp_sym = _fprime_symbol(act, "O_k", "net_k")
         fp_num = _fprime_numbers(act, out, net_j)
-        dot = " ·" if act == "linear" else ""
+        dot = _times(act)
         text = (
             f"Output unit {name}: δ_k = (O_k − t_k){dot} {fp_sym} = ({_num(out)} − {_num(t)}) · "
             f"{fp_num} = {_num(delta)}"
@@ -421,7 +416,7 @@ def _delta_frame(net: _Network, run: _Iteration, l: int, j: int) -> Frame:
             f"{_par(run.delta[l + 1][p.unit])} · {_par(run.old[p.name])}" for p in outgoing
         )
         text = (
-            f"Hidden unit {name}: δ_j = {fp_sym}{' ·' if act == 'linear' else ''} Σ_k δ_k W_jk"
+            f"Hidden unit {name}: δ_j = {fp_sym}{_times(act)} Σ_k δ_k W_jk"
             f" = {fp_num} · ({symbols}) = {fp_num} · ({numbers}) = {_num(delta)}"
         )
     text += f" (autograd's ∂E/∂net_{name}; the δ rule gives {_num(run.rule_delta[l][j])})."

@@ -19,7 +19,7 @@ from typing import Any, Union
 
 import numpy as np
 
-from . import graph
+from . import graph, ops
 
 Grad = Callable[[np.ndarray], np.ndarray]
 Operand = Union["Tensor", np.ndarray, float, int]
@@ -536,25 +536,29 @@ class Tensor(graph.Node):
         x = self.data
         return Tensor._result(np.log(x), (self,), "log", lambda g: g / x)  # (ln x)' = 1/x
 
+    def _activation(self, op: ops.Op) -> Tensor:
+        """The activation of the op table's row ``op``: O = f(net), and g ⊙ f′(net, O) back."""
+        net = self.data
+        forward, f_prime = op.forward, op.derivative
+        assert forward is not None and f_prime is not None  # an activation row has both
+        out = forward(net)
+        return Tensor._result(out, (self,), op.name, lambda g: _chain(g, f_prime(net, out)))
+
     def tanh(self) -> Tensor:
-        t = np.tanh(self.data)
-        return Tensor._result(t, (self,), "tanh", lambda g: _chain(g, 1 - t * t))  # 1 - tanh²
+        return self._activation(ops.OPS["tanh"])  # tanh′ = 1 − O²
 
     def sigmoid(self) -> Tensor:
-        x = self.data
-        # Stable form: exp of a non-positive number only (-|x| ≤ 0), so it never overflows.
-        e = np.exp(-np.abs(x))
-        d = 1 + e
-        s = np.where(x >= 0, 1 / d, e / d)
-        return Tensor._result(s, (self,), "sigmoid", lambda g: _chain(g, s * (1 - s)))  # s (1 - s)
+        return self._activation(ops.OPS["sigmoid"])  # σ′ = O (1 − O), stable for any net
 
     def relu(self) -> Tensor:
         x = self.data
-        # relu' = 1 where x > 0, else 0 (at 0 we take 0, as PyTorch does)
+        # relu' = 1 where x > 0, else 0 (at 0 we take 0, as PyTorch does); written here rather
+        # than read from the table: g * (x > 0) saves the table form's float copy of the mask
         return Tensor._result(np.maximum(x, 0), (self,), "relu", lambda g: g * (x > 0))
 
     def linear(self) -> Tensor:
-        # The identity as a node of its own (the notes' "purelin"): linear' = 1
+        # The identity as a node of its own (the notes' "purelin"): linear' = 1; written here
+        # rather than read from the table, so neither the data nor g is copied
         return Tensor._result(self.data, (self,), "linear", lambda g: g)
 
     # --- display ----------------------------------------------------------------------
