@@ -4,7 +4,9 @@ The public names of SPEC.md: the two engines, ``no_grad`` and ``mse_loss`` at th
 the rest in submodules (``nn``, ``optim``, ``rules``, ``compare``, ``viz``, ``data``).
 """
 
-from . import compare, data, nn, optim, rules, viz
+# trace, viz and stepper install the hooks the engines call (backward(trace=True), Jupyter
+# display, viz.stepper): importing them here means a user never has to.
+from . import compare, data, nn, optim, rules, stepper, trace, viz  # noqa: F401
 from .anomaly import detect_anomaly
 from .graph import no_grad
 from .losses import mse_loss

@@ -27,14 +27,14 @@ from typing import Any, NoReturn
 
 import numpy as np
 
-from . import __version__, data, notes05, plot, rules, train
+from . import __version__, data, notes05, ops, plot, rules, train
 from .compare import compare
 from .nn import MLP
 from .stepper import stepper
 from .viz import render
 
 PROG = "tinygrad-edu"
-ACTIVATIONS = ("sigmoid", "tanh", "relu", "linear")
+ACTIVATIONS = ops.ACTIVATIONS  # --hidden and --output: every activation of the op table
 ENGINES = ("tensor", "value")
 DATASETS = ("xor", "moons", "spirals", "sine")
 GRAPH_FORMATS = (".svg", ".png", ".pdf", ".dot")

@@ -1,22 +1,30 @@
-"""The graph core both engines share: nodes, topological order, the backward walk, no_grad.
+"""The graph core both engines share: nodes, topological order, THE backward walk, no_grad.
 
 Every result of an op is a :class:`Node` that remembers its ``parents`` and the ``op`` that
 made it. ``backward`` visits the nodes in reverse topological order, so a node pushes its
 gradient to its parents only after every one of its children has pushed into it. The walk
 is an explicit loop over a list, never a recursion, so a graph of a million nodes is fine.
+
+Each engine implements a small protocol on its nodes (minitorch's ``chain_rule``):
+``node.chain_rule()`` lists, for each parent, the local derivative ∂node/∂parent and the
+gradient the node adds into that parent. The walk applies it. Whoever wants to watch the
+walk — ``trace`` records it, ``anomaly`` checks it for NaN — is an :class:`Observer` the
+walk calls at each push; without one the walk takes a fast path that is as fast as before.
+
+The layers above the engines reach the engines' users through *hooks* they install on
+import (``install_hook``): ``backward(trace=True)`` calls the hook "trace" and Jupyter's
+display of a node the hook "draw", so no engine imports ``trace`` or ``viz``.
 """
 
 from __future__ import annotations
 
 import contextlib
 import gc
-from collections.abc import Iterator
+from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
 # Whether new results record their parents. Flipped by ``no_grad``.
 _grad_enabled = True
-# Whether ops and the backward walk check for NaN/inf. Flipped by ``anomaly.detect_anomaly``.
-_anomaly_enabled = False
 
 
 def is_grad_enabled() -> bool:
@@ -35,13 +43,81 @@ def no_grad() -> Iterator[None]:
         _grad_enabled = previous
 
 
+class Observer:
+    """Watches ops as they are made and the backward walk as it pushes; override what you need.
+
+    An observer passed to ``backward(root, seed, observer)`` watches that one walk (``trace``
+    records it so). One installed with ``observing(...)`` watches every op made and every
+    walk while it is installed (``anomaly.detect_anomaly`` checks them so).
+    """
+
+    def on_op(self, out: Node, parents: tuple[Node, ...]) -> None:
+        """``out`` was just made from ``parents`` (only for an installed observer)."""
+
+    def on_seed(self, root: Node) -> None:
+        """The walk starts: ``root.grad`` holds the seed."""
+
+    def on_node(self, node: Node) -> None:
+        """The walk reached ``node``: its gradient is complete, it is about to push."""
+
+    def on_push(self, node: Node, parent: Node, local: Any, added: Any, before: Any) -> None:
+        """``node`` added ``added`` (made from ``local``, ∂node/∂parent) into ``parent.grad``,
+        which held ``before`` (never changed in place: the engines make new gradients)."""
+
+    def on_node_done(self, node: Node) -> None:
+        """``node`` has pushed into every parent."""
+
+
+# The observers installed by a mode (anomaly.detect_anomaly). Empty: ops and the walk skip
+# every observer call, and the engines' check of this list is one truth test per op.
+observers: list[Observer] = []
+
+
+@contextlib.contextmanager
+def observing(observer: Observer) -> Iterator[None]:
+    """Install ``observer`` for every op and every backward walk inside the block."""
+    observers.append(observer)
+    try:
+        yield
+    finally:
+        observers.remove(observer)
+
+
+# --- hooks: how an engine reaches a layer above it without importing it ----------------
+
+_hooks: dict[str, Callable[..., Any]] = {}
+# Which module installs each hook, for the error when it was never imported.
+HOOK_PROVIDERS = {
+    "trace": "tinygrad_edu.trace",
+    "draw": "tinygrad_edu.viz",
+    "stepper": "tinygrad_edu.stepper",
+}
+
+
+def install_hook(name: str, function: Callable[..., Any]) -> None:
+    """Register ``function`` under ``name`` (done by the module that provides it, on import)."""
+    _hooks[name] = function
+
+
+def hook(name: str) -> Callable[..., Any]:
+    """The function installed under ``name``, or a RuntimeError that says what to import."""
+    try:
+        return _hooks[name]
+    except KeyError:
+        provider = HOOK_PROVIDERS.get(name, "the module that provides it")
+        raise RuntimeError(
+            f"tinygrad_edu: {name!r} is provided by {provider}, which was not imported; "
+            f"import {provider} (``import tinygrad_edu`` imports it)"
+        ) from None
+
+
 class Node:
     """A value in a computation graph: what it holds, where it came from, its gradient.
 
-    The engines subclass it: ``Value`` holds a float, ``Tensor`` an ndarray. A subclass says
-    how to reset a gradient (``_zero_grad_value``), how to add into one (``_accumulate``)
-    and how a node pushes its gradient to its
-    parents by the chain rule (``_push_grad_to_parents``).
+    The engines subclass it: ``Value`` holds a float, ``Tensor`` an ndarray. A subclass
+    implements the protocol of the walk: what an empty gradient is (``_zero_grad_value``),
+    how to add into one (``_accumulate``), ``chain_rule`` (what it adds to each parent) and
+    ``_push_grad_to_parents`` (the same pushes, fused for speed: the walk's fast path).
     """
 
     # __slots__ keeps nodes small and fast; a big graph holds millions of them.
@@ -54,18 +130,37 @@ class Node:
     label: str
 
     def _zero_grad_value(self) -> Any:
+        """What ``.grad`` holds before anything was added (0.0 for a Value, None for a Tensor)."""
         raise NotImplementedError
 
     def _accumulate(self, grad: Any) -> None:
+        """``self.grad += grad``, never changing an earlier gradient object in place."""
+        raise NotImplementedError
+
+    def chain_rule(self) -> list[tuple[Node, Any, Any]]:
+        """``(parent, local, added)`` for each push this node makes: ``local`` is ∂self/∂parent
+        (a number, or for a Tensor the function g ↦ the parent's gradient) and ``added`` what
+        goes into ``parent.grad`` (local · self.grad)."""
         raise NotImplementedError
 
     def _push_grad_to_parents(self) -> None:
-        raise NotImplementedError
+        """Add every contribution of ``chain_rule`` into its parent (engines fuse this)."""
+        for parent, _, added in self.chain_rule():
+            parent._accumulate(added)
+
+    def clear_grad(self) -> None:
+        """Reset this node's gradient (to None for a Tensor, 0.0 for a Value)."""
+        self.grad = self._zero_grad_value()
 
     def zero_grad(self) -> None:
         """Reset the gradient of this node and of every node in the graph that made it."""
         for node in topological_order(self):
             node.grad = node._zero_grad_value()
+
+    def _repr_mimebundle_(self, include: Any = None, exclude: Any = None) -> dict[str, str]:
+        """Jupyter shows a node as the drawing of its graph (the hook ``viz`` installs)."""
+        drawing = hook("draw")(self)
+        return drawing._repr_mimebundle_(include, exclude)
 
 
 # On the work stack of topological_order: "the node just below me has all its parents placed".
@@ -107,12 +202,14 @@ def topological_order(root: Node, leaves: bool = True) -> list[Any]:
     return order
 
 
-def backward(root: Node, seed: Any) -> None:
+def backward(root: Node, seed: Any, trace: bool = False, observer: Observer | None = None) -> Any:
     """Reverse-mode autodiff: d root / d node for every node, accumulated into ``.grad``.
 
     Leaves accumulate (a second call adds the same gradient again, as PyTorch does with a
     retained graph). Intermediate nodes are reset first, so their gradients are recomputed
-    from zero on each call and never double counted.
+    from zero on each call and never double counted. With ``trace=True`` the walk is
+    recorded and the recording returned (the hook "trace", installed by ``trace.py``); an
+    ``observer`` watches this walk (as does every installed one).
 
     Python's cyclic garbage collector is off during the walk, as it was after it. The graph
     has no reference cycles (refcounting frees it) and the walk's own temporaries are freed
@@ -121,21 +218,52 @@ def backward(root: Node, seed: Any) -> None:
     a third of the backward time (docs/performance.md). (A try/finally rather than a
     ``contextlib`` context manager, which costs more than a small graph's whole walk.)
     """
+    if trace:
+        return hook("trace")(root, seed)
+    watchers = observers if observer is None else [*observers, observer]
     collector_was_on = gc.isenabled()
     gc.disable()
     try:
+        if watchers:
+            _observed_walk(root, seed, watchers)
+            return None
         order = topological_order(root, leaves=False)  # leaves keep (accumulate) their .grad
         zero = root._zero_grad_value()  # one engine per graph: ask once, not once per node
         for node in order:
             node.grad = zero
         root._accumulate(seed)
-        if _anomaly_enabled:  # the same walk with a NaN/inf check after each push
-            from .anomaly import push_checked
-
-            push_checked(root, order)
-            return
-        for node in reversed(order):
+        for node in reversed(order):  # the fast path: no observer to call
             node._push_grad_to_parents()
+        return None
     finally:
         if collector_was_on:
             gc.enable()
+
+
+def _observed_walk(root: Node, seed: Any, watchers: Iterable[Observer]) -> None:
+    """The walk of ``backward``, push by push, telling each observer what happens.
+
+    The same arithmetic in the same order as the fast path (``chain_rule`` lists the pushes
+    that ``_push_grad_to_parents`` makes), so the gradients are bit for bit the same. Every
+    node is visited, leaves too, so that an observer sees the whole graph.
+    """
+    watchers = list(watchers)
+    order = topological_order(root)
+    zero = root._zero_grad_value()
+    for node in order:
+        if node.parents:  # leaves keep (accumulate) their .grad
+            node.grad = zero
+    root._accumulate(seed)
+    for watcher in watchers:
+        watcher.on_seed(root)
+    for node in reversed(order):
+        for watcher in watchers:
+            watcher.on_node(node)
+        if node.parents:
+            for parent, local, added in node.chain_rule():
+                before = parent.grad
+                parent._accumulate(added)
+                for watcher in watchers:
+                    watcher.on_push(node, parent, local, added, before)
+        for watcher in watchers:
+            watcher.on_node_done(node)

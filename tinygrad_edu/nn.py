@@ -30,13 +30,14 @@ from typing import Any, Union
 
 import numpy as np
 
+from . import ops
 from .tensor import Tensor, _affine
 from .value import Value, sum_values
 
 Param = Union[Tensor, Value]
 Weights = list[tuple[np.ndarray, Union[np.ndarray, None]]]
 
-ACTIVATIONS = ("sigmoid", "tanh", "relu", "linear")
+ACTIVATIONS = ops.ACTIVATIONS  # every activation of the op table (ops.py)
 ENGINES = ("tensor", "value")
 
 
@@ -257,6 +258,19 @@ def _activate(x: Any, name: str) -> Any:
     return getattr(Tensor(x), name)()
 
 
+class Activation(Module):
+    """Any activation of the op table by name: ``Activation("tanh")`` is ``Tanh()``."""
+
+    def __init__(self, name: str) -> None:
+        self.name = ops.activation(name, "Activation").name
+
+    def forward(self, x: Any) -> Any:
+        return _activate(x, self.name)
+
+    def __repr__(self) -> str:
+        return f"Activation({self.name!r})"
+
+
 class Sigmoid(Module):
     """f(net) = 1 / (1 + e^(−net)),  f′ = f (1 − f)."""
 
@@ -398,7 +412,7 @@ class MLP(Module):
         rng = np.random.default_rng(seed)
         self.layers: list[Any] = []
         for l, (n_in, n_out, act) in enumerate(zip(sizes, sizes[1:], self.activations), 1):
-            init = "he" if act == "relu" else "xavier"
+            init = ops.OPS[act].init  # "he" for the ReLU family, else "xavier"
             layer: Linear | ValueLayer
             if engine == "tensor":
                 layer = Linear(n_in, n_out, self.bias, seed=rng, init=init, dtype=self.dtype)

@@ -27,9 +27,11 @@ from typing import Any, Union
 
 import numpy as np
 
+from . import ops
+
 Weights = list[tuple[np.ndarray, Union[np.ndarray, None]]]
 
-ACTIVATIONS = ("sigmoid", "tanh", "linear", "relu")
+ACTIVATIONS = ops.ACTIVATIONS  # every activation of the op table
 
 
 @dataclass(repr=False)
@@ -83,28 +85,18 @@ def _record_repr(record: Any, fields: Sequence[str]) -> str:
 
 
 def activate(name: str, net: np.ndarray) -> np.ndarray:
-    """O = f(net) for the activation ``name``."""
-    if name == "sigmoid":
-        # Stable two-branch form: exp is only ever taken of a non-positive number, so a
-        # large |net| cannot overflow. For net ≥ 0: 1 / (1 + e^(−net)); else e^net / (1 + e^net).
-        e = np.exp(-np.abs(net))
-        return np.where(net >= 0, 1.0 / (1.0 + e), e / (1.0 + e))
-    if name == "tanh":
-        return np.tanh(net)
-    if name == "relu":
-        return np.maximum(net, 0.0)
-    return net.copy()  # linear (the notes' "purelin"): O = net
+    """O = f(net) for the activation ``name`` (its row of the op table, ``ops.py``)."""
+    forward = ops.activation(name, "rules").forward
+    assert forward is not None  # every activation row has one
+    return forward(net)
 
 
 def derivative(name: str, net: np.ndarray, out: np.ndarray) -> np.ndarray:
-    """f′(net), written with the output O = f(net) as the notes write it."""
-    if name == "sigmoid":
-        return out * (1.0 - out)  # σ′ = σ (1 − σ) = O (1 − O)
-    if name == "tanh":
-        return 1.0 - out**2  # tanh′ = 1 − tanh² = 1 − O²
-    if name == "relu":
-        return (net > 0).astype(np.float64)  # 1 where net > 0, else 0 (0 at the kink)
-    return np.ones_like(out)  # linear: f′ = 1
+    """f′(net), written with the output O = f(net) as the notes write it (see ``ops.py``:
+    sigmoid O (1 − O), tanh 1 − O², relu [net > 0], linear 1)."""
+    f_prime = ops.activation(name, "rules").derivative
+    assert f_prime is not None  # every activation row has one
+    return f_prime(net, out)
 
 
 # --- the three steps of the notes: forward, backward (δ), update -------------------------

@@ -15,14 +15,11 @@ from __future__ import annotations
 import numbers
 import operator
 from collections.abc import Callable, Sequence
-from typing import TYPE_CHECKING, Any, Union
+from typing import Any, Union
 
 import numpy as np
 
-from . import anomaly, graph
-
-if TYPE_CHECKING:
-    from .trace import BackwardTrace
+from . import graph, ops
 
 Grad = Callable[[np.ndarray], np.ndarray]
 Operand = Union["Tensor", np.ndarray, float, int]
@@ -166,8 +163,9 @@ class Tensor(graph.Node):
             out.parents, out.grad_fns = parents, grad_fns
         else:
             out.parents, out.grad_fns = (), ()
-        if graph._anomaly_enabled:  # off by default: one flag check per op
-            anomaly.check_forward(out, parents)
+        if graph.observers:  # none by default: one truth test per op
+            for observer in graph.observers:
+                observer.on_op(out, parents)
         return out
 
     # --- the graph core's hooks -------------------------------------------------------
@@ -193,7 +191,23 @@ class Tensor(graph.Node):
             # A new array, never +=, since the first one may be shared with another node.
             self.grad = self.grad + grad
 
+    @property
+    def local(self) -> tuple[Grad, ...]:
+        """∂self/∂parent for each parent, as the function g ↦ that parent's gradient."""
+        return self.grad_fns
+
+    def chain_rule(self) -> list[tuple[graph.Node, Grad, np.ndarray]]:
+        g = self.grad
+        if g is None:  # no gradient reached this node
+            return []
+        return [
+            (parent, grad_fn, grad_fn(g))
+            for parent, grad_fn in zip(self.parents, self.grad_fns)
+            if parent.requires_grad  # constants and inputs get no gradient
+        ]
+
     def _push_grad_to_parents(self) -> None:
+        # chain_rule's pushes, without building the list (the walk's fast path)
         g = self.grad
         if g is None:  # no gradient reached this node
             return
@@ -201,7 +215,7 @@ class Tensor(graph.Node):
             if parent.requires_grad:  # skip work for constants and inputs
                 parent._accumulate(grad_fn(g))  # already in the parent's shape
 
-    def backward(self, grad: Any = None, trace: bool = False) -> BackwardTrace | None:
+    def backward(self, grad: Any = None, trace: bool = False) -> Any:
         """d self / d node for every node of the graph, added into each ``.grad``.
 
         ``grad`` is d(final)/d(self); it may be left out only when ``self`` has one element.
@@ -226,12 +240,7 @@ class Tensor(graph.Node):
                 raise ValueError(
                     f"Tensor.backward: grad has shape {seed.shape}, the tensor has {self.shape}"
                 )
-        if trace:
-            from .trace import record_backward  # trace.py imports this module
-
-            return record_backward(self, seed)
-        graph.backward(self, seed)
-        return None
+        return graph.backward(self, seed, trace)
 
     # --- plain attributes -------------------------------------------------------------
 
@@ -527,25 +536,29 @@ class Tensor(graph.Node):
         x = self.data
         return Tensor._result(np.log(x), (self,), "log", lambda g: g / x)  # (ln x)' = 1/x
 
+    def _activation(self, op: ops.Op) -> Tensor:
+        """The activation of the op table's row ``op``: O = f(net), and g ⊙ f′(net, O) back."""
+        net = self.data
+        forward, f_prime = op.forward, op.derivative
+        assert forward is not None and f_prime is not None  # an activation row has both
+        out = forward(net)
+        return Tensor._result(out, (self,), op.name, lambda g: _chain(g, f_prime(net, out)))
+
     def tanh(self) -> Tensor:
-        t = np.tanh(self.data)
-        return Tensor._result(t, (self,), "tanh", lambda g: _chain(g, 1 - t * t))  # 1 - tanh²
+        return self._activation(ops.OPS["tanh"])  # tanh′ = 1 − O²
 
     def sigmoid(self) -> Tensor:
-        x = self.data
-        # Stable form: exp of a non-positive number only (-|x| ≤ 0), so it never overflows.
-        e = np.exp(-np.abs(x))
-        d = 1 + e
-        s = np.where(x >= 0, 1 / d, e / d)
-        return Tensor._result(s, (self,), "sigmoid", lambda g: _chain(g, s * (1 - s)))  # s (1 - s)
+        return self._activation(ops.OPS["sigmoid"])  # σ′ = O (1 − O), stable for any net
 
     def relu(self) -> Tensor:
         x = self.data
-        # relu' = 1 where x > 0, else 0 (at 0 we take 0, as PyTorch does)
+        # relu' = 1 where x > 0, else 0 (at 0 we take 0, as PyTorch does); written here rather
+        # than read from the table: g * (x > 0) saves the table form's float copy of the mask
         return Tensor._result(np.maximum(x, 0), (self,), "relu", lambda g: g * (x > 0))
 
     def linear(self) -> Tensor:
-        # The identity as a node of its own (the notes' "purelin"): linear' = 1
+        # The identity as a node of its own (the notes' "purelin"): linear' = 1; written here
+        # rather than read from the table, so neither the data nor g is copied
         return Tensor._result(self.data, (self,), "linear", lambda g: g)
 
     # --- display ----------------------------------------------------------------------
@@ -560,12 +573,6 @@ class Tensor(graph.Node):
         if self.label:
             extras.append(f"label={self.label!r}")
         return f"Tensor({', '.join([body, *extras])})"
-
-    def _repr_mimebundle_(self, include: Any = None, exclude: Any = None) -> dict[str, str]:
-        """Jupyter shows a Tensor as the drawing of its graph."""
-        from .viz import draw_graph
-
-        return draw_graph(self)._repr_mimebundle_(include, exclude)
 
 
 def _affine(x: Tensor, weight: Tensor, bias: Tensor | None) -> Tensor:

@@ -14,12 +14,9 @@ import functools
 import math
 import numbers
 from collections.abc import Iterable
-from typing import TYPE_CHECKING, Any, Union
+from typing import Any, Union
 
-from . import anomaly, graph
-
-if TYPE_CHECKING:
-    from .trace import BackwardTrace
+from . import graph
 
 Number = Union[int, float]
 
@@ -72,8 +69,9 @@ class Value(graph.Node):
         else:
             out.parents = ()
             out.local = ()
-        if graph._anomaly_enabled:  # off by default: one flag check per op
-            anomaly.check_forward(out, parents)
+        if graph.observers:  # none by default: one truth test per op
+            for observer in graph.observers:
+                observer.on_op(out, parents)
         return out
 
     # --- the graph core's hooks -------------------------------------------------------
@@ -84,23 +82,23 @@ class Value(graph.Node):
     def _accumulate(self, grad: float) -> None:
         self.grad += grad
 
+    def chain_rule(self) -> list[tuple[graph.Node, float, float]]:
+        # The chain rule, the same for every op: parent.grad += ∂self/∂parent · self.grad
+        grad = self.grad
+        return [(parent, local, local * grad) for parent, local in zip(self.parents, self.local)]
+
     def _push_grad_to_parents(self) -> None:
-        # The chain rule, the same for every op.
+        # chain_rule's pushes, without building the list (the walk's fast path)
         grad = self.grad
         for parent, local in zip(self.parents, self.local):
             parent.grad += local * grad
 
-    def backward(self, trace: bool = False) -> BackwardTrace | None:
+    def backward(self, trace: bool = False) -> Any:
         """d self / d node for every node of the graph, added into each ``.grad``.
 
         With ``trace=True`` the same walk is recorded and returned (see ``trace.py``).
         """
-        if trace:
-            from .trace import record_backward  # trace.py imports this module
-
-            return record_backward(self, 1.0)
-        graph.backward(self, 1.0)
-        return None
+        return graph.backward(self, 1.0, trace)
 
     # --- binary ops -------------------------------------------------------------------
 
@@ -229,12 +227,6 @@ class Value(graph.Node):
         label = f", label={self.label!r}" if self.label else ""
         op = f", op={self.op!r}" if self.op else ""
         return f"Value(data={self.data:.6g}, grad={self.grad:.6g}{label}{op})"
-
-    def _repr_mimebundle_(self, include: Any = None, exclude: Any = None) -> dict[str, str]:
-        """Jupyter shows a Value as the drawing of its graph."""
-        from .viz import draw_graph
-
-        return draw_graph(self)._repr_mimebundle_(include, exclude)
 
 
 def sum_values(terms: Iterable[Value | Number]) -> Value:

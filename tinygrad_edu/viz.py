@@ -37,7 +37,7 @@ from typing import Any, Union
 import graphviz
 import numpy as np
 
-from . import graph
+from . import graph, ops
 from .graph import Node
 from .tensor import Tensor
 from .value import Value
@@ -45,7 +45,7 @@ from .value import Value
 DEFAULT_MAX_NODES = 150  # beyond this many drawn nodes a picture stops being readable
 RANKDIRS = ("LR", "TB", "RL", "BT")
 COLLAPSE_MODES = ("auto", "none", "neuron", "layer")
-ACTIVATIONS = ("sigmoid", "tanh", "relu", "linear")  # the ops that end a neuron
+ACTIVATIONS = ops.ACTIVATIONS  # the ops that end a neuron
 RENDER_FORMATS = ("svg", "png", "pdf")
 INSTALL_HINT = (
     "install Graphviz to get pictures: apt-get install graphviz "
@@ -65,29 +65,8 @@ FONT = "Helvetica"
 SHOW_ALL_UP_TO = 4  # a tensor with at most this many elements shows every number
 
 # What the gradient g of a Tensor result turns into for each parent (the vector-Jacobian
-# product), shown on the edges of a Tensor graph with edge_derivatives=True.
-TENSOR_EDGE_FORMULAS: dict[str, tuple[str, ...]] = {
-    "+": ("g", "g"),
-    "-": ("g", "−g"),
-    "*": ("g·b", "g·a"),
-    "/": ("g/b", "−g·a/b²"),
-    "**": ("g·b·aᵇ⁻¹", "g·aᵇ·ln a"),
-    "@": ("g·Bᵀ", "Aᵀ·g"),
-    "@ᵀ": ("g·W", "gᵀ·x"),
-    "@ᵀ+b": ("g·W", "gᵀ·x", "Σ g"),
-    "neg": ("−g",),
-    "exp": ("g·eᵃ",),
-    "log": ("g/a",),
-    "tanh": ("g·(1−t²)",),
-    "sigmoid": ("g·s(1−s)",),
-    "relu": ("g·[a>0]",),
-    "linear": ("g",),
-    "sum": ("g spread out",),
-    "reshape": ("g reshaped back",),
-    "transpose": ("gᵀ",),
-    "getitem": ("g scattered back",),
-    "mse": ("g·2c(O−t)", "−g·2c(O−t)"),
-}
+# product), shown on the edges of a Tensor graph with edge_derivatives=True: the op table's.
+TENSOR_EDGE_FORMULAS: dict[str, tuple[str, ...]] = {op.name: op.edges for op in ops.TABLE}
 
 Highlight = Union[Node, Iterable[Node], None]
 
@@ -281,10 +260,10 @@ def _edge_derivative(node: Node, k: int, style: _Style) -> str:
     """What the arrow from parent ``k`` into ``node``'s op carries: ∂node/∂parent."""
     if isinstance(node, Value):
         return _number(node.local[k], style.precision)
-    op = "**" if node.op.startswith("**") and len(node.parents) == 1 else node.op
-    if op == "**":  # a number exponent: d(aⁿ)/da = n aⁿ⁻¹
-        return "g·n·aⁿ⁻¹"
-    formulas = TENSOR_EDGE_FORMULAS.get(op, ())
+    try:
+        formulas = ops.op_of(node.op).edges  # "**2" (a number exponent) finds "**n"
+    except KeyError:  # an op made outside the table (Tensor.from_op): its name
+        return node.op
     return formulas[k] if k < len(formulas) else node.op
 
 
@@ -793,3 +772,15 @@ def _draw_legend(
             shape="plain",
             fontsize="9",
         )
+
+
+graph.install_hook("draw", draw_graph)  # how Jupyter shows a Value or a Tensor
+
+
+def stepper(*args: Any, **kwargs: Any) -> Any:
+    """The step-through page: ``tinygrad_edu.stepper.stepper`` (see there for the arguments).
+
+    Kept under ``viz`` where learners look for pictures; it reaches the stepper, a layer
+    above this module, through the hook that module installs when imported.
+    """
+    return graph.hook("stepper")(*args, **kwargs)

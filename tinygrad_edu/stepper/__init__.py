@@ -26,7 +26,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from .. import nn
+from .. import graph, nn
 from ..value import Value
 from .frames import Frame, graph_frames, network_frames
 from .record import GraphRecording, NetworkRecording, as_rows, record_graph, record_network
@@ -101,3 +101,6 @@ def stepper(
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(page, encoding="utf-8")
     return path
+
+
+graph.install_hook("stepper", stepper)  # what viz.stepper calls

@@ -13,6 +13,9 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
+import numpy as np
+
+from .. import ops
 from .record import GraphRecording, Iteration, Network, NetworkRecording, Param
 
 # --- numbers as the page writes them -------------------------------------------------------
@@ -34,32 +37,27 @@ def vector(xs: Sequence[float]) -> str:
     return num(xs[0]) if len(xs) == 1 else "(" + ", ".join(num(v) for v in xs) + ")"
 
 
-# f′ of each activation in the notes' form, as a symbol and with the unit's output filled in.
+# f′ of each activation in the notes' form, as a symbol and with the unit's output filled in,
+# and f itself: the op table's texts (ops.py).
 def fprime_symbol(activation: str, O: str, net: str) -> str:
-    return {
-        "sigmoid": f"{O} (1 − {O})",
-        "tanh": f"(1 − {O}²)",
-        "linear": "1",
-        "relu": f"[{net} > 0]",
-    }[activation]
+    return ops.OPS[activation].derivative_text.format(O=O, net=net)
 
 
 def fprime_numbers(activation: str, out: float, net: float) -> str:
-    return {
-        "sigmoid": f"{par(out)} · (1 − {par(out)})",
-        "tanh": f"(1 − {par(out)}²)",
-        "linear": "1",
-        "relu": "1" if net > 0 else "0",
-    }[activation]
+    op = ops.OPS[activation]
+    if op.derivative_numbers is None:  # piecewise (relu): show the value f′ takes here
+        assert op.derivative is not None
+        return num(float(op.derivative(np.array(net), np.array(out))))
+    return op.derivative_numbers.format(O=par(out), net=par(net))
 
 
 def activation_text(activation: str) -> str:
-    return {
-        "sigmoid": "σ(net) = 1 / (1 + e^(−net))",
-        "tanh": "tanh(net)",
-        "linear": "net (linear)",
-        "relu": "max(0, net)",
-    }[activation]
+    return ops.OPS[activation].formula
+
+
+def times(activation: str) -> str:
+    """ " ·" between (O − t) and f′ when f′ is written as a bare number ("1")."""
+    return " ·" if ops.OPS[activation].derivative_text[:1].isdigit() else ""
 
 
 # --- keys and frames -----------------------------------------------------------------------
@@ -210,7 +208,7 @@ def _delta_frame(net: Network, run: Iteration, l: int, j: int) -> Frame:
         t = run.t[j]
         fp_sym = fprime_symbol(act, "O_k", "net_k")
         fp_num = fprime_numbers(act, out, net_j)
-        dot = " ·" if act == "linear" else ""
+        dot = times(act)
         text = (
             f"Output unit {name}: δ_k = (O_k − t_k){dot} {fp_sym} = ({num(out)} − {num(t)}) · "
             f"{fp_num} = {num(delta)}"
@@ -224,7 +222,7 @@ def _delta_frame(net: Network, run: Iteration, l: int, j: int) -> Frame:
             f"{par(run.delta[l + 1][p.unit])} · {par(run.old[p.name])}" for p in outgoing
         )
         text = (
-            f"Hidden unit {name}: δ_j = {fp_sym}{' ·' if act == 'linear' else ''} Σ_k δ_k W_jk"
+            f"Hidden unit {name}: δ_j = {fp_sym}{times(act)} Σ_k δ_k W_jk"
             f" = {fp_num} · ({symbols}) = {fp_num} · ({numbers}) = {num(delta)}"
         )
     text += f" (autograd's ∂E/∂net_{name}; the δ rule gives {num(run.rule_delta[l][j])})."
