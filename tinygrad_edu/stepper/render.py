@@ -47,23 +47,25 @@ def asset(name: str) -> str:
 
 
 def frames_json(frames: Sequence[Frame]) -> str:
-    """The frames as JSON that is safe inside ``<script>``: ``<`` is written ``\\u003c``.
+    """The frames as JSON that is safe inside ``<script>``.
 
-    A number that is not finite (an overflowed training run) has no JSON form: its exact
-    value becomes null, and its text ("inf", "nan") still shows.
+    Every "<" is written as its JSON escape, so no "</script>" or "<!--<script>" inside the
+    data (a label, say) can end or confuse the element. JSON has no Infinity or NaN
+    (``JSON.parse`` refuses them): a number that is not finite is written as the text the
+    page shows ("inf", "−inf", "nan").
     """
-    data = [_finite(asdict(f)) for f in frames]
+    data = [_json_safe(asdict(f)) for f in frames]
     text = json.dumps(data, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
     return text.replace("<", "\\u003c")
 
 
-def _finite(item: Any) -> Any:
+def _json_safe(item: Any) -> Any:
     if isinstance(item, float):
-        return item if math.isfinite(item) else None
+        return item if math.isfinite(item) else num(item)
     if isinstance(item, dict):
-        return {k: _finite(v) for k, v in item.items()}
+        return {k: _json_safe(v) for k, v in item.items()}
     if isinstance(item, list):
-        return [_finite(v) for v in item]
+        return [_json_safe(v) for v in item]
     return item
 
 
