@@ -242,7 +242,7 @@ def test_mse_loss_shapes_must_match_exactly(pred, target):
 
 
 def test_mse_loss_value_lists_must_have_the_same_length():
-    with fails(ValueError, "mse_loss: pred has 2 values and target has 3"):
+    with fails(ValueError, "mse_loss: pred has shape (2,) and target has shape (3,)"):
         mse_loss([Value(1.0), Value(2.0)], [1.0, 2.0, 3.0])
 
 
@@ -251,18 +251,23 @@ MSE_TYPES = [
         "ndarray-pred",
         np.zeros(3),
         np.zeros(3),
-        "pred must be a Tensor or a list of Values, got ndarray",
+        "pred must be a Tensor, a list of Values or a list of lists of Values, got ndarray",
     ),
     (
         "float-list-pred",
         [1.0, 2.0],
         [1.0, 2.0],
-        "pred must be a Tensor or a list of Values, got list",
+        "pred must be a Tensor, a list of Values or a list of lists of Values, got list",
     ),
     ("str-target", Tensor.zeros(3), "abc", "mse_loss target: expected numbers, got str"),
     ("None-target", Tensor.zeros(3), None, "mse_loss target: expected real numbers, got NoneType"),
     ("str-in-target-list", [Value(1.0)], ["a"], "mse_loss target: unsupported operand of type str"),
-    ("Tensor-target-for-Values", [Value(1.0)], Tensor.zeros(1), "must be a list, got Tensor"),
+    (
+        "Tensor-target-for-Values",
+        [Value(1.0)],
+        Tensor.zeros(1),
+        "target of Values must be a NumPy array or a list of numbers or Values, got Tensor",
+    ),
     ("Values-target-for-Tensor", Tensor.zeros(1), [Value(1.0)], "got a Value inside a list"),
 ]
 
@@ -294,11 +299,11 @@ def test_mlp_rejects_wrong_input_shape(engine, shape):
         model(np.zeros(shape))
 
 
-def test_value_mlp_takes_one_sample_not_a_batch():
+def test_value_mlp_takes_one_sample_or_a_batch_but_not_a_tensor():
     model = nn.MLP([2, 3, 1], engine="value", seed=0)
-    with fails(ValueError, "one sample of shape (2,)", "got shape (4, 2)"):
-        model(np.zeros((4, 2)))
-    with fails(ValueError, "one sample of shape (2,)", "got shape (1, 2)"):
+    with fails(ValueError, "one sample of shape (2,) or a batch of shape (N, 2)", "(2, 2, 2)"):
+        model(np.zeros((2, 2, 2)))
+    with fails(ValueError, "not a Tensor", "got shape (1, 2)"):
         model(Tensor.zeros(1, 2))
 
 
@@ -590,7 +595,7 @@ def test_set_weights_rejects_wrong_shapes_and_changes_nothing(change, message, e
 def test_set_weights_rejects_non_numeric_arrays():
     model = nn.MLP([2, 3, 1], seed=0)
     w = model.get_weights()
-    with fails(TypeError, "MLP.set_weights: W of layer 1: expected real numbers"):
+    with fails(TypeError, "MLP.set_weights: W of layer 1: expected numbers, got ndarray"):
         model.set_weights([(np.full((3, 2), "x"), w[0][1]), w[1]])
 
 

@@ -108,7 +108,7 @@ def test_mismatched_shapes_are_an_error_naming_both(pred_shape, target_shape):
 
 
 def test_value_lists_of_different_length_are_an_error():
-    with pytest.raises(ValueError, match="3 values and target has 2"):
+    with pytest.raises(ValueError, match=r"pred has shape \(3,\) and target has shape \(2,\)"):
         mse_loss([Value(1.0)] * 3, [1.0, 2.0])
 
 
@@ -130,3 +130,22 @@ def test_matches_torch_mse_loss(reduction):
     expected.backward()
     assert loss.item() == pytest.approx(expected.item(), rel=1e-14)
     np.testing.assert_allclose(pred.grad, ref.grad.numpy(), rtol=1e-14)
+
+
+@pytest.mark.parametrize("reduction", ["mean", "sum", "half_sum"])
+def test_value_rows_take_a_numpy_target_of_the_same_shape(reduction):
+    rows = [[Value(o)] for o in O.ravel()]  # what a value-engine MLP returns for (3, 1)
+    loss = mse_loss(rows, T, reduction=reduction)  # T: a NumPy array of shape (3, 1)
+    assert loss.op == "mse"
+    assert loss.item() == pytest.approx(by_hand(reduction, O, T), rel=1e-15)
+    loss.backward()
+    numeric = central_difference(lambda o: by_hand(reduction, o, T), O)
+    np.testing.assert_allclose([[row[0].grad] for row in rows], numeric, rtol=1e-7)
+
+
+def test_value_rows_against_a_target_of_another_shape_are_an_error():
+    rows = [[Value(1.0)], [Value(2.0)]]
+    with pytest.raises(ValueError, match=r"pred has shape \(2, 1\) and target has shape \(2,\)"):
+        mse_loss(rows, np.zeros(2))
+    with pytest.raises(ValueError, match="rows of pred have different lengths"):
+        mse_loss([[Value(1.0)], [Value(2.0), Value(3.0)]], np.zeros((2, 1)))

@@ -113,7 +113,9 @@ def test_tensor_engine_wrong_input_width_names_expected_and_given_shapes(x):
         model(x)
 
 
-@pytest.mark.parametrize("x", [[1.0, 2.0], np.zeros((1, 3)), [1.0, 2.0, 3.0, 4.0]])
+@pytest.mark.parametrize(
+    "x", [[1.0, 2.0], np.zeros((1, 4)), [1.0, 2.0, 3.0, 4.0], np.zeros((2, 2, 3))]
+)
 def test_value_engine_wrong_input_names_expected_and_given_shapes(x):
     model = nn.MLP([3, 2, 1], engine="value", seed=0)
     with pytest.raises(ValueError, match=r"\(3,\).*" + re_shape(np.shape(x))):
@@ -336,7 +338,7 @@ def test_set_weights_rejects_a_bias_for_a_model_without_biases():
 
 def test_set_weights_rejects_non_numbers_with_type_error():
     model = nn.MLP([2, 1], seed=0)
-    with pytest.raises(TypeError, match="real numbers"):
+    with pytest.raises(TypeError, match="W of layer 1: expected numbers"):
         model.set_weights([(np.array([["a", "b"]]), np.zeros(1))])
 
 
@@ -490,3 +492,43 @@ def test_tensor_mlp_matches_torch_forward_and_gradients(sizes, hidden, output, b
         np.testing.assert_allclose(dW, W_t.grad.numpy(), rtol=1e-10, atol=1e-12)
         if bias:
             np.testing.assert_allclose(db, b_t.grad.numpy(), rtol=1e-10, atol=1e-12)
+
+
+@pytest.mark.parametrize("sizes, hidden, output, bias", ARCHITECTURES)
+def test_value_engine_takes_a_batch_and_returns_one_list_per_sample(sizes, hidden, output, bias):
+    model = nn.MLP(sizes, hidden=hidden, output=output, bias=bias, engine="value")
+    weights = random_weights(sizes, bias, seed=3)
+    model.set_weights(weights)
+    X = np.random.default_rng(4).normal(size=(5, sizes[0]))
+    out = model(X)
+    assert len(out) == 5 and all(len(row) == sizes[-1] for row in out)
+    got = np.array([[o.data for o in row] for row in out])
+    np.testing.assert_allclose(got, numpy_forward(weights, model.activations, X), rtol=1e-12)
+
+
+@pytest.mark.parametrize("reduction", ["mean", "sum", "half_sum"])
+def test_value_engine_batch_loss_gradients_match_finite_differences_and_the_tensor_engine(
+    reduction,
+):
+    sizes, activations = [2, 3, 2], ["tanh", "sigmoid"]
+    weights = random_weights(sizes, True, seed=8)
+    X = np.random.default_rng(9).normal(size=(4, 2))
+    y = np.random.default_rng(10).uniform(size=(4, 2))  # NumPy targets for both engines
+    models = {}
+    for engine in ("value", "tensor"):
+        model = nn.MLP(sizes, hidden="tanh", output="sigmoid", engine=engine)
+        model.set_weights(weights)
+        mse_loss(model(X), y, reduction=reduction).backward()
+        models[engine] = model
+    c = {"mean": 1 / y.size, "sum": 1.0, "half_sum": 0.5}[reduction]
+
+    def error(w1_flat):  # E as a function of layer 1's W, in plain numpy
+        changed = [(w1_flat.reshape(3, 2), weights[0][1]), weights[1]]
+        return c * float(np.sum((numpy_forward(changed, activations, X) - y) ** 2))
+
+    numeric = central_difference(error, weights[0][0].ravel()).reshape(3, 2)
+    value_grads, tensor_grads = flat_grads_value(models["value"]), grads_tensor(models["tensor"])
+    np.testing.assert_allclose(value_grads[0][0], numeric, rtol=1e-6, atol=1e-9)
+    for (dW_v, db_v), (dW_t, db_t) in zip(value_grads, tensor_grads):
+        np.testing.assert_allclose(dW_v, dW_t, rtol=1e-12, atol=1e-15)
+        np.testing.assert_allclose(db_v, db_t, rtol=1e-12, atol=1e-15)

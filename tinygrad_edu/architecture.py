@@ -19,6 +19,7 @@ LAYERS: tuple[tuple[str, dict[str, str]], ...] = (
             "architecture": "this table of layers",
             "graph": "Node, topological order, THE backward walk, no_grad, observers and hooks",
             "ops": "the op table: per op its name, f, f′ in the notes' form and its texts",
+            "checks": "the shared input checks: real numbers, float arrays, sizes, weights",
         },
     ),
     (

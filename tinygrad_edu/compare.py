@@ -20,7 +20,7 @@ from typing import Any, Union
 
 import numpy as np
 
-from . import rules
+from . import checks, rules
 from .graph import no_grad
 from .losses import mse_loss
 from .tensor import Tensor
@@ -379,7 +379,7 @@ def compare(
     Defaults suit the model's dtype: for float64 ``eps=1e-6, atol=1e-6, rtol=1e-4``; for
     float32 ``eps=1e-3, atol=1e-3, rtol=1e-2``.
     """
-    for attribute in ("get_weights", "set_weights", "activations", "engine", "named_parameters"):
+    for attribute in ("get_weights", "set_weights", "get_gradients", "activations", "slots"):
         if not hasattr(model, attribute):
             raise TypeError(
                 f"compare: model must be an nn.MLP (it has no {attribute!r}), "
@@ -392,25 +392,14 @@ def compare(
 
     weights = model.get_weights()
     x, t = _check_data(weights, x, t)
-    names, params = zip(*model.named_parameters())
-    slots = _slots(weights, model.engine)
-    if len(slots) != len(params):
-        raise ValueError(
-            f"compare: the model has {len(params)} parameters but its get_weights() layout "
-            f"gives {len(slots)}; parameters() must list W then b per layer"
-        )
+    groups = _parameter_slots(model)
 
-    loss, autograd = _autograd_gradients(model, list(params), x, t)
+    loss, autograd = _autograd_gradients(model, x, t)
     by_rules = rules.gradients(rules.backward(weights, model.activations, x, t))
     rows = []
-    for name, slot, grad in zip(names, slots, autograd):
-        rule = _entries(by_rules, slot)
-        if grad.shape != rule.shape:
-            raise ValueError(
-                f"compare: parameter {name!r} has shape {grad.shape}, but the get_weights() "
-                f"layout gives {rule.shape}"
-            )
-        numeric = _finite_difference(model, weights, slot, x, t, eps)
+    for name, shape, slots in groups:
+        grad, rule = _entries(autograd, slots, shape), _entries(by_rules, slots, shape)
+        numeric = _finite_difference(model, weights, slots, shape, x, t, eps)
         abs_error, rel_error, ok = _disagreement(grad, rule, numeric, atol, rtol)
         rows.append(
             CompareRow(
@@ -424,14 +413,14 @@ def compare(
             )
         )
     samples = 1 if x.ndim == 1 else x.shape[0]
-    return CompareReport(rows, loss, model.engine, samples, atol, rtol)
+    return CompareReport(rows, loss, getattr(model, "engine", "?"), samples, atol, rtol)
 
 
 def _check_data(weights: rules.Weights, x: Any, t: Any) -> tuple[np.ndarray, np.ndarray]:
     """x and t as float64 arrays of shapes (in,)/(out,) or (N, in)/(N, out)."""
     n_in, n_out = weights[0][0].shape[1], weights[-1][0].shape[0]
-    x = np.array(x.data if isinstance(x, Tensor) else x, dtype=np.float64)
-    t = np.array(t.data if isinstance(t, Tensor) else t, dtype=np.float64)
+    x = checks.real_array(x, "compare: x")
+    t = checks.real_array(t, "compare: t")
     if x.ndim not in (1, 2) or x.shape[-1] != n_in:
         raise ValueError(f"compare: x must have shape ({n_in},) or (N, {n_in}), got {x.shape}")
     out_shape = (*x.shape[:-1], n_out)
@@ -443,99 +432,89 @@ def _check_data(weights: rules.Weights, x: Any, t: Any) -> tuple[np.ndarray, np.
     return x, t
 
 
-# Where a parameter lives in the get_weights() list: (layer, "W" or "b", index into it).
-Slot = tuple[int, str, Any]
+def _parameter_slots(model: Any) -> list[tuple[str, tuple[int, ...], list[Any]]]:
+    """Per parameter: its name, its shape and the slots of its entries (row by row).
 
-
-def _slots(weights: rules.Weights, engine: str) -> list[Slot]:
-    """One slot per parameter, in ``parameters()`` order.
-
-    Tensor engine: one parameter per array (W then b of each layer). Value engine: one per
-    number — each neuron's weights, then its bias — as the notes label them.
+    ``model.slots()`` lists the scalar weights in ``parameters()`` order, so a parameter of
+    n entries owns the next n slots: one for a Value, a whole W or b for a Tensor.
     """
-    slots: list[Slot] = []
-    for layer, (W, b) in enumerate(weights):
-        if engine == "value":
-            for j in range(W.shape[0]):
-                slots.extend((layer, "W", (j, i)) for i in range(W.shape[1]))
-                if b is not None:
-                    slots.append((layer, "b", (j,)))
-        else:
-            slots.append((layer, "W", ...))
-            if b is not None:
-                slots.append((layer, "b", ...))
-    return slots
+    slots = model.slots()
+    groups, start = [], 0
+    for name, param in model.named_parameters():
+        shape = tuple(np.shape(param.data))
+        n = int(np.prod(shape, dtype=np.int64))
+        groups.append((name, shape, slots[start : start + n]))
+        start += n
+    if start != len(slots):
+        raise ValueError(
+            f"compare: the model's parameters have {start} entries but slots() lists "
+            f"{len(slots)}; slots() must list every parameter's entries in order"
+        )
+    return groups
 
 
 def _half_sum_error(model: Any, x: np.ndarray, t: np.ndarray) -> Any:
     """E = ½ Σ (O − t)² of the model as a graph node (summed over the samples)."""
-    if model.engine == "value":
-        # The value engine takes one sample at a time.
-        samples = [(x, t)] if x.ndim == 1 else list(zip(x, t))
-        error = None
-        for x_n, t_n in samples:
-            out = model([float(v) for v in x_n])
-            e_n = mse_loss(out, [float(v) for v in t_n], reduction="half_sum")
-            error = e_n if error is None else error + e_n
-        return error
     dtype = getattr(model, "dtype", np.float64)
-    return mse_loss(model(Tensor(x.astype(dtype))), t.astype(dtype), reduction="half_sum")
+    return mse_loss(model(x.astype(dtype)), t.astype(dtype), reduction="half_sum")
 
 
 def _autograd_gradients(
-    model: Any, params: list[Any], x: np.ndarray, t: np.ndarray
-) -> tuple[float, list[np.ndarray]]:
-    """E and ∂E/∂parameter by one backward pass; the parameters' ``.grad`` are restored."""
+    model: Any, x: np.ndarray, t: np.ndarray
+) -> tuple[float, list[tuple[np.ndarray, np.ndarray | None]]]:
+    """E and ∂E/∂weights (``get_gradients`` layout) by one backward pass; the parameters'
+    ``.grad`` are restored."""
+    params = model.parameters()
     saved = [p.grad for p in params]
     try:
         for p in params:
-            p.grad = p._zero_grad_value()
+            p.clear_grad()
         error = _half_sum_error(model, x, t)
         error.backward()
-        grads = [
-            np.zeros(np.shape(p.data)) if p.grad is None else np.array(p.grad, dtype=np.float64)
-            for p in params
-        ]
-        return float(np.asarray(error.data)), grads
+        return float(np.asarray(error.data)), model.get_gradients()
     finally:
         for p, grad in zip(params, saved):
             p.grad = grad
 
 
-def _entries(pairs: Sequence[tuple[Any, Any]], slot: Slot) -> np.ndarray:
-    """The slot's entries of a ``[(W, b), …]`` list (weights or gradients), as a copy."""
-    layer, kind, index = slot
-    W, b = pairs[layer]
-    return np.array((W if kind == "W" else b)[index], dtype=np.float64)
+def _entries(
+    pairs: Sequence[tuple[Any, Any]], slots: Sequence[Any], shape: tuple[int, ...]
+) -> np.ndarray:
+    """The slots' entries of a ``[(W, b), …]`` list (weights or gradients), as a float64
+    array of the parameter's shape."""
+    values = [(pairs[s.layer - 1][0 if s.kind == "W" else 1])[s.index] for s in slots]
+    return np.array(values, dtype=np.float64).reshape(shape)
 
 
-def _replaced(weights: rules.Weights, slot: Slot, values: np.ndarray) -> rules.Weights:
-    """A copy of ``weights`` with the slot's entries set to ``values``."""
-    layer, kind, index = slot
-    W, b = weights[layer]
-    W, b = W.copy(), None if b is None else b.copy()
-    if kind == "W":
-        W[index] = values
-    else:
-        assert b is not None  # a "b" slot exists only for a layer with a bias
-        b[index] = values
-    changed = list(weights)
-    changed[layer] = (W, b)
+def _replaced(weights: rules.Weights, slots: Sequence[Any], values: np.ndarray) -> rules.Weights:
+    """A copy of ``weights`` with the slots' entries set to ``values``."""
+    changed = [(W.copy(), None if b is None else b.copy()) for W, b in weights]
+    for slot, value in zip(slots, values.reshape(-1)):
+        W, b = changed[slot.layer - 1]
+        target = W if slot.kind == "W" else b
+        assert target is not None  # a "b" slot exists only for a layer with a bias
+        target[slot.index] = value
     return changed
 
 
 def _finite_difference(
-    model: Any, weights: rules.Weights, slot: Slot, x: np.ndarray, t: np.ndarray, eps: float
+    model: Any,
+    weights: rules.Weights,
+    slots: Sequence[Any],
+    shape: tuple[int, ...],
+    x: np.ndarray,
+    t: np.ndarray,
+    eps: float,
 ) -> np.ndarray:
-    """∂E/∂(the slot's entries) by central differences on the model's own forward pass;
+    """∂E/∂(the slots' entries) by central differences on the model's own forward pass;
     the model gets ``weights`` back afterwards."""
 
     def error_at(values: np.ndarray) -> float:
-        model.set_weights(_replaced(weights, slot, values))
+        model.set_weights(_replaced(weights, slots, values))
         with no_grad():
             return float(np.asarray(_half_sum_error(model, x, t).data))
 
     try:
-        return central_difference(error_at, _entries(weights, slot), eps)
+        return central_difference(error_at, _entries(weights, slots, shape), eps)
     finally:
         model.set_weights(weights)

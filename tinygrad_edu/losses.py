@@ -16,7 +16,8 @@ from typing import Any, overload
 
 import numpy as np
 
-from .tensor import Tensor, _as_array
+from . import checks
+from .tensor import Tensor
 from .value import Value
 
 REDUCTIONS = ("mean", "sum", "half_sum")
@@ -36,30 +37,51 @@ def _scale(reduction: str, n: int) -> float:
 @overload
 def mse_loss(pred: Tensor, target: Any, reduction: str = "mean") -> Tensor: ...
 @overload
-def mse_loss(pred: Sequence[Value], target: Any, reduction: str = "mean") -> Value: ...
+def mse_loss(pred: Value | Sequence[Any], target: Any, reduction: str = "mean") -> Value: ...
 
 
 def mse_loss(pred: Any, target: Any, reduction: str = "mean") -> Tensor | Value:
     """Squared error between ``pred`` and ``target`` as a single "mse" node.
 
-    ``pred`` is a Tensor (``target`` an array or Tensor of exactly the same shape), or a
-    list of Values (``target`` numbers or Values, same length).
+    ``pred`` is a Tensor (``target`` an array or Tensor of exactly the same shape), or what
+    a value-engine model returns: a list of Values, or a list of such lists for a batch.
+    Its ``target`` has the same shape: a NumPy array, or (nested) lists of numbers or
+    Values. So ``mse_loss(model(X), y)`` takes the same ``y`` on both engines.
     """
     if isinstance(pred, Tensor):
         return _mse_tensor(pred, target, reduction)
     if isinstance(pred, Value):
         pred = [pred]
-        target = target if isinstance(target, (list, tuple)) else [target]
-    if isinstance(pred, (list, tuple)) and all(isinstance(o, Value) for o in pred):
-        return _mse_values(list(pred), target, reduction)
-    raise TypeError(
-        f"mse_loss: pred must be a Tensor or a list of Values, got {type(pred).__name__}"
-    )
+        target = target if isinstance(target, (list, tuple, np.ndarray)) else [target]
+    values = _values_and_shape(pred)
+    if values is None:
+        raise TypeError(
+            "mse_loss: pred must be a Tensor, a list of Values or a list of lists of Values, "
+            f"got {type(pred).__name__}"
+        )
+    return _mse_values(*values, target, reduction)
+
+
+def _values_and_shape(pred: Any) -> tuple[list[Value], tuple[int, ...]] | None:
+    """The Values of a list (n,) or of a list of equal-length lists (N, k), and that shape;
+    None when ``pred`` is neither."""
+    if not isinstance(pred, (list, tuple)):
+        return None
+    if all(isinstance(o, Value) for o in pred):
+        return list(pred), (len(pred),)
+    if not all(isinstance(row, (list, tuple)) for row in pred):
+        return None
+    if not all(isinstance(o, Value) for row in pred for o in row):
+        return None
+    lengths = [len(row) for row in pred]
+    if len(set(lengths)) != 1:
+        raise ValueError(f"mse_loss: the rows of pred have different lengths {lengths}")
+    return [o for row in pred for o in row], (len(pred), lengths[0])
 
 
 def _mse_tensor(pred: Tensor, target: Any, reduction: str) -> Tensor:
     if not isinstance(target, Tensor):  # a plain array target takes pred's dtype
-        target = Tensor(_as_array(target, "mse_loss target").astype(pred.dtype))
+        target = Tensor(checks.float_array(target, "mse_loss target").astype(pred.dtype))
     if pred.data.shape != target.data.shape:
         raise ValueError(
             f"mse_loss: pred has shape {pred.shape} and target has shape {target.shape}; "
@@ -82,15 +104,24 @@ def _mse_tensor(pred: Tensor, target: Any, reduction: str) -> Tensor:
     return Tensor._result(loss, (pred, target), "mse", grad_pred, grad_target)
 
 
-def _mse_values(pred: list[Value], target: Any, reduction: str) -> Value:
-    if not isinstance(target, (list, tuple)):
-        raise TypeError(f"mse_loss: target for a list of Values must be a list, got {target!r}")
-    if len(pred) != len(target):
-        raise ValueError(
-            f"mse_loss: pred has {len(pred)} values and target has {len(target)}; "
-            "they must have the same length"
+def _mse_values(pred: list[Value], shape: tuple[int, ...], target: Any, reduction: str) -> Value:
+    if isinstance(target, Tensor) or not isinstance(target, (list, tuple, np.ndarray)):
+        raise TypeError(
+            "mse_loss: the target of Values must be a NumPy array or a list of numbers or "
+            f"Values, got {type(target).__name__}"
         )
-    t = [Value._lift(v, "mse_loss target") for v in target]
+    try:  # dtype=object keeps Values as they are
+        array = target if isinstance(target, np.ndarray) else np.array(target, dtype=object)
+    except ValueError:  # a ragged list
+        raise ValueError(
+            f"mse_loss: the target's rows have different lengths: {target!r}"
+        ) from None
+    if array.shape != shape:
+        raise ValueError(
+            f"mse_loss: pred has shape {shape} and target has shape {array.shape}; "
+            "they must match exactly (no broadcasting)"
+        )
+    t = [Value._lift(v, "mse_loss target") for v in array.reshape(-1).tolist()]
     c = _scale(reduction, len(pred))
     diffs = [o.data - tk.data for o, tk in zip(pred, t)]  # O_k − t_k
     loss = c * sum(d * d for d in diffs)

@@ -19,51 +19,11 @@ from typing import Any, Union
 
 import numpy as np
 
-from . import graph, ops
+from . import checks, graph, ops
 
 Grad = Callable[[np.ndarray], np.ndarray]
 Operand = Union["Tensor", np.ndarray, float, int]
 Shape = Union[int, Sequence[int]]
-
-
-def _as_array(data: Any, what: str = "Tensor") -> np.ndarray:
-    """A float ndarray (a copy) of ``data``; float32/float16 kept, ints and bools to float64."""
-    if isinstance(data, Tensor):
-        data = data.data
-    try:
-        array = np.array(data)
-    except ValueError as error:  # e.g. a ragged nested list
-        raise ValueError(f"{what}: cannot make an array of {data!r}: {error}") from None
-    kind = array.dtype.kind
-    if kind == "f":
-        return array
-    if kind in "iub":
-        return array.astype(np.float64)
-    if kind == "c":
-        raise TypeError(f"{what}: complex numbers are not supported (dtype {array.dtype})")
-    if kind == "O":  # None, a Value, a dict, or Python numbers from e.g. pandas
-        return _from_objects(array, what)
-    raise TypeError(f"{what}: expected numbers, got {type(data).__name__} of dtype {array.dtype}")
-
-
-def _from_objects(array: np.ndarray, what: str) -> np.ndarray:
-    """An object array of real numbers as float64; else a TypeError naming the first misfit."""
-    for index, element in np.ndenumerate(array):
-        if isinstance(element, graph.Node):  # e.g. Tensor([t1, t2]) or Tensor([Value(1)])
-            raise TypeError(
-                f"{what}: got a {type(element).__name__} inside a list; a Tensor is made of "
-                "numbers (take .data or .item(), or combine nodes with ops)"
-            )
-        if not isinstance(element, numbers.Real):
-            where = f" at index {index}" if array.ndim else ""
-            raise TypeError(
-                f"{what}: expected real numbers, got {type(element).__name__} "
-                f"{repr(element)[:60]}{where}"
-            )
-    try:
-        return array.astype(np.float64)
-    except OverflowError:  # a Python int beyond float range
-        raise ValueError(f"{what}: a number is too large for a float") from None
 
 
 def _shape_of(shape: tuple[Any, ...]) -> tuple[int, ...]:
@@ -135,7 +95,7 @@ class Tensor(graph.Node):
     __array_ufunc__ = None
 
     def __init__(self, data: Any, requires_grad: bool = False, label: str = "") -> None:
-        self.data = _as_array(data)
+        self.data = checks.float_array(data)
         self.grad: np.ndarray | None = None
         self.requires_grad = bool(requires_grad)
         self.parents: tuple[Tensor, ...] = ()
@@ -235,7 +195,7 @@ class Tensor(graph.Node):
             data = self.data  # a 0-d array for a loss: np.array(1.0) is 6× faster than ones_like
             seed = np.array(1.0, dtype=data.dtype) if data.ndim == 0 else np.ones_like(data)
         else:
-            seed = _as_array(grad, "Tensor.backward grad")
+            seed = checks.float_array(grad, "Tensor.backward grad")
             if seed.shape != self.shape:
                 raise ValueError(
                     f"Tensor.backward: grad has shape {seed.shape}, the tensor has {self.shape}"
@@ -316,7 +276,7 @@ class Tensor(graph.Node):
             if isinstance(other, numbers.Real) and not isinstance(other, bool):
                 return Tensor._result(np.asarray(other, dtype=self.dtype), (), "")
             if not isinstance(other, Tensor):
-                other = Tensor._result(_as_array(other, f"Tensor {op}"), (), "")
+                other = Tensor._result(checks.float_array(other, f"Tensor {op}"), (), "")
         # Equal shapes, or other's shape the end of self's (adding a bias), always broadcast:
         # skip the general check, which costs about as much as adding two small arrays.
         shape, other_shape = self.data.shape, other.data.shape
@@ -413,7 +373,7 @@ class Tensor(graph.Node):
             return other
         if isinstance(other, graph.Node):
             raise TypeError(f"Tensor {op}: cannot combine a Tensor with a {type(other).__name__}")
-        return Tensor._result(_as_array(other, f"Tensor {op}"), (), "")
+        return Tensor._result(checks.float_array(other, f"Tensor {op}"), (), "")
 
     def matmul(self, other: Operand) -> Tensor:
         """Matrix product ``self @ other`` (1-d and n-d as NumPy's matmul).

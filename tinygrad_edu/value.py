@@ -16,18 +16,9 @@ import numbers
 from collections.abc import Iterable
 from typing import Any, Union
 
-from . import graph
+from . import checks, graph
 
 Number = Union[int, float]
-
-
-def _as_float(data: Any, what: str) -> float:
-    """A Python float from a real number, or a TypeError that names what was given."""
-    if type(data) is float:  # the common case; skips the slow abstract-class check below
-        return data
-    if isinstance(data, bool) or not isinstance(data, numbers.Real):
-        raise TypeError(f"{what}: expected a real number, got {type(data).__name__} {data!r}")
-    return float(data)
 
 
 class Value(graph.Node):
@@ -43,7 +34,7 @@ class Value(graph.Node):
     __array_ufunc__ = None
 
     def __init__(self, data: Number, label: str = "") -> None:
-        self.data = _as_float(data, "Value")
+        self.data = checks.real_number(data, "Value")
         self.grad = 0.0
         self.parents: tuple[Value, ...] = ()
         self.op = ""
@@ -92,6 +83,10 @@ class Value(graph.Node):
         grad = self.grad
         for parent, local in zip(self.parents, self.local):
             parent.grad += local * grad
+
+    def item(self) -> float:
+        """The data as a Python float, as ``Tensor.item()``: one loop prints either loss."""
+        return self.data
 
     def backward(self, trace: bool = False) -> Any:
         """d self / d node for every node of the graph, added into each ``.grad``.
@@ -147,7 +142,7 @@ class Value(graph.Node):
     def __pow__(self, exponent: Number) -> Value:
         if isinstance(exponent, Value):
             raise TypeError("Value **: the exponent must be a Python number, not a Value")
-        n = _as_float(exponent, "Value ** exponent")
+        n = checks.real_number(exponent, "Value ** exponent")
         a = self.data
         if a == 0.0 and n < 1.0:
             # The derivative n a^(n-1) (and for n < 0 the value) is infinite at 0.
