@@ -339,8 +339,7 @@ def run_graph(args: argparse.Namespace) -> int:
     if args.derivatives:
         options["edge_derivatives"] = True
     if args.deltas:
-        sample = (x, t) if args.engine == "tensor" else (x[0], t[0])
-        options["deltas"] = rules.backward(model.get_weights(), model.activations, *sample)
+        options["deltas"] = rules.backward(model.get_weights(), model.activations, x, t)
     written = render(loss, args.out, **options)
     print(f"wrote {written}")
     return 0

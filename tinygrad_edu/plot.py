@@ -83,11 +83,12 @@ def boundary(ax: Any, model: Any, X: np.ndarray, y: np.ndarray) -> None:
 def loss_graph(model: Any, X: np.ndarray, y: np.ndarray, path: Path) -> Path:
     """Draw the graph of E = ½ Σ (O − t)² on (X, y), after backward so gradients show.
 
-    The tensor engine's graph of a small batch has a handful of nodes; the value engine's
-    has one node per weight per sample, so it is drawn for one sample. Without Graphviz's
-    ``dot`` program, :func:`viz.render` writes the .dot source and says so in one line.
+    The tensor engine's graph of a small batch has a handful of nodes; a network with one
+    node per weight (the value engine: a parameter per slot) has that many per sample, so it
+    is drawn for one sample. Without Graphviz's ``dot`` program, :func:`viz.render` writes
+    the .dot source and says so in one line.
     """
-    if model.engine == "value":
+    if len(model.parameters()) == len(model.slots()):
         X, y = X[:1], y[:1]
     model.zero_grad()
     loss = loss_of(model, X, y, reduction="half_sum")

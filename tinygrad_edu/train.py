@@ -46,15 +46,8 @@ LossFunction = Callable[[Any, np.ndarray, np.ndarray], Any]
 
 
 def loss_of(model: Any, X: np.ndarray, y: np.ndarray, reduction: str = "mean") -> Any:
-    """Squared error of the model on a batch (X, y): one scalar node of the model's engine.
-
-    The value engine takes one sample at a time: its outputs for all samples go into one
-    list, and the loss node joins them.
-    """
-    if model.engine == "tensor":
-        return mse_loss(model(X), y, reduction=reduction)
-    preds = [o for row in X for o in model(row)]
-    return mse_loss(preds, np.reshape(y, -1).tolist(), reduction=reduction)
+    """Squared error of the model on a batch (X, y): one scalar node of the model's engine."""
+    return mse_loss(model(X), y, reduction=reduction)
 
 
 def fit(
@@ -117,21 +110,33 @@ def _batch(n: int, k: int, batch_size: int | None) -> Any:
 def predict(model: Any, X: np.ndarray) -> np.ndarray:
     """The model's outputs for a batch, as an (N, out) array, without building a graph."""
     with no_grad():
-        if model.engine == "tensor":
-            return np.asarray(model(X).data)
-        return np.array([[o.data for o in model(row)] for row in X])
+        out = model(np.asarray(X))
+    data = getattr(out, "data", None)  # a Tensor holds the whole batch in one array
+    if data is not None:
+        return np.asarray(data)
+    return np.array([[o.data for o in row] for row in out])  # a list of Values per sample
 
 
 def predict_fast(model: Any, X: np.ndarray) -> np.ndarray:
-    """:func:`predict` for many points: a value-engine model's weights go into a tensor MLP.
+    """:func:`predict` for many points (a plot's grid): the model's weights in a tensor MLP.
 
-    Both engines share one weight layout (``get_weights``), so this is the same function.
+    Every network has the same weight layout (``get_weights``), so the tensor MLP computes
+    the same function, with one array per layer instead of one node per weight and sample.
     """
-    if model.engine == "value":
-        twin = MLP(model.sizes, model.hidden, model.output, bias=model.bias, engine="tensor")
-        twin.set_weights(model.get_weights())
-        model = twin
-    return predict(model, X)
+    return predict(copy_on(model, "tensor"), X)
+
+
+def copy_on(model: Any, engine: str) -> MLP:
+    """A new ``nn.MLP`` on ``engine`` computing the same function as ``model``: the same
+    sizes and activations, its weights copied (the model itself is not touched)."""
+    weights = model.get_weights()
+    acts = model.activations
+    hidden = acts[0] if len(acts) > 1 else acts[-1]
+    bias = weights[0][1] is not None
+    dtype = model.dtype if engine == "tensor" else np.float64  # Values hold Python floats
+    twin = MLP(model.sizes, hidden, acts[-1], bias=bias, engine=engine, dtype=dtype)
+    twin.set_weights(weights)
+    return twin
 
 
 def accuracy(model: Any, X: np.ndarray, y: np.ndarray) -> float:

@@ -18,14 +18,14 @@ from __future__ import annotations
 import itertools
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 
 from .. import graph, nn, rules
 from ..losses import mse_loss
 from ..trace import BackwardTrace, naive_backward
-from ..train import Step, fit
+from ..train import Step, copy_on, fit
 from ..value import Value, sum_values
 
 # --- the network as the page names it ------------------------------------------------------
@@ -76,9 +76,12 @@ def unit_names(sizes: Sequence[int]) -> list[list[str]]:
 
 
 def network(twin: nn.MLP) -> Network:
-    """Name the private copy's leaves as the page does (and relabel them, for the log)."""
+    """Name the leaves of a value-engine copy as the page does (and relabel them, for the
+    log). On the value engine each parameter is one weight, so ``slots()`` (in the order of
+    ``parameters()``) says where each leaf sits."""
     sizes = list(twin.sizes)
-    leaf = {(l, kind, index): p for l, kind, index, p in _slots(twin)}
+    slots = twin.slots()
+    leaf = {(s.layer, s.kind, s.index): cast(Value, p) for s, p in zip(slots, twin.parameters())}
     params: list[Param] = []
     for l in range(1, len(sizes)):
         for i in range(sizes[l - 1]):  # source-major: note 05's numbering
@@ -92,18 +95,8 @@ def network(twin: nn.MLP) -> Network:
                 params.append(Param(name, l, j, None, leaf[l, "b", (j,)]))
     for p in params:
         p.leaf.label = p.name
-    return Network(sizes, list(twin.activations), unit_names(sizes), params, twin.bias)
-
-
-def _slots(twin: nn.MLP) -> list[tuple[int, str, tuple[int, ...], Value]]:
-    """(layer from 1, "W" or "b", index, leaf) of each parameter of a value-engine MLP."""
-    slots: list[tuple[int, str, tuple[int, ...], Value]] = []
-    for l, layer in enumerate(twin.layers, 1):
-        for j, neuron in enumerate(layer.neurons):
-            slots += [(l, "W", (j, i), w) for i, w in enumerate(neuron.w)]
-            if neuron.b is not None:
-                slots.append((l, "b", (j,), neuron.b))
-    return slots
+    bias = any(s.kind == "b" for s in slots)
+    return Network(sizes, list(twin.activations), unit_names(sizes), params, bias)
 
 
 # --- one recorded training run -------------------------------------------------------------
@@ -197,8 +190,7 @@ def record_network(
     model: nn.MLP, X: np.ndarray, T: np.ndarray, lr: float, steps: int
 ) -> NetworkRecording:
     """``steps`` iterations of per-sample SGD (sample k mod N at iteration k) on a copy."""
-    twin = nn.MLP(model.sizes, model.hidden, model.output, bias=model.bias, engine="value")
-    twin.set_weights(model.get_weights())
+    twin = copy_on(model, "value")
     net = network(twin)
     forward = _Forward(net)
     runs: list[Iteration] = []
