@@ -89,8 +89,11 @@ def test_page_is_one_file_that_loads_nothing_from_a_network(note_page: tuple[Pat
     assert page.count("<html") == 1
 
 
-def test_viz_exports_the_stepper() -> None:
-    assert viz.stepper is stepper
+def test_viz_stepper_writes_the_stepper_page(tmp_path: Path) -> None:
+    by_viz = viz.stepper(note_model(), x=NOTE_X, t=[NOTE_T], path=tmp_path / "viz.html")
+    direct = stepper(note_model(), x=NOTE_X, t=[NOTE_T], path=tmp_path / "direct.html")
+    assert by_viz == tmp_path / "viz.html"
+    assert by_viz.read_text() == direct.read_text()
 
 
 # --- the worked example's numbers ----------------------------------------------------------

@@ -32,9 +32,8 @@ from typing import Any
 
 import numpy as np
 
-from . import graph, nn, optim, rules
+from . import checks, graph, nn, ops, optim, rules
 from .losses import mse_loss
-from .tensor import _as_array
 from .trace import BackwardTrace, naive_backward
 from .value import Value
 
@@ -60,32 +59,27 @@ def _cell(x: float) -> list[Any]:
     return [_num(x), float(x)]
 
 
-# f′ of each activation in the notes' form, as a symbol and with the unit's output filled in.
+# f′ of each activation in the notes' form, as a symbol and with the unit's output filled in,
+# and f itself: the op table's texts (ops.py).
 def _fprime_symbol(activation: str, O: str, net: str) -> str:
-    return {
-        "sigmoid": f"{O} (1 − {O})",
-        "tanh": f"(1 − {O}²)",
-        "linear": "1",
-        "relu": f"[{net} > 0]",
-    }[activation]
+    return ops.OPS[activation].derivative_text.format(O=O, net=net)
 
 
 def _fprime_numbers(activation: str, out: float, net: float) -> str:
-    return {
-        "sigmoid": f"{_par(out)} · (1 − {_par(out)})",
-        "tanh": f"(1 − {_par(out)}²)",
-        "linear": "1",
-        "relu": "1" if net > 0 else "0",
-    }[activation]
+    op = ops.OPS[activation]
+    if op.derivative_numbers is None:  # piecewise (relu): show the value f′ takes here
+        assert op.derivative is not None
+        return _num(float(op.derivative(np.array(net), np.array(out))))
+    return op.derivative_numbers.format(O=_par(out), net=_par(net))
 
 
 def _activation_text(activation: str) -> str:
-    return {
-        "sigmoid": "σ(net) = 1 / (1 + e^(−net))",
-        "tanh": "tanh(net)",
-        "linear": "net (linear)",
-        "relu": "max(0, net)",
-    }[activation]
+    return ops.OPS[activation].formula
+
+
+def _times(activation: str) -> str:
+    """ " ·" between (O − t) and f′ when f′ is written as a bare number ("1")."""
+    return " ·" if ops.OPS[activation].derivative_text[:1].isdigit() else ""
 
 
 # --- the network as the page names it ------------------------------------------------------
@@ -135,16 +129,21 @@ def _network(twin: nn.MLP) -> _Network:
     """Name the private copy's leaves as the page does (and relabel them, for the log)."""
     sizes = list(twin.sizes)
     units = _unit_names(sizes)
+    # The copy's leaf of each weight, by where it sits: (layer, "W", (j, i)) or (layer, "b", (j,))
+    leaf: dict[tuple[int, str, tuple[int, ...]], Any] = {
+        (s.layer, s.kind, s.index): p for s, p in zip(twin.slots(), twin.parameters())
+    }
     params: list[_Param] = []
-    for l, layer in enumerate(twin.layers, 1):
+    for l in range(1, len(sizes)):
         for i in range(sizes[l - 1]):  # source-major: note 05's numbering
-            for j, neuron in enumerate(layer.neurons):
-                params.append(_Param(f"w{len(params) + 1}", l, j, i, neuron.w[i]))
+            for j in range(sizes[l]):
+                params.append(_Param(f"w{len(params) + 1}", l, j, i, leaf[l, "W", (j, i)]))
     n_weights = len(params)
-    for l, layer in enumerate(twin.layers, 1):
-        for j, neuron in enumerate(layer.neurons):
-            if neuron.b is not None:
-                params.append(_Param(f"b{len(params) - n_weights + 1}", l, j, None, neuron.b))
+    for l in range(1, len(sizes)):
+        for j in range(sizes[l]):
+            if (l, "b", (j,)) in leaf:
+                name = f"b{len(params) - n_weights + 1}"
+                params.append(_Param(name, l, j, None, leaf[l, "b", (j,)]))
     for p in params:
         p.leaf.label = p.name
     return _Network(sizes, list(twin.activations), units, params)
@@ -185,7 +184,7 @@ def _net_node(out: Value, activation: str, name: str) -> Value:
 
 def _as_rows(a: Any, width: int, what: str) -> np.ndarray:
     """``a`` as an (N, width) float array, or a ValueError naming the shape."""
-    rows = _as_array(a, f"stepper: {what}").astype(np.float64)  # strings: a TypeError
+    rows = checks.real_array(a, f"stepper: {what}")  # strings: a TypeError
     if rows.ndim == 1:
         rows = rows.reshape(1, -1)
     if rows.ndim != 2 or rows.shape[1] != width:
@@ -409,7 +408,7 @@ def _delta_frame(net: _Network, run: _Iteration, l: int, j: int) -> Frame:
         t = run.t[j]
         fp_sym = _fprime_symbol(act, "O_k", "net_k")
         fp_num = _fprime_numbers(act, out, net_j)
-        dot = " ·" if act == "linear" else ""
+        dot = _times(act)
         text = (
             f"Output unit {name}: δ_k = (O_k − t_k){dot} {fp_sym} = ({_num(out)} − {_num(t)}) · "
             f"{fp_num} = {_num(delta)}"
@@ -423,7 +422,7 @@ def _delta_frame(net: _Network, run: _Iteration, l: int, j: int) -> Frame:
             f"{_par(run.delta[l + 1][p.unit])} · {_par(run.old[p.name])}" for p in outgoing
         )
         text = (
-            f"Hidden unit {name}: δ_j = {fp_sym}{' ·' if act == 'linear' else ''} Σ_k δ_k W_jk"
+            f"Hidden unit {name}: δ_j = {fp_sym}{_times(act)} Σ_k δ_k W_jk"
             f" = {fp_num} · ({symbols}) = {fp_num} · ({numbers}) = {_num(delta)}"
         )
     text += f" (autograd's ∂E/∂net_{name}; the δ rule gives {_num(run.rule_delta[l][j])})."
@@ -1164,7 +1163,7 @@ def stepper(
     iteration (keyed by the page's name of the parameter, e.g. ``"w3"``).
     """
     path = Path(path)
-    if isinstance(model_or_root, nn.MLP):
+    if isinstance(model_or_root, nn.Network):  # any network: it is copied by its weights
         page = _mlp_page(model_or_root, x, t, lr, steps, title, remarks or {})
     elif isinstance(model_or_root, Value):
         if x is not None or t is not None:
@@ -1180,7 +1179,7 @@ def stepper(
 
 
 def _mlp_page(
-    model: nn.MLP,
+    model: nn.Network,
     x: Any,
     t: Any,
     lr: float,
@@ -1196,8 +1195,10 @@ def _mlp_page(
     T = _as_rows(t, model.sizes[-1], "t")
     if len(X) != len(T):
         raise ValueError(f"stepper: x has {len(X)} rows and t has {len(T)}; they must match")
-    twin = nn.MLP(model.sizes, model.hidden, model.output, bias=model.bias, engine="value")
-    twin.set_weights(model.get_weights())
+    weights, activations = model.get_weights(), list(model.activations)
+    bias = weights[0][1] is not None
+    twin = nn.MLP(model.sizes, activations[0], activations[-1], bias=bias, engine="value")
+    twin.set_weights(weights)
     net = _network(twin)
     runs = _train(net, twin, X, T, lr, steps)
     frames = _mlp_frames(net, runs, remarks)
@@ -1207,7 +1208,7 @@ def _mlp_page(
     subtitle = (
         f"{steps} iteration{'s' if steps > 1 else ''} of gradient descent with learning rate "
         f"η = {_num(lr)} on E = ½ Σ_k (O_k − t_k)², "
-        f"{'with' if model.bias else 'without'} biases. Step with the buttons or the arrow keys."
+        f"{'with' if bias else 'without'} biases. Step with the buttons or the arrow keys."
     )
     first = runs[0]
     order = _order_section() if first.naive is None else _naive_table(net, first)
@@ -1266,3 +1267,6 @@ def _graph_page(root: Value, title: str | None) -> str:
     )
     legend = ("fwd", "bwd", "cur")
     return _page(title, html.escape(subtitle), _svg_graph(root), table, frames, extra, legend)
+
+
+graph.install_hook("stepper", stepper)  # what viz.stepper calls
