@@ -597,7 +597,7 @@ def test_set_weights_rejects_wrong_shapes_and_changes_nothing(change, message, e
 def test_set_weights_rejects_non_numeric_arrays():
     model = nn.MLP([2, 3, 1], seed=0)
     w = model.get_weights()
-    with fails(TypeError, "MLP.set_weights: W of layer 1: expected real numbers"):
+    with fails(TypeError, "MLP.set_weights: W of layer 1: expected numbers, got ndarray"):
         model.set_weights([(np.full((3, 2), "x"), w[0][1]), w[1]])
 
 

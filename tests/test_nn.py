@@ -338,7 +338,7 @@ def test_set_weights_rejects_a_bias_for_a_model_without_biases():
 
 def test_set_weights_rejects_non_numbers_with_type_error():
     model = nn.MLP([2, 1], seed=0)
-    with pytest.raises(TypeError, match="real numbers"):
+    with pytest.raises(TypeError, match="W of layer 1: expected numbers"):
         model.set_weights([(np.array([["a", "b"]]), np.zeros(1))])
 
 

@@ -256,7 +256,7 @@ def test_activations_must_be_a_list_not_a_string():
 
 
 def test_non_numeric_input_is_a_type_error():
-    with pytest.raises(TypeError, match="x: expected real numbers"):
+    with pytest.raises(TypeError, match="x: expected numbers, got list"):
         rules.forward([(W23, None)], ["linear"], ["a", "b"])
 
 

@@ -4,15 +4,18 @@ The public names (docs/semantics.md): the two engines, ``no_grad`` and ``mse_los
 the rest in submodules (``nn``, ``optim``, ``rules``, ``compare``, ``viz``, ``data``).
 """
 
-from . import compare, data, nn, optim, rules, viz
+# trace, viz and stepper install the hooks the engines call (backward(trace=True), Jupyter
+# display, viz.stepper): importing them here means a user never has to.
+from . import compare, data, nn, optim, rules, stepper, trace, viz  # noqa: F401
 from .anomaly import detect_anomaly
 from .graph import no_grad
 from .losses import mse_loss
 from .tensor import Tensor
-from .value import Value
+from .value import Parameter, Value
 
 __version__ = "0.1.0"
 __all__ = [
+    "Parameter",
     "Tensor",
     "Value",
     "compare",

@@ -13,10 +13,11 @@ the op, the shapes, which input was already bad (a leaf such as a weight holding
 constant) and, for a backward error, the line of the user's code that created the op —
 what ``torch.autograd.detect_anomaly`` does.
 
-Per thread, as in PyTorch: a block in one thread does not check another thread's ops.
-Cost when off: one global-flag check per op (``graph._anomaly_enabled``, True only while
-some thread is inside a block, in each engine's ``_result``) and one per ``backward()``
-call; the backward walk itself is unchanged.
+The mode is an observer of the graph core (``graph.Observer``): installed for the block, it
+sees every op as it is made and every push of the one backward walk. Per thread, as in
+PyTorch: a block in one thread does not check another thread's ops. Cost when off: one
+global-flag check per op (is an observer installed in any thread?) and one per
+``backward()`` call; the backward walk itself is unchanged.
 """
 
 from __future__ import annotations
@@ -46,7 +47,7 @@ class AnomalyError(ValueError):
 
 def is_anomaly_enabled() -> bool:
     """True inside a ``detect_anomaly()`` block."""
-    return graph._modes.anomaly_enabled
+    return any(isinstance(observer, AnomalyObserver) for observer in graph.modes.observers)
 
 
 @contextlib.contextmanager
@@ -57,14 +58,12 @@ def detect_anomaly() -> Iterator[None]:
     NumPy's RuntimeWarnings ("overflow encountered in exp") are silenced inside: the
     AnomalyError says the same, and names the op.
     """
-    graph._count_block("anomaly", +1)
-    previous, graph._modes.anomaly_enabled = graph._modes.anomaly_enabled, True
-    try:
-        with np.errstate(all="ignore"):
+    with np.errstate(all="ignore"):
+        if is_anomaly_enabled():  # nested: the outer block already checks everything
             yield
-    finally:
-        graph._modes.anomaly_enabled = previous
-        graph._count_block("anomaly", -1)
+            return
+        with graph.observing(AnomalyObserver()):
+            yield
 
 
 # --- checks ------------------------------------------------------------------------------
@@ -118,8 +117,33 @@ def _user_site() -> str:
     return f"{name}:{frame.f_lineno} in {frame.f_code.co_name}"
 
 
+class AnomalyObserver(graph.Observer):
+    """Checks each op's result as it is made and each gradient the walk adds into a parent."""
+
+    def on_op(self, out: Any, parents: tuple[Any, ...]) -> None:
+        check_forward(out, parents)
+
+    def on_seed(self, root: Any) -> None:
+        if not _is_finite(root.grad):
+            raise AnomalyError(
+                f"detect_anomaly: backward: the seed gradient holds {_what_is_wrong(root.grad)}"
+            )
+
+    def on_push(self, node: Any, parent: Any, local: Any, added: Any, before: Any) -> None:
+        # A parent whose gradient was finite before this push and is not after names this
+        # op. (A leaf may carry a non-finite gradient from an earlier backward(): not this op's.)
+        if _is_finite(before) and not _is_finite(parent.grad):
+            site = _created_at.get(node, "outside detect_anomaly()")
+            i = next(k for k, p in enumerate(node.parents) if p is parent)
+            raise AnomalyError(
+                f"detect_anomaly: backward: op {node.op!r} (created at {site}) produced "
+                f"{_what_is_wrong(parent.grad)} in the gradient of its input {i}, "
+                f"{_describe(parent)}; its own gradient was finite"
+            )
+
+
 def check_forward(out: Any, parents: Sequence[Any]) -> None:
-    """Called by each engine's ``_result`` in anomaly mode: is the new result finite?
+    """Called for each op made in anomaly mode: is the new result finite?
 
     If not, blame the first input that was already non-finite (a weight or an input
     holding NaN, or a constant), else the op itself.
@@ -140,29 +164,3 @@ def check_forward(out: Any, parents: Sequence[Any]) -> None:
         f"detect_anomaly: forward: op {out.op!r} at {site} produced "
         f"{_what_is_wrong(out.data)} from finite inputs ({inputs})"
     )
-
-
-def push_checked(root: Any, order: list[Any]) -> None:
-    """The backward walk of ``graph.backward`` with a check after every push.
-
-    ``root`` already holds the seed. A parent's gradient that was finite before a node
-    pushed into it and is not after names that node's op as the culprit.
-    """
-    if not _is_finite(root.grad):
-        raise AnomalyError(
-            f"detect_anomaly: backward: the seed gradient holds {_what_is_wrong(root.grad)}"
-        )
-    for node in reversed(order):
-        if not node.parents:
-            continue
-        # A leaf may carry a non-finite gradient from an earlier backward(); not this op's.
-        was_finite = [_is_finite(p.grad) for p in node.parents]
-        node._push_grad_to_parents()
-        for i, parent in enumerate(node.parents):
-            if was_finite[i] and not _is_finite(parent.grad):
-                site = _created_at.get(node, "outside detect_anomaly()")
-                raise AnomalyError(
-                    f"detect_anomaly: backward: op {node.op!r} (created at {site}) produced "
-                    f"{_what_is_wrong(parent.grad)} in the gradient of its input {i}, "
-                    f"{_describe(parent)}; its own gradient was finite"
-                )

@@ -18,18 +18,16 @@ import math
 import numbers
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any, Union
+from typing import Any
 
 import numpy as np
 
-from . import grading, rules
-from ._checks import as_float
-from .graph import no_grad
+from . import checks, grading, rules
+from .checks import as_float
+from .graph import Node, no_grad
 from .losses import mse_loss
-from .tensor import Tensor, _as_array
-from .value import Value
 
-Input = Union[Tensor, Value]
+Input = Node  # a Tensor or a Value
 
 
 def central_difference(
@@ -87,7 +85,7 @@ def gradcheck(
     """
     eps, atol, rtol = _check_tolerances("gradcheck", eps, atol, rtol)
     inputs = _input_list(inputs)
-    checked = [k for k, inp in enumerate(inputs) if isinstance(inp, Value) or inp.requires_grad]
+    checked = [k for k, inp in enumerate(inputs) if inp.requires_grad]
     if not checked:
         raise ValueError("gradcheck: no input requires grad (make Tensors with requires_grad=True)")
 
@@ -141,7 +139,7 @@ def _check_tolerances(where: str, eps: Any, atol: Any, rtol: Any) -> tuple[float
 
 
 def _input_list(inputs: Any) -> list[Input]:
-    if isinstance(inputs, (Tensor, Value)):
+    if isinstance(inputs, Node):
         return [inputs]
     if not isinstance(inputs, (list, tuple)):
         raise TypeError(
@@ -149,13 +147,14 @@ def _input_list(inputs: Any) -> list[Input]:
             f"got {type(inputs).__name__}"
         )
     for k, inp in enumerate(inputs):
-        if not isinstance(inp, (Tensor, Value)):
+        if not isinstance(inp, Node):
             raise TypeError(
                 f"gradcheck: input {k} is a {type(inp).__name__}, expected a Tensor or a Value"
             )
-        if isinstance(inp, Tensor) and inp.requires_grad and inp.dtype != np.float64:
+        dtype = getattr(inp.data, "dtype", np.dtype(np.float64))  # a Value's float: float64
+        if inp.requires_grad and dtype != np.float64:
             raise ValueError(
-                f"gradcheck: input {k} has dtype {inp.dtype}; use float64 (finite differences "
+                f"gradcheck: input {k} has dtype {dtype}; use float64 (finite differences "
                 "in lower precision are too coarse to check a gradient)"
             )
     return list(inputs)
@@ -163,16 +162,13 @@ def _input_list(inputs: Any) -> list[Input]:
 
 def _describe(inp: Input, k: int) -> str:
     label = f" {inp.label!r}" if inp.label else ""
-    if isinstance(inp, Tensor):
-        return f"input {k} (Tensor{label} of shape {inp.shape})"
-    return f"input {k} (Value{label})"
+    shape = f" of shape {inp.data.shape}" if isinstance(inp.data, np.ndarray) else ""
+    return f"input {k} ({type(inp).__name__}{label}{shape})"
 
 
 def _projection_weights(out: Any) -> np.ndarray:
     """The fixed random weights r of  s = Σ r · out  (all ones for a single element)."""
-    if isinstance(out, Value):
-        return np.ones(())
-    shape = (len(out),) if isinstance(out, list) else out.shape
+    shape = (len(out),) if isinstance(out, list) else np.shape(out.data)
     if int(np.prod(shape)) == 1:
         return np.ones(shape)
     return np.random.default_rng(0).standard_normal(shape)
@@ -183,9 +179,9 @@ def _output(fn: Callable[..., Any], inputs: list[Input]) -> Any:
     out = fn(*inputs)
     if isinstance(out, tuple):
         out = list(out)
-    if isinstance(out, (Value, Tensor)):
+    if isinstance(out, Node):
         return out
-    if isinstance(out, list) and out and all(isinstance(v, Value) for v in out):
+    if isinstance(out, list) and out and all(isinstance(v, Node) for v in out):
         return out
     raise TypeError(
         f"gradcheck: fn must return a Value, a Tensor or a list of Values, got {type(out).__name__}"
@@ -194,8 +190,6 @@ def _output(fn: Callable[..., Any], inputs: list[Input]) -> Any:
 
 def _projected(out: Any, r: np.ndarray) -> float:
     """s = Σ r · out, as a number."""
-    if isinstance(out, Value):
-        return out.data
     if isinstance(out, list):
         return float(sum(rk * v.data for rk, v in zip(r, out)))
     return float(np.sum(r * out.data))
@@ -208,22 +202,22 @@ def _autograd_input_grads(
     saved = [inp.grad for inp in inputs]
     try:
         for inp in inputs:
-            inp.grad = inp._zero_grad_value()
+            inp.clear_grad()
         out = _output(fn, inputs)
         r = _projection_weights(out)
-        if isinstance(out, Value):
-            out.backward()
-        elif isinstance(out, list):
+        if isinstance(out, list):
             s = out[0] * float(r[0])
             for rk, v in zip(r[1:], out[1:]):
                 s = s + v * float(rk)
             s.backward()
+        elif isinstance(out.data, float):  # a Value: its own seed, 1
+            out.backward()
         elif out.requires_grad:  # else no input reaches the output: every gradient is 0
             out.backward(r)
         grads = []
         for k in checked:
             grad = inputs[k].grad
-            shape = inputs[k].data.shape if isinstance(inputs[k], Tensor) else ()
+            shape = np.shape(inputs[k].data)
             grads.append(np.zeros(shape) if grad is None else np.array(grad, dtype=np.float64))
         return grads
     finally:
@@ -241,10 +235,7 @@ def _numeric_input_grad(
         r = _projection_weights(_output(fn, inputs))
 
         def s_at(data: np.ndarray) -> float:
-            if isinstance(inp, Tensor):
-                inp.data = data
-            else:
-                inp.data = float(data)
+            inp.data = data if isinstance(original, np.ndarray) else float(data)
             return _projected(_output(fn, inputs), r)
 
         try:
@@ -408,7 +399,7 @@ def compare(
     the δ-rules column, and when it differs from the notes' rules the report's ``finding``
     names the first place, in backpropagation's order, with a hint.
     """
-    for attribute in ("get_weights", "set_weights", "activations", "engine", "named_parameters"):
+    for attribute in ("get_weights", "set_weights", "get_gradients", "activations", "slots"):
         if not hasattr(model, attribute):
             raise TypeError(
                 f"compare: model must be an nn.MLP (it has no {attribute!r}), "
@@ -424,25 +415,14 @@ def compare(
 
     weights = model.get_weights()
     x, t = _check_data(weights, x, t)
-    names, params = zip(*model.named_parameters())
-    slots = _slots(weights, model.engine)
-    if len(slots) != len(params):
-        raise ValueError(
-            f"compare: the model has {len(params)} parameters but its get_weights() layout "
-            f"gives {len(slots)}; parameters() must list W then b per layer"
-        )
+    groups = _parameter_slots(model)
 
-    loss, autograd = _autograd_gradients(model, list(params), x, t)
+    loss, autograd = _autograd_gradients(model, x, t)
     by_rules, finding = _rules_column(rules, weights, model.activations, x, t)
     rows = []
-    for name, slot, grad in zip(names, slots, autograd):
-        rule = _entries(by_rules, slot)
-        if grad.shape != rule.shape:
-            raise ValueError(
-                f"compare: parameter {name!r} has shape {grad.shape}, but the get_weights() "
-                f"layout gives {rule.shape}"
-            )
-        numeric = _finite_difference(model, weights, slot, x, t, eps)
+    for name, shape, slots in groups:
+        grad, rule = _entries(autograd, slots, shape), _entries(by_rules, slots, shape)
+        numeric = _finite_difference(model, weights, slots, shape, x, t, eps)
         abs_error, rel_error, ok = _disagreement(grad, rule, numeric, atol, rtol)
         rows.append(
             CompareRow(
@@ -457,7 +437,8 @@ def compare(
         )
     samples = 1 if x.ndim == 1 else x.shape[0]
     name = "δ rules" if rules is None else "your rules"
-    return CompareReport(rows, loss, model.engine, samples, atol, rtol, name, finding)
+    engine = getattr(model, "engine", "?")
+    return CompareReport(rows, loss, engine, samples, atol, rtol, name, finding)
 
 
 def _rules_column(
@@ -488,8 +469,8 @@ def _fitted(got: np.ndarray | None, like: np.ndarray) -> np.ndarray:
 def _check_data(weights: rules.Weights, x: Any, t: Any) -> tuple[np.ndarray, np.ndarray]:
     """x and t as float64 arrays of shapes (in,)/(out,) or (N, in)/(N, out), N ≥ 1."""
     n_in, n_out = weights[0][0].shape[1], weights[-1][0].shape[0]
-    x = _as_array(x, "compare: x").astype(np.float64)  # strings, None: a TypeError naming x
-    t = _as_array(t, "compare: t").astype(np.float64)
+    x = checks.real_array(x, "compare: x")
+    t = checks.real_array(t, "compare: t")
     if x.ndim not in (1, 2) or x.shape[-1] != n_in:
         raise ValueError(f"compare: x must have shape ({n_in},) or (N, {n_in}), got {x.shape}")
     if x.ndim == 2 and x.shape[0] == 0:
@@ -503,92 +484,89 @@ def _check_data(weights: rules.Weights, x: Any, t: Any) -> tuple[np.ndarray, np.
     return x, t
 
 
-# Where a parameter lives in the get_weights() list: (layer, "W" or "b", index into it).
-Slot = tuple[int, str, Any]
+def _parameter_slots(model: Any) -> list[tuple[str, tuple[int, ...], list[Any]]]:
+    """Per parameter: its name, its shape and the slots of its entries (row by row).
 
-
-def _slots(weights: rules.Weights, engine: str) -> list[Slot]:
-    """One slot per parameter, in ``parameters()`` order.
-
-    Tensor engine: one parameter per array (W then b of each layer). Value engine: one per
-    number — each neuron's weights, then its bias — as the notes label them.
+    ``model.slots()`` lists the scalar weights in ``parameters()`` order, so a parameter of
+    n entries owns the next n slots: one for a Value, a whole W or b for a Tensor.
     """
-    slots: list[Slot] = []
-    for layer, (W, b) in enumerate(weights):
-        if engine == "value":
-            for j in range(W.shape[0]):
-                slots.extend((layer, "W", (j, i)) for i in range(W.shape[1]))
-                if b is not None:
-                    slots.append((layer, "b", (j,)))
-        else:
-            slots.append((layer, "W", ...))
-            if b is not None:
-                slots.append((layer, "b", ...))
-    return slots
+    slots = model.slots()
+    groups, start = [], 0
+    for name, param in model.named_parameters():
+        shape = tuple(np.shape(param.data))
+        n = int(np.prod(shape, dtype=np.int64))
+        groups.append((name, shape, slots[start : start + n]))
+        start += n
+    if start != len(slots):
+        raise ValueError(
+            f"compare: the model's parameters have {start} entries but slots() lists "
+            f"{len(slots)}; slots() must list every parameter's entries in order"
+        )
+    return groups
 
 
 def _half_sum_error(model: Any, x: np.ndarray, t: np.ndarray) -> Any:
     """E = ½ Σ (O − t)² of the model as a graph node (summed over the samples)."""
-    if model.engine == "value":  # a Value per weight: numbers in, lists of Values out
-        return mse_loss(model(x), t, reduction="half_sum")
     dtype = getattr(model, "dtype", np.float64)
-    return mse_loss(model(Tensor(x.astype(dtype))), t.astype(dtype), reduction="half_sum")
+    return mse_loss(model(x.astype(dtype)), t.astype(dtype), reduction="half_sum")
 
 
 def _autograd_gradients(
-    model: Any, params: list[Any], x: np.ndarray, t: np.ndarray
-) -> tuple[float, list[np.ndarray]]:
-    """E and ∂E/∂parameter by one backward pass; the parameters' ``.grad`` are restored."""
+    model: Any, x: np.ndarray, t: np.ndarray
+) -> tuple[float, list[tuple[np.ndarray, np.ndarray | None]]]:
+    """E and ∂E/∂weights (``get_gradients`` layout) by one backward pass; the parameters'
+    ``.grad`` are restored."""
+    params = model.parameters()
     saved = [p.grad for p in params]
     try:
         for p in params:
-            p.grad = p._zero_grad_value()
+            p.clear_grad()
         error = _half_sum_error(model, x, t)
         error.backward()
-        grads = [
-            np.zeros(np.shape(p.data)) if p.grad is None else np.array(p.grad, dtype=np.float64)
-            for p in params
-        ]
-        return float(np.asarray(error.data)), grads
+        return float(np.asarray(error.data)), model.get_gradients()
     finally:
         for p, grad in zip(params, saved):
             p.grad = grad
 
 
-def _entries(pairs: Sequence[tuple[Any, Any]], slot: Slot) -> np.ndarray:
-    """The slot's entries of a ``[(W, b), …]`` list (weights or gradients), as a copy."""
-    layer, kind, index = slot
-    W, b = pairs[layer]
-    return np.array((W if kind == "W" else b)[index], dtype=np.float64)
+def _entries(
+    pairs: Sequence[tuple[Any, Any]], slots: Sequence[Any], shape: tuple[int, ...]
+) -> np.ndarray:
+    """The slots' entries of a ``[(W, b), …]`` list (weights or gradients), as a float64
+    array of the parameter's shape."""
+    values = [(pairs[s.layer - 1][0 if s.kind == "W" else 1])[s.index] for s in slots]
+    return np.array(values, dtype=np.float64).reshape(shape)
 
 
-def _replaced(weights: rules.Weights, slot: Slot, values: np.ndarray) -> rules.Weights:
-    """A copy of ``weights`` with the slot's entries set to ``values``."""
-    layer, kind, index = slot
-    W, b = weights[layer]
-    W, b = W.copy(), None if b is None else b.copy()
-    if kind == "W":
-        W[index] = values
-    else:
-        assert b is not None  # a "b" slot exists only for a layer with a bias
-        b[index] = values
-    changed = list(weights)
-    changed[layer] = (W, b)
+def _replaced(weights: rules.Weights, slots: Sequence[Any], values: np.ndarray) -> rules.Weights:
+    """A copy of ``weights`` with the slots' entries set to ``values``."""
+    changed = [(W.copy(), None if b is None else b.copy()) for W, b in weights]
+    for slot, value in zip(slots, values.reshape(-1)):
+        W, b = changed[slot.layer - 1]
+        target = W if slot.kind == "W" else b
+        assert target is not None  # a "b" slot exists only for a layer with a bias
+        target[slot.index] = value
     return changed
 
 
 def _finite_difference(
-    model: Any, weights: rules.Weights, slot: Slot, x: np.ndarray, t: np.ndarray, eps: float
+    model: Any,
+    weights: rules.Weights,
+    slots: Sequence[Any],
+    shape: tuple[int, ...],
+    x: np.ndarray,
+    t: np.ndarray,
+    eps: float,
 ) -> np.ndarray:
-    """∂E/∂(the slot's entries) by central differences on the model's own forward pass;
+    """∂E/∂(the slots' entries) by central differences on the model's own forward pass;
     the model gets ``weights`` back afterwards."""
 
     def error_at(values: np.ndarray) -> float:
-        model.set_weights(_replaced(weights, slot, values))
+        model.set_weights(_replaced(weights, slots, values))
         with no_grad():
             return float(np.asarray(_half_sum_error(model, x, t).data))
 
     try:
-        return central_difference(error_at, _entries(weights, slot), eps)
+        return central_difference(error_at, _entries(weights, slots, shape), eps)
     finally:
         model.set_weights(weights)

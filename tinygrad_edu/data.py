@@ -14,7 +14,7 @@ from typing import Any
 
 import numpy as np
 
-from ._checks import as_float
+from .checks import as_float
 
 Dataset = tuple[np.ndarray, np.ndarray]
 

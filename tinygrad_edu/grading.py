@@ -33,7 +33,7 @@ from typing import Any
 
 import numpy as np
 
-from . import rules
+from . import checks, rules
 
 MISSING_F_PRIME = "missing f′"
 TRANSPOSED = "transposed weight matrix"
@@ -233,7 +233,7 @@ def run_learner(
                 f"compare: entry {l} of what {what} returned must be (delta, dW, db), got {entry!r}"
             )
         delta, dW, db = (
-            None if v is None else rules._as_float_array(v, f"compare: {what}, layer {l}")
+            None if v is None else checks.real_array(v, f"compare: {what}, layer {l}")
             for v in entry
         )
         if delta is None or dW is None:

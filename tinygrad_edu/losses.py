@@ -17,7 +17,8 @@ from typing import Any, overload
 
 import numpy as np
 
-from .tensor import Tensor, _as_array
+from . import checks
+from .tensor import Tensor
 from .value import Value
 
 REDUCTIONS = ("mean", "sum", "half_sum")
@@ -82,7 +83,7 @@ def _values_and_shape(pred: Any) -> tuple[list[Value], tuple[int, ...]] | None:
 
 def _mse_tensor(pred: Tensor, target: Any, reduction: str) -> Tensor:
     if not isinstance(target, Tensor):  # a plain array target takes pred's dtype; "t" in drawings
-        target = Tensor(_as_array(target, "mse_loss target").astype(pred.dtype), label="t")
+        target = Tensor(checks.float_array(target, "mse_loss target").astype(pred.dtype), label="t")
     elif target.data.dtype != pred.data.dtype:  # a Tensor's dtype is its own: never recast
         raise ValueError(
             f"mse_loss: pred has dtype {pred.data.dtype} and the target Tensor has dtype "
@@ -107,7 +108,7 @@ def _mse_tensor(pred: Tensor, target: Any, reduction: str) -> Tensor:
     def grad_target(g: np.ndarray) -> np.ndarray:
         return (-2 * c * float(g)) * diff  # ∂E/∂t = −2c (O − t)
 
-    return Tensor._result(loss, (pred, target), "mse", grad_pred, grad_target)
+    return Tensor.from_op(loss, (pred, target), "mse", grad_pred, grad_target)
 
 
 def _mse_values(pred: list[Value], shape: tuple[int, ...], target: Any, reduction: str) -> Value:
@@ -127,7 +128,10 @@ def _mse_values(pred: list[Value], shape: tuple[int, ...], target: Any, reductio
             f"mse_loss: pred has shape {shape} and target has shape {array.shape}; "
             "they must match exactly (no broadcasting)"
         )
-    t = [Value._lift(v, "mse_loss target") for v in array.reshape(-1).tolist()]
+    try:
+        t = [Value.lift(v, "mse_loss target") for v in array.reshape(-1).tolist()]
+    except OverflowError:  # a Python int beyond float range, e.g. 10**400
+        raise ValueError("mse_loss target: a number is too large for a float") from None
     for name, t_k, given in zip(_target_labels(shape), t, array.reshape(-1).tolist()):
         if not isinstance(given, Value):  # a number made a constant: named as in the notes
             t_k.label = name
@@ -135,7 +139,7 @@ def _mse_values(pred: list[Value], shape: tuple[int, ...], target: Any, reductio
     diffs = [o.data - tk.data for o, tk in zip(pred, t)]  # O_k − t_k
     loss = c * sum(d * d for d in diffs)
     local = tuple([2 * c * d for d in diffs] + [-2 * c * d for d in diffs])
-    return Value._result(loss, (*pred, *t), "mse", local)
+    return Value.from_op(loss, (*pred, *t), "mse", local)
 
 
 def _target_labels(shape: tuple[int, ...]) -> list[str]:

@@ -27,20 +27,22 @@ import os
 import stat
 import tempfile
 import zipfile
-from collections.abc import Iterator, Sequence
-from typing import Any, Union
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
+from typing import Any, Protocol, Union, runtime_checkable
 
 import numpy as np
 
-from . import torch_bridge
-from .tensor import Tensor, _affine
-from .value import Value, sum_values
+from . import checks, ops, torch_bridge
+from .graph import Node, no_grad
+from .tensor import Tensor, affine
+from .value import Parameter, Value, sum_values
 
-Param = Union[Tensor, Value]
+Param = Node  # a Tensor or a Value
 Weights = list[tuple[np.ndarray, Union[np.ndarray, None]]]
 
-ACTIVATIONS = ("sigmoid", "tanh", "relu", "linear")
-ENGINES = ("tensor", "value")
+ACTIVATIONS = ops.ACTIVATIONS  # every activation of the op table (ops.py)
+WEIGHTS_ARE_FLOATS = "integer weights cannot take a gradient step"
 
 
 # --- Module: the parameter bookkeeping every model shares ------------------------------
@@ -53,7 +55,7 @@ def _walk(item: Any, name: str) -> Iterator[tuple[str, Param]]:
     elif isinstance(item, (list, tuple)):
         for i, element in enumerate(item):
             yield from _walk(element, f"{name}.{i}")
-    elif isinstance(item, Value) or (isinstance(item, Tensor) and item.requires_grad):
+    elif isinstance(item, Node) and item.requires_grad and not item.parents:
         yield name, item
 
 
@@ -92,7 +94,7 @@ class Module:
     def zero_grad(self) -> None:
         """Reset every parameter's gradient (None for a Tensor, 0.0 for a Value)."""
         for param in self.parameters():
-            param.grad = param._zero_grad_value()
+            param.clear_grad()
 
     def state_dict(self) -> dict[str, np.ndarray]:
         """name -> a numpy copy of the parameter's data."""
@@ -271,20 +273,6 @@ def init_weights(
     return W, b
 
 
-def _float_dtype(dtype: Any, where: str) -> np.dtype[Any]:
-    """``dtype`` as a NumPy float dtype, or an error naming it: weights must be floats."""
-    try:
-        checked = np.dtype(dtype)
-    except TypeError:
-        raise TypeError(f"{where}: dtype {dtype!r} is not a NumPy dtype") from None
-    if checked.kind != "f":
-        raise ValueError(
-            f"{where}: dtype must be a float dtype (float64, float32, float16), got {checked} "
-            "(integer weights cannot take a gradient step)"
-        )
-    return checked
-
-
 def _as_input(x: Any, dtype: np.dtype[Any], where: str) -> Tensor:
     """The input of a tensor-engine model, in the model's dtype.
 
@@ -324,9 +312,9 @@ class Linear(Module):
         init: str = "xavier",
         dtype: Any = np.float64,
     ) -> None:
-        self.in_features = _check_size(in_features, "Linear in_features")
-        self.out_features = _check_size(out_features, "Linear out_features")
-        self.dtype = _float_dtype(dtype, "Linear")
+        self.in_features = checks.positive_int(in_features, "Linear in_features")
+        self.out_features = checks.positive_int(out_features, "Linear out_features")
+        self.dtype = checks.float_dtype(dtype, "Linear", WEIGHTS_ARE_FLOATS)
         rng = np.random.default_rng(seed)
         W, b = init_weights(rng, self.in_features, self.out_features, init, bias)
         self.weight = Tensor(W.astype(self.dtype), requires_grad=True, label="weight")
@@ -343,7 +331,7 @@ class Linear(Module):
                 f"Linear: expected input of shape (N, {self.in_features}) or "
                 f"({self.in_features},), got {x.shape}"
             )
-        return _affine(x, self.weight, self.bias)  # x Wᵀ + b as one node
+        return affine(x, self.weight, self.bias)  # x Wᵀ + b as one node
 
     def __repr__(self) -> str:
         bias = self.bias is not None
@@ -359,6 +347,19 @@ def _activate(x: Any, name: str) -> Any:
     if isinstance(x, (list, tuple)):
         return [_activate(v, name) for v in x]
     return getattr(Tensor(x), name)()
+
+
+class Activation(Module):
+    """Any activation of the op table by name: ``Activation("tanh")`` is ``Tanh()``."""
+
+    def __init__(self, name: str) -> None:
+        self.name = ops.activation(name, "Activation").name
+
+    def forward(self, x: Any) -> Any:
+        return _activate(x, self.name)
+
+    def __repr__(self) -> str:
+        return f"Activation({self.name!r})"
 
 
 class Sigmoid(Module):
@@ -430,9 +431,10 @@ class Neuron(Module):
         self, weights: np.ndarray, bias: float | None, activation: str, layer: int, unit: int
     ) -> None:
         self.w = [
-            Value(float(w), label=weight_label(layer, unit, i + 1)) for i, w in enumerate(weights)
+            Parameter(float(w), label=weight_label(layer, unit, i + 1))
+            for i, w in enumerate(weights)
         ]
-        self.b = None if bias is None else Value(float(bias), label=f"b{layer}_{unit}")
+        self.b = None if bias is None else Parameter(float(bias), label=f"b{layer}_{unit}")
         self.activation = activation
 
     def forward(self, x: Sequence[Value]) -> Value:
@@ -459,12 +461,60 @@ class ValueLayer(Module):
 # --- MLP: the notes' fully connected network, on either engine ---------------------------
 
 
+@dataclass(frozen=True)
+class Slot:
+    """Where one scalar weight lives: layer ``layer`` (from 1), in its ``W`` or ``b``, at
+    ``index`` ((j, i) into W of shape (out, in), (j,) into b), and its name in the notes."""
+
+    layer: int
+    kind: str  # "W" or "b"
+    index: tuple[int, ...]
+    name: str  # w1_21 (layer 1, unit 2, input 1), b1_2
+
+
+@runtime_checkable
+class Network(Protocol):
+    """What every fully connected network offers, whichever engine computes it.
+
+    ``compare``, the drawings, the stepper and the CLI use only this, never the engine:
+
+    - ``sizes`` ([2, 3, 1]), ``activations`` (one name per layer), ``dtype``;
+    - ``model(x)``: the forward pass of one sample (in,) or a batch (N, in);
+    - ``parameters()`` / ``named_parameters()`` in the notes' order, layer by layer: the
+      tensor engine W1, b1, W2, b2 …; the value engine unit by unit, each unit's weights
+      then its bias (w1_11, w1_12, b1_1, w1_21, …);
+    - ``get_weights()`` / ``set_weights(...)``: per layer (W of shape (out, in), b of shape
+      (out,) or None), copies; ``get_gradients()`` the parameters' ``.grad`` the same way;
+    - ``slots()``: one :class:`Slot` per scalar weight, listing the entries of
+      ``parameters()`` in order (each parameter's entries row by row);
+    - ``predict(x)``: the outputs as a NumPy array, without building a graph.
+    """
+
+    sizes: list[int]
+    activations: list[str]
+    dtype: np.dtype[Any]
+
+    def __call__(self, x: Any) -> Any: ...
+    def parameters(self) -> list[Any]: ...
+    def named_parameters(self) -> list[tuple[str, Any]]: ...
+    def get_weights(self) -> Weights: ...
+    def set_weights(self, weights: Sequence[tuple[Any, Any]]) -> None: ...
+    def get_gradients(self) -> Weights: ...
+    def slots(self) -> list[Slot]: ...
+    def predict(self, x: Any) -> np.ndarray: ...
+
+
 class MLP(Module):
     """A fully connected network: ``sizes=[2, 3, 1]`` is the notes' 2-3-1 network.
 
-    Every hidden layer uses ``hidden``, the last layer ``output`` (one of sigmoid, tanh,
-    relu, linear). ``activations`` lists one name per layer, e.g. ``["sigmoid", "linear"]``.
-    The same ``seed`` gives the same initial weights on both engines.
+    Every hidden layer uses ``hidden``, the last layer ``output`` (an activation of the op
+    table: sigmoid, tanh, relu, linear, …). ``activations`` lists one name per layer, e.g.
+    ``["sigmoid", "linear"]``. The same ``seed`` gives the same initial weights on both
+    engines.
+
+    ``MLP(..., engine="tensor")`` builds a :class:`TensorMLP` (one Tensor per W and b),
+    ``engine="value"`` a :class:`ValueMLP` (one Value per weight, as the notes draw it).
+    Both are MLPs and implement the :class:`Network` protocol.
 
     Called on one sample of shape (in,) or a batch of shape (N, in), the tensor engine
     returns a Tensor of shape (out,) or (N, out); the value engine a list of ``out`` Values,
@@ -472,16 +522,30 @@ class MLP(Module):
     NumPy targets, so one training loop runs on both engines.
     """
 
+    engine = ""  # "tensor" or "value": set by each implementation
+
+    def __new__(cls, *args: Any, **kwargs: Any) -> MLP:
+        if cls is MLP:  # the entry point: pick the implementation of the engine
+            engine = kwargs.get("engine", args[4] if len(args) > 4 else "tensor")
+            if engine not in IMPLEMENTATIONS:
+                raise ValueError(f"MLP: unknown engine {engine!r}, expected one of {ENGINES}")
+            cls = IMPLEMENTATIONS[engine]
+        return super().__new__(cls)
+
     def __init__(
         self,
         sizes: Sequence[int],
         hidden: str = "sigmoid",
         output: str = "linear",
         bias: bool = True,
-        engine: str = "tensor",
+        engine: str | None = None,
         seed: int | None = None,
         dtype: Any = np.float64,
     ) -> None:
+        if engine is not None and engine != self.engine:
+            raise ValueError(
+                f"{type(self).__name__}: engine must be {self.engine!r}, got {engine!r}"
+            )
         if isinstance(sizes, np.ndarray):
             sizes = sizes.tolist()
         if isinstance(sizes, (str, bytes)) or not isinstance(sizes, Sequence):
@@ -489,121 +553,49 @@ class MLP(Module):
         if len(sizes) < 2:
             raise ValueError(f"MLP: sizes needs at least two widths (in, out), got {list(sizes)}")
         for n in sizes:
-            _check_size(n, f"MLP: every size in {list(sizes)}")
+            checks.positive_int(n, f"MLP: every size in {list(sizes)}")
         for what, name in (("hidden", hidden), ("output", output)):
             if name not in ACTIVATIONS:
                 raise ValueError(f"MLP: unknown {what} activation {name!r}, expected {ACTIVATIONS}")
-        if engine not in ENGINES:
-            raise ValueError(f"MLP: unknown engine {engine!r}, expected one of {ENGINES}")
-        self.dtype = _float_dtype(dtype, "MLP")
-        if engine == "value" and self.dtype != np.float64:
-            raise ValueError(f"MLP: the value engine computes in float64, got dtype {self.dtype}")
+        self.dtype = checks.float_dtype(dtype, "MLP", WEIGHTS_ARE_FLOATS)
         self.sizes = [int(n) for n in sizes]
         self.hidden, self.output = hidden, output
         self.activations = [hidden] * (len(sizes) - 2) + [output]
         self.bias = bool(bias)
-        self.engine = engine
-
         rng = np.random.default_rng(seed)
         self.layers: list[Any] = []
         for l, (n_in, n_out, act) in enumerate(zip(sizes, sizes[1:], self.activations), 1):
-            init = "he" if act == "relu" else "xavier"
-            layer: Linear | ValueLayer
-            if engine == "tensor":
-                layer = Linear(n_in, n_out, self.bias, seed=rng, init=init, dtype=self.dtype)
-                layer.weight.label = f"W{l}"
-                if layer.bias is not None:
-                    layer.bias.label = f"b{l}"
-            else:
-                W, b = init_weights(rng, n_in, n_out, init, self.bias)
-                layer = ValueLayer(W, b, act, l)
-            self.layers.append(layer)
+            W, b = init_weights(rng, n_in, n_out, ops.OPS[act].init, self.bias)
+            self.layers.append(self._layer(l, W, b, act))
 
-    def named_parameters(self) -> list[tuple[str, Param]]:
-        """Tensor engine: "layers.0.weight", "layers.0.bias", …; value engine: the labels."""
-        if self.engine == "value":
-            return [(param.label, param) for param in self._value_parameters()]
-        return super().named_parameters()
+    def _layer(self, l: int, W: np.ndarray, b: np.ndarray | None, activation: str) -> Module:
+        """Layer ``l`` of this engine, holding the initial weights W (out, in) and b."""
+        raise NotImplementedError
 
-    def _value_parameters(self) -> Iterator[Value]:
-        for layer in self.layers:
-            for neuron in layer.neurons:
-                yield from neuron.w
-                if neuron.b is not None:
-                    yield neuron.b
-
-    def forward(self, x: Any) -> Any:
-        if self.engine == "value":
-            return self._forward_values(x)
-        return self._forward_tensor(x)
-
-    def _forward_tensor(self, x: Any) -> Tensor:
-        x = _as_input(x, self.dtype, "MLP")  # plain data cast to the model's dtype
-        n_in, shape = self.sizes[0], x.data.shape
-        if len(shape) not in (1, 2) or shape[-1] != n_in:
-            raise ValueError(
-                f"MLP: expected input of shape (N, {n_in}) or ({n_in},), got {x.shape}"
-            )
-        # x fits the first layer and each layer the next, so the layers' own checks of the
-        # input are skipped: net = x Wᵀ + b, then e.g. net.sigmoid()
-        for layer, activation in zip(self.layers, self.activations):
-            x = getattr(_affine(x, layer.weight, layer.bias), activation)()
-        return x
-
-    def _forward_values(self, x: Any) -> list[Any]:
-        """One sample (in,) gives a list of ``out`` Values; a batch (N, in) gives N such lists."""
-        n_in, shape = self.sizes[0], np.shape(x)
-        if isinstance(x, Tensor):
-            raise ValueError(
-                f"MLP (value engine): expected one sample as a sequence of {n_in} numbers or "
-                f"Values, or a batch (N, {n_in}), got a Tensor of shape {x.shape} (pass "
-                "x.data.tolist(), or use engine='tensor')"
-            )
-        if len(shape) not in (1, 2) or shape[-1] != n_in:
-            raise ValueError(
-                f"MLP (value engine): expected one sample of shape ({n_in},) or a batch of "
-                f"shape (N, {n_in}) (numbers or Values; not a Tensor), got shape {shape}"
-            )
-        if len(shape) == 2:
-            return [self._forward_sample(row) for row in x]
-        return self._forward_sample(x)
-
-    def _forward_sample(self, x: Any) -> list[Value]:
-        out = [v if isinstance(v, Value) else Value(v, label=f"x{i}") for i, v in enumerate(x, 1)]
-        for layer in self.layers:
-            out = layer(out)
-        return out
+    def _assign(self, weights: Weights) -> None:
+        """Copy checked (W, b) pairs into the parameters."""
+        raise NotImplementedError
 
     # --- weights as numpy arrays, the same layout for both engines ----------------------
 
-    def get_weights(self) -> Weights:
-        """[(W, b), …] per layer: copies, W of shape (out, in), b of shape (out,) or None."""
-        if self.engine == "tensor":
-            return [
-                (layer.weight.data.copy(), None if layer.bias is None else layer.bias.data.copy())
-                for layer in self.layers
-            ]
-        weights: Weights = []
-        for layer in self.layers:
-            W = np.array([[w.data for w in neuron.w] for neuron in layer.neurons])
-            b = np.array([neuron.b.data for neuron in layer.neurons]) if self.bias else None
-            weights.append((W, b))
-        return weights
-
     def set_weights(self, weights: Sequence[tuple[Any, Any]]) -> None:
         """Load a ``get_weights()``-style list; all of it is checked before anything changes."""
-        checked = self._check_weights(weights)
-        for layer, (W, b) in zip(self.layers, checked):
-            if self.engine == "tensor":
-                layer.weight.data[...] = W
-                if b is not None:
-                    layer.bias.data[...] = b
-                continue
-            for j, neuron in enumerate(layer.neurons):
-                for i, w in enumerate(neuron.w):
-                    w.data = float(W[j, i])
-                if b is not None:
-                    neuron.b.data = float(b[j])
+        self._assign(self._check_weights(weights))
+
+    def slots(self) -> list[Slot]:
+        """One :class:`Slot` per scalar weight, in the order of ``parameters()`` and of each
+        parameter's entries (row by row)."""
+        raise NotImplementedError
+
+    def _slots_of(self, l: int, j: int, weights: bool = True, bias: bool = True) -> list[Slot]:
+        """The slots of unit j (from 0) of layer l: its weights w{l}_{j+1}{i}, then its bias."""
+        slots = []
+        if weights:
+            n_in = self.sizes[l - 1]
+            slots = [Slot(l, "W", (j, i), weight_label(l, j + 1, i + 1)) for i in range(n_in)]
+        if bias and self.bias:
+            slots.append(Slot(l, "b", (j,), f"b{l}_{j + 1}"))
+        return slots
 
     def _check_weights(self, weights: Sequence[tuple[Any, Any]]) -> Weights:
         n_layers = len(self.layers)
@@ -617,7 +609,7 @@ class MLP(Module):
         for l, (pair, n_in, n_out) in enumerate(zip(weights, self.sizes, self.sizes[1:]), 1):
             if not isinstance(pair, (list, tuple)) or len(pair) != 2:
                 raise ValueError(f"MLP.set_weights: layer {l} must be a (W, b) pair, got {pair!r}")
-            W = _real_array(pair[0], f"MLP.set_weights: W of layer {l}")
+            W = checks.real_array(pair[0], f"MLP.set_weights: W of layer {l}")
             if W.shape != (n_out, n_in):
                 raise ValueError(
                     f"MLP.set_weights: W of layer {l} must have shape ({n_out}, {n_in}) "
@@ -631,13 +623,36 @@ class MLP(Module):
                     f"MLP.set_weights: this MLP has no biases; b of layer {l} must be None"
                 )
             if b is not None:
-                b = _real_array(b, f"MLP.set_weights: b of layer {l}")
+                b = checks.real_array(b, f"MLP.set_weights: b of layer {l}")
                 if b.shape != (n_out,):
                     raise ValueError(
                         f"MLP.set_weights: b of layer {l} must have shape ({n_out},), got {b.shape}"
                     )
             checked.append((W, b))
         return checked
+
+    def predict(self, x: Any) -> np.ndarray:
+        """The outputs for one sample (in,) or a batch (N, in) as a NumPy array (out,) or
+        (N, out), without building a graph."""
+        with no_grad():
+            return self._numbers(self(x))
+
+    def _numbers(self, out: Any) -> np.ndarray:
+        """The forward pass's result as an array."""
+        raise NotImplementedError
+
+    def get_weights(self) -> Weights:
+        """[(W, b), …] per layer: copies, W of shape (out, in), b of shape (out,) or None."""
+        return self._layout(lambda p: p.data)
+
+    def get_gradients(self) -> Weights:
+        """[(dW, db), …] per layer: the parameters' ``.grad`` laid out as ``get_weights``
+        lays out the weights (copies; zeros where no gradient reached a parameter)."""
+        return self._layout(lambda p: np.zeros(np.shape(p.data)) if p.grad is None else p.grad)
+
+    def _layout(self, read: Callable[[Any], Any]) -> Weights:
+        """``read(parameter)`` for every parameter, as [(W, b), …] arrays of the model's dtype."""
+        raise NotImplementedError
 
     # --- the way on: the same network in PyTorch ----------------------------------------
 
@@ -694,14 +709,136 @@ class MLP(Module):
         )
 
 
-def _real_array(data: Any, what: str) -> np.ndarray:
-    """A float64 copy of ``data``, or a TypeError naming what was wrong."""
-    if isinstance(data, Tensor):
-        data = data.data
-    try:
-        array = np.asarray(data)
-    except ValueError as error:  # e.g. ragged nested lists
-        raise ValueError(f"{what}: cannot make an array of {data!r}: {error}") from None
-    if array.dtype.kind not in "fiu":
-        raise TypeError(f"{what}: expected real numbers, got dtype {array.dtype}")
-    return array.astype(np.float64)
+class TensorMLP(MLP):
+    """The MLP on the Tensor engine: a :class:`Linear` per layer, W and b one Tensor each."""
+
+    engine = "tensor"
+
+    def _layer(self, l: int, W: np.ndarray, b: np.ndarray | None, activation: str) -> Module:
+        layer = Linear(W.shape[1], W.shape[0], b is not None, dtype=self.dtype)
+        layer.weight.data[...] = W
+        layer.weight.label = f"W{l}"
+        if layer.bias is not None:
+            layer.bias.data[...] = b
+            layer.bias.label = f"b{l}"
+        return layer
+
+    def forward(self, x: Any) -> Tensor:
+        x = _as_input(x, self.dtype, "MLP")  # plain data cast to the model's dtype
+        n_in, shape = self.sizes[0], x.data.shape
+        if len(shape) not in (1, 2) or shape[-1] != n_in:
+            raise ValueError(
+                f"MLP: expected input of shape (N, {n_in}) or ({n_in},), got {x.shape}"
+            )
+        # x fits the first layer and each layer the next, so the layers' own checks of the
+        # input are skipped: net = x Wᵀ + b, then e.g. net.sigmoid()
+        for layer, activation in zip(self.layers, self.activations):
+            x = getattr(affine(x, layer.weight, layer.bias), activation)()
+        return x
+
+    def slots(self) -> list[Slot]:
+        """Per layer, W's entries row by row (the parameter W), then b's (the parameter b)."""
+        slots: list[Slot] = []
+        for l, n_out in enumerate(self.sizes[1:], 1):
+            for j in range(n_out):
+                slots += self._slots_of(l, j, bias=False)
+            for j in range(n_out):
+                slots += self._slots_of(l, j, weights=False)
+        return slots
+
+    def _layout(self, read: Callable[[Any], Any]) -> Weights:
+        return [
+            (
+                np.array(read(layer.weight), dtype=self.dtype),
+                None if layer.bias is None else np.array(read(layer.bias), dtype=self.dtype),
+            )
+            for layer in self.layers
+        ]
+
+    def _numbers(self, out: Tensor) -> np.ndarray:
+        return np.array(out.data)
+
+    def _assign(self, weights: Weights) -> None:
+        for layer, (W, b) in zip(self.layers, weights):
+            layer.weight.data[...] = W
+            if b is not None:
+                layer.bias.data[...] = b
+
+
+class ValueMLP(MLP):
+    """The MLP on the Value engine: a :class:`ValueLayer` of :class:`Neuron` s per layer,
+    one Value per weight, labelled as the notes name it (``w1_21``, ``b1_2``)."""
+
+    engine = "value"
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if self.dtype != np.float64:
+            raise ValueError(f"MLP: the value engine computes in float64, got dtype {self.dtype}")
+        by_name = {p.label: p for layer in self.layers for p in layer.parameters()}
+        self._params = [by_name[slot.name] for slot in self.slots()]  # the notes' order
+
+    def _layer(self, l: int, W: np.ndarray, b: np.ndarray | None, activation: str) -> Module:
+        return ValueLayer(W, b, activation, l)
+
+    def slots(self) -> list[Slot]:
+        """Per layer, per unit (a row of W with its bias): w{l}_{j}1, w{l}_{j}2, …, b{l}_{j}."""
+        return [
+            slot
+            for l, n in enumerate(self.sizes[1:], 1)
+            for j in range(n)
+            for slot in self._slots_of(l, j)
+        ]
+
+    def named_parameters(self) -> list[tuple[str, Param]]:
+        """(label, Value) per weight in the notes' order: layer 1 unit by unit (w1_11, w1_12,
+        b1_1, w1_21, …), then layer 2."""
+        return [(param.label, param) for param in self._params]
+
+    def forward(self, x: Any) -> list[Any]:
+        """One sample (in,) gives a list of ``out`` Values; a batch (N, in) gives N such lists."""
+        n_in, shape = self.sizes[0], np.shape(x)
+        if isinstance(x, Tensor):
+            raise ValueError(
+                f"MLP (value engine): expected one sample as a sequence of {n_in} numbers or "
+                f"Values, or a batch (N, {n_in}), got a Tensor of shape {x.shape} (pass "
+                "x.data.tolist(), or use engine='tensor')"
+            )
+        if len(shape) not in (1, 2) or shape[-1] != n_in:
+            raise ValueError(
+                f"MLP (value engine): expected one sample of shape ({n_in},) or a batch of "
+                f"shape (N, {n_in}) (numbers or Values; not a Tensor), got shape {shape}"
+            )
+        if len(shape) == 2:
+            return [self._forward_sample(row) for row in x]
+        return self._forward_sample(x)
+
+    def _forward_sample(self, x: Any) -> list[Value]:
+        out = [v if isinstance(v, Value) else Value(v, label=f"x{i}") for i, v in enumerate(x, 1)]
+        for layer in self.layers:
+            out = layer(out)
+        return out
+
+    def _layout(self, read: Callable[[Any], Any]) -> Weights:
+        layout: list[tuple[np.ndarray, np.ndarray | None]] = [
+            (np.zeros((n_out, n_in)), np.zeros(n_out) if self.bias else None)
+            for n_in, n_out in zip(self.sizes, self.sizes[1:])
+        ]
+        for param, slot in zip(self._params, self.slots()):
+            W, b = layout[slot.layer - 1]
+            (W if slot.kind == "W" else b)[slot.index] = float(read(param))  # type: ignore[index]
+        return layout
+
+    def _numbers(self, out: list[Any]) -> np.ndarray:
+        if out and isinstance(out[0], list):  # a batch: one list per sample
+            return np.array([[o.data for o in row] for row in out])
+        return np.array([o.data for o in out])
+
+    def _assign(self, weights: Weights) -> None:
+        for param, slot in zip(self._params, self.slots()):
+            W, b = weights[slot.layer - 1]
+            param.data = float((W if slot.kind == "W" else b)[slot.index])  # type: ignore[index]
+
+
+ENGINES = ("tensor", "value")
+IMPLEMENTATIONS: dict[str, type[MLP]] = {"tensor": TensorMLP, "value": ValueMLP}

@@ -11,27 +11,15 @@ its array), a new float for a Value.
 from __future__ import annotations
 
 import math
-import numbers
 from collections.abc import Iterable
-from typing import Any, Union
+from typing import Any
 
 import numpy as np
 
-from ._checks import as_float
-from .tensor import Tensor
-from .value import Value
+from . import checks
+from .graph import Node
 
-Param = Union[Tensor, Value]
-
-
-def _check_number(x: Any, what: str, low: float = 0.0, high: float = math.inf) -> float:
-    """A finite real number in [low, high), or a clear error."""
-    if isinstance(x, bool) or not isinstance(x, numbers.Real):
-        raise TypeError(f"{what} must be a real number, got {type(x).__name__} {x!r}")
-    x = as_float(x, what)
-    if not (math.isfinite(x) and low <= x < high):
-        raise ValueError(f"{what} must be a finite number in [{low}, {high}), got {x}")
-    return x
+Param = Node  # a Tensor or a Value
 
 
 def _received_gradient(p: Param, i: int, optimizer: str) -> Any:
@@ -58,7 +46,7 @@ class Optimizer:
 
     def __init__(self, params: Iterable[Param], lr: float) -> None:
         name = type(self).__name__
-        if isinstance(params, (Tensor, Value)) or not isinstance(params, Iterable):
+        if isinstance(params, Node) or not isinstance(params, Iterable):
             raise TypeError(
                 f"{name}: params must be a list of parameters, got {type(params).__name__}"
             )
@@ -67,7 +55,7 @@ class Optimizer:
             raise ValueError(f"{name}: got an empty parameter list")
         seen: dict[int, int] = {}
         for i, p in enumerate(self.params):
-            if not isinstance(p, (Tensor, Value)):
+            if not isinstance(p, Node):
                 raise TypeError(
                     f"{name}: parameters must be Tensors or Values, got {type(p).__name__}"
                 )
@@ -78,12 +66,12 @@ class Optimizer:
                     "this too)"
                 )
             seen[id(p)] = i
-        self.lr = _check_number(lr, f"{type(self).__name__}: lr")
+        self.lr = checks.number_in(lr, f"{type(self).__name__}: lr")
 
     def zero_grad(self) -> None:
         """Reset every gradient: None for a Tensor (PyTorch's set_to_none), 0.0 for a Value."""
         for p in self.params:
-            p.grad = p._zero_grad_value()
+            p.clear_grad()
 
     def step(self) -> None:
         raise NotImplementedError
@@ -98,7 +86,7 @@ class SGD(Optimizer):
 
     def __init__(self, params: Iterable[Param], lr: float = 1e-3, momentum: float = 0.0) -> None:
         super().__init__(params, lr)
-        self.momentum = _check_number(momentum, "SGD: momentum")
+        self.momentum = checks.number_in(momentum, "SGD: momentum")
         self.buffers: list[Any] = [None] * len(self.params)
 
     def step(self) -> None:
@@ -138,10 +126,10 @@ class Adam(Optimizer):
         if not isinstance(betas, (tuple, list)) or len(betas) != 2:
             raise ValueError(f"Adam: betas must be a pair (beta1, beta2), got {betas!r}")
         self.betas = (
-            _check_number(betas[0], "Adam: betas[0]", high=1.0),
-            _check_number(betas[1], "Adam: betas[1]", high=1.0),
+            checks.number_in(betas[0], "Adam: betas[0]", high=1.0),
+            checks.number_in(betas[1], "Adam: betas[1]", high=1.0),
         )
-        self.eps = _check_number(eps, "Adam: eps")
+        self.eps = checks.number_in(eps, "Adam: eps")
         n = len(self.params)
         self.t = [0] * n  # per parameter, as PyTorch: a step without a gradient is not counted
         self.m: list[Any] = [0.0] * n

@@ -23,15 +23,16 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any, Union
+from typing import Any
 
 import numpy as np
 
-from ._checks import as_float
+from . import checks, ops
+from .checks import as_float
 
-Weights = list[tuple[np.ndarray, Union[np.ndarray, None]]]
+Weights = checks.Weights
 
-ACTIVATIONS = ("sigmoid", "tanh", "linear", "relu")
+ACTIVATIONS = ops.ACTIVATIONS  # every activation of the op table
 
 
 @dataclass(repr=False)
@@ -85,28 +86,18 @@ def _record_repr(record: Any, fields: Sequence[str]) -> str:
 
 
 def activate(name: str, net: np.ndarray) -> np.ndarray:
-    """O = f(net) for the activation ``name``."""
-    if name == "sigmoid":
-        # Stable two-branch form: exp is only ever taken of a non-positive number, so a
-        # large |net| cannot overflow. For net ≥ 0: 1 / (1 + e^(−net)); else e^net / (1 + e^net).
-        e = np.exp(-np.abs(net))
-        return np.where(net >= 0, 1.0 / (1.0 + e), e / (1.0 + e))
-    if name == "tanh":
-        return np.tanh(net)
-    if name == "relu":
-        return np.maximum(net, 0.0)
-    return net.copy()  # linear (the notes' "purelin"): O = net
+    """O = f(net) for the activation ``name`` (its row of the op table, ``ops.py``)."""
+    forward = ops.activation(name, "rules").forward
+    assert forward is not None  # every activation row has one
+    return forward(net)
 
 
 def derivative(name: str, net: np.ndarray, out: np.ndarray) -> np.ndarray:
-    """f′(net), written with the output O = f(net) as the notes write it."""
-    if name == "sigmoid":
-        return out * (1.0 - out)  # σ′ = σ (1 − σ) = O (1 − O)
-    if name == "tanh":
-        return 1.0 - out**2  # tanh′ = 1 − tanh² = 1 − O²
-    if name == "relu":
-        return (net > 0).astype(np.float64)  # 1 where net > 0, else 0 (0 at the kink)
-    return np.ones_like(out)  # linear: f′ = 1
+    """f′(net), written with the output O = f(net) as the notes write it (see ``ops.py``:
+    sigmoid O (1 − O), tanh 1 − O², relu [net > 0], linear 1)."""
+    f_prime = ops.activation(name, "rules").derivative
+    assert f_prime is not None  # every activation row has one
+    return f_prime(net, out)
 
 
 # --- the three steps of the notes: forward, backward (δ), update -------------------------
@@ -143,7 +134,7 @@ def backward(
     layers = _check_network(weights, activations)
     x = _check_input(x, layers[0][0].shape[1], "rules.backward: x")
     n_out = layers[-1][0].shape[0]
-    t = _as_float_array(t, "rules.backward: t")
+    t = checks.real_array(t, "rules.backward: t")
     out_shape = (*x.shape[:-1], n_out)
     if t.shape != out_shape:
         raise ValueError(
@@ -205,7 +196,7 @@ def sgd_step(weights: Sequence[tuple[Any, Any]], grads: Sequence[Any], lr: float
     ``grads`` is a list of ``(dW, db)`` pairs (or ``backward``'s records). Returns a new
     weights list; ``weights`` and ``grads`` are not changed.
     """
-    layers = _check_weights(weights, "rules.sgd_step")
+    layers = checks.weight_pairs(weights, "rules.sgd_step")
     if isinstance(lr, bool) or not isinstance(lr, (int, float, np.floating, np.integer)):
         raise TypeError(f"rules.sgd_step: lr must be a number, got {type(lr).__name__}")
     lr = as_float(lr, "rules.sgd_step: lr")
@@ -217,7 +208,7 @@ def sgd_step(weights: Sequence[tuple[Any, Any]], grads: Sequence[Any], lr: float
     new_weights: Weights = []
     for l, ((W, b), grad) in enumerate(zip(layers, grads), 1):
         dW, db = (grad.dW, grad.db) if isinstance(grad, LayerBackward) else _pair(grad, l)
-        dW = _as_float_array(dW, f"rules.sgd_step: dW of layer {l}")
+        dW = checks.real_array(dW, f"rules.sgd_step: dW of layer {l}")
         if dW.shape != W.shape:
             raise ValueError(
                 f"rules.sgd_step: dW of layer {l} has shape {dW.shape}, W has {W.shape}"
@@ -229,7 +220,7 @@ def sgd_step(weights: Sequence[tuple[Any, Any]], grads: Sequence[Any], lr: float
             )
         new_b = None
         if b is not None:
-            db = _as_float_array(db, f"rules.sgd_step: db of layer {l}")
+            db = checks.real_array(db, f"rules.sgd_step: db of layer {l}")
             if db.shape != b.shape:
                 raise ValueError(
                     f"rules.sgd_step: db of layer {l} has shape {db.shape}, b has {b.shape}"
@@ -242,55 +233,14 @@ def sgd_step(weights: Sequence[tuple[Any, Any]], grads: Sequence[Any], lr: float
 # --- checking the input, with errors that say what is wrong ------------------------------
 
 
-def _as_float_array(data: Any, what: str) -> np.ndarray:
-    """A float64 copy of ``data``, or a TypeError/ValueError that names ``what``."""
-    if hasattr(data, "requires_grad") and hasattr(data, "data"):  # a Tensor: take its array
-        data = data.data
-    try:
-        array = np.array(data)
-    except ValueError as error:  # ragged nested lists
-        raise ValueError(f"{what}: cannot make an array of {data!r}: {error}") from None
-    if array.dtype.kind not in "fiub":
-        raise TypeError(f"{what}: expected real numbers, got {type(data).__name__}")
-    return array.astype(np.float64)
-
-
 def _pair(grad: Any, layer: int) -> tuple[Any, Any]:
     if not isinstance(grad, (list, tuple)) or len(grad) != 2:
         raise ValueError(f"rules.sgd_step: layer {layer} needs a (dW, db) pair, got {grad!r}")
     return grad[0], grad[1]
 
 
-def _check_weights(weights: Any, where: str) -> Weights:
-    """The weights as float64 ``(W, b)`` pairs whose shapes chain layer to layer."""
-    if not isinstance(weights, (list, tuple)) or not weights:
-        raise ValueError(f"{where}: weights must be a non-empty list of (W, b) pairs")
-    layers: Weights = []
-    for l, pair in enumerate(weights, 1):
-        if not isinstance(pair, (list, tuple)) or len(pair) != 2:
-            raise ValueError(f"{where}: layer {l} must be a (W, b) pair, got {pair!r}")
-        W = _as_float_array(pair[0], f"{where}: W of layer {l}")
-        if W.ndim != 2:
-            raise ValueError(f"{where}: W of layer {l} must be 2-d (out, in), got shape {W.shape}")
-        if layers and W.shape[1] != layers[-1][0].shape[0]:
-            raise ValueError(
-                f"{where}: W of layer {l} has shape {W.shape}, but layer {l - 1} has "
-                f"{layers[-1][0].shape[0]} outputs; W must be (out, in) = (…, "
-                f"{layers[-1][0].shape[0]})"
-            )
-        b = None
-        if pair[1] is not None:
-            b = _as_float_array(pair[1], f"{where}: b of layer {l}")
-            if b.shape != (W.shape[0],):
-                raise ValueError(
-                    f"{where}: b of layer {l} must have shape ({W.shape[0]},), got {b.shape}"
-                )
-        layers.append((W, b))
-    return layers
-
-
 def _check_network(weights: Any, activations: Any) -> Weights:
-    layers = _check_weights(weights, "rules")
+    layers = checks.weight_pairs(weights, "rules")
     if isinstance(activations, str) or not isinstance(activations, (list, tuple)):
         raise TypeError(
             f"rules: activations must be a list of names, one per layer, got {activations!r}"
@@ -307,7 +257,7 @@ def _check_network(weights: Any, activations: Any) -> Weights:
 
 
 def _check_input(x: Any, n_in: int, what: str) -> np.ndarray:
-    x = _as_float_array(x, what)
+    x = checks.real_array(x, what)
     if x.ndim not in (1, 2) or x.shape[-1] != n_in:
         raise ValueError(f"{what} must have shape ({n_in},) or (N, {n_in}), got {x.shape}")
     return x

@@ -18,68 +18,16 @@ import numbers
 import operator
 import warnings
 from collections.abc import Callable, Sequence
-from typing import TYPE_CHECKING, Any, Union
+from typing import Any, Union
 
 import numpy as np
 
-from . import anomaly, graph
-from ._checks import as_float
-
-if TYPE_CHECKING:
-    from .trace import BackwardTrace
+from . import checks, graph, ops
+from .checks import as_float
 
 Grad = Callable[[np.ndarray], np.ndarray]
 Operand = Union["Tensor", np.ndarray, float, int]
 Shape = Union[int, Sequence[int]]
-
-
-def _as_array(data: Any, what: str = "Tensor", requires_grad: bool = False) -> np.ndarray:
-    """A float ndarray (a copy) of ``data``; float32/float16 kept, ints and bools to float64.
-
-    Integer or bool data that should get a gradient is refused (as PyTorch does): its
-    gradient is not an integer, and a model made of it could not be saved as it trains.
-    """
-    if isinstance(data, Tensor):
-        data = data.data
-    try:
-        array = np.array(data)
-    except ValueError as error:  # e.g. a ragged nested list
-        raise ValueError(f"{what}: cannot make an array of {data!r}: {error}") from None
-    kind = array.dtype.kind
-    if kind == "f":
-        return array
-    if kind in "iub":
-        if requires_grad:
-            raise ValueError(
-                f"{what}: requires_grad=True needs float data, got dtype {array.dtype} "
-                "(only floats have gradients: pass e.g. np.asarray(data, dtype=float))"
-            )
-        return array.astype(np.float64)
-    if kind == "c":
-        raise TypeError(f"{what}: complex numbers are not supported (dtype {array.dtype})")
-    if kind == "O":  # None, a Value, a dict, or Python numbers from e.g. pandas
-        return _from_objects(array, what)
-    raise TypeError(f"{what}: expected numbers, got {type(data).__name__} of dtype {array.dtype}")
-
-
-def _from_objects(array: np.ndarray, what: str) -> np.ndarray:
-    """An object array of real numbers as float64; else a TypeError naming the first misfit."""
-    for index, element in np.ndenumerate(array):
-        if isinstance(element, graph.Node):  # e.g. Tensor([t1, t2]) or Tensor([Value(1)])
-            raise TypeError(
-                f"{what}: got a {type(element).__name__} inside a list; a Tensor is made of "
-                "numbers (take .data or .item(), or combine nodes with ops)"
-            )
-        if not isinstance(element, numbers.Real):
-            where = f" at index {index}" if array.ndim else ""
-            raise TypeError(
-                f"{what}: expected real numbers, got {type(element).__name__} "
-                f"{repr(element)[:60]}{where}"
-            )
-    try:
-        return array.astype(np.float64)
-    except OverflowError:  # a Python int beyond float range
-        raise ValueError(f"{what}: a number is too large for a float") from None
 
 
 def _shape_of(shape: tuple[Any, ...]) -> tuple[int, ...]:
@@ -98,19 +46,6 @@ def _new_shape(shape: tuple[Any, ...]) -> tuple[int, ...]:
     if any(n < 0 for n in dims):
         raise ValueError(f"Tensor: a new tensor's shape cannot be negative, got {dims}")
     return dims
-
-
-def _float_dtype(dtype: Any, what: str) -> np.dtype[Any]:
-    """``dtype`` as a NumPy float dtype, or a ValueError naming it (a Tensor holds floats)."""
-    try:
-        kind = np.dtype(dtype)
-    except TypeError:
-        raise TypeError(f"{what}: {dtype!r} is not a NumPy dtype") from None
-    if kind.kind != "f":
-        raise ValueError(
-            f"{what}: dtype must be a float type (float16, float32 or float64), got {kind}"
-        )
-    return kind
 
 
 def unbroadcast(grad: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
@@ -213,7 +148,7 @@ class Tensor(graph.Node):
     __array_ufunc__ = None
 
     def __init__(self, data: Any, requires_grad: bool = False, label: str = "") -> None:
-        self.data = _as_array(data, requires_grad=requires_grad)
+        self.data = checks.float_array(data, requires_grad=requires_grad)
         self.grad: np.ndarray | None = None
         self.requires_grad = bool(requires_grad)
         self.parents: tuple[Tensor, ...] = ()
@@ -222,8 +157,16 @@ class Tensor(graph.Node):
         self.grad_fns: tuple[Grad, ...] = ()
 
     @staticmethod
-    def _result(data: np.ndarray, parents: tuple[Tensor, ...], op: str, *grad_fns: Grad) -> Tensor:
-        """A new node made by ``op``. It records its parents only if a gradient can flow."""
+    def from_op(data: np.ndarray, parents: tuple[Tensor, ...], op: str, *grad_fns: Grad) -> Tensor:
+        """A new node made by ``op``: how every op of this engine, and yours, makes its result.
+
+        ``data`` is the result's array; ``grad_fns`` holds, for each parent, the function
+        g ↦ that parent's gradient (the vector-Jacobian product, already in the parent's
+        shape), e.g. for y = a * b: ``Tensor.from_op(a.data * b.data, (a, b), "*",
+        lambda g: g * b.data, lambda g: g * a.data)``. It records its parents only if a
+        gradient can flow (outside ``no_grad``, some parent requiring grad). See
+        docs/adding-an-op.md.
+        """
         out = Tensor.__new__(Tensor)
         out.data = data
         out.grad = None
@@ -231,7 +174,7 @@ class Tensor(graph.Node):
         out.label = ""
         # A loop rather than any(... for p in parents): no generator made per op.
         requires_grad = False
-        if graph._grad_enabled or graph._modes.grad_enabled:
+        if graph.grad_everywhere or graph.modes.grad_enabled:
             for parent in parents:
                 if parent.requires_grad:
                     requires_grad = True
@@ -241,8 +184,9 @@ class Tensor(graph.Node):
             out.parents, out.grad_fns = parents, grad_fns
         else:
             out.parents, out.grad_fns = (), ()
-        if graph._anomaly_enabled and graph._modes.anomaly_enabled:  # one flag check when off
-            anomaly.check_forward(out, parents)
+        if graph.observing_somewhere and graph.modes.observers:  # one flag check when off
+            for observer in graph.modes.observers:
+                observer.on_op(out, parents)
         return out
 
     # --- the graph core's hooks -------------------------------------------------------
@@ -272,7 +216,28 @@ class Tensor(graph.Node):
             total = self.grad + grad
             self.grad = total if type(total) is np.ndarray else np.asarray(total)
 
+    @property
+    def is_parameter(self) -> bool:  # type: ignore[override]
+        """A leaf that requires grad: what an optimizer updates."""
+        return self.requires_grad and not self.parents
+
+    @property
+    def local(self) -> tuple[Grad, ...]:  # type: ignore[override]
+        """∂self/∂parent for each parent, as the function g ↦ that parent's gradient."""
+        return self.grad_fns
+
+    def chain_rule(self) -> list[tuple[graph.Node, Grad, np.ndarray]]:
+        g = self.grad
+        if g is None:  # no gradient reached this node
+            return []
+        return [
+            (parent, grad_fn, _own_if_leaf(grad_fn(g), g, parent))
+            for parent, grad_fn in zip(self.parents, self.grad_fns)
+            if parent.requires_grad  # constants and inputs get no gradient
+        ]
+
     def _push_grad_to_parents(self) -> None:
+        # chain_rule's pushes, without building the list (the walk's fast path)
         g = self.grad
         if g is None:  # no gradient reached this node
             return
@@ -280,7 +245,7 @@ class Tensor(graph.Node):
             if parent.requires_grad:  # skip work for constants and inputs
                 parent._accumulate(_own_if_leaf(grad_fn(g), g, parent))  # in parent's shape
 
-    def backward(self, grad: Any = None, trace: bool = False) -> BackwardTrace | None:
+    def backward(self, grad: Any = None, trace: bool = False) -> Any:
         """d self / d node for every node of the graph, added into each ``.grad``.
 
         ``grad`` is d(final)/d(self); it may be left out only when ``self`` has one element.
@@ -300,17 +265,12 @@ class Tensor(graph.Node):
             data = self.data  # a 0-d array for a loss: np.array(1.0) is 6× faster than ones_like
             seed = np.array(1.0, dtype=data.dtype) if data.ndim == 0 else np.ones_like(data)
         else:
-            seed = _as_array(grad, "Tensor.backward grad")
+            seed = checks.float_array(grad, "Tensor.backward grad")
             if seed.shape != self.shape:
                 raise ValueError(
                     f"Tensor.backward: grad has shape {seed.shape}, the tensor has {self.shape}"
                 )
-        if trace:
-            from .trace import record_backward  # trace.py imports this module
-
-            return record_backward(self, seed)
-        graph.backward(self, seed)
-        return None
+        return graph.backward(self, seed, trace)
 
     # --- plain attributes -------------------------------------------------------------
 
@@ -354,7 +314,7 @@ class Tensor(graph.Node):
 
     def detach(self) -> Tensor:
         """The same data as a new leaf that does not require grad."""
-        return Tensor._result(self.data, (), "")
+        return Tensor.from_op(self.data, (), "")
 
     # --- constructors -----------------------------------------------------------------
 
@@ -387,7 +347,7 @@ class Tensor(graph.Node):
         cls, fill: Callable[..., np.ndarray], what: str, shape: Any, dtype: Any, grad: bool
     ) -> Tensor:
         """A new tensor of ``shape`` from ``fill(shape, dtype=...)``; a float dtype only."""
-        dims, kind = _new_shape(shape), _float_dtype(dtype, what)
+        dims, kind = _new_shape(shape), checks.float_dtype(dtype, what)
         try:
             data = fill(dims, dtype=kind)
         except (ValueError, MemoryError) as error:  # e.g. Tensor.zeros(10**20)
@@ -411,9 +371,9 @@ class Tensor(graph.Node):
                     constant = np.asarray(other, dtype=self.dtype)
                 except OverflowError:  # an int beyond float range: say which op
                     constant = np.asarray(as_float(other, f"Tensor {op}"))
-                return Tensor._result(constant, (), "")
+                return Tensor.from_op(constant, (), "")
             if not isinstance(other, Tensor):
-                other = Tensor._result(_as_array(other, f"Tensor {op}"), (), "")
+                other = Tensor.from_op(checks.float_array(other, f"Tensor {op}"), (), "")
         # Equal shapes, or other's shape the end of self's (adding a bias), always broadcast:
         # skip the general check, which costs about as much as adding two small arrays.
         shape, other_shape = self.data.shape, other.data.shape
@@ -438,7 +398,7 @@ class Tensor(graph.Node):
             grad_a = _summed_back_to(self.data.shape, grad_a)
         if b.data.shape != shape:
             grad_b = _summed_back_to(b.data.shape, grad_b)
-        return Tensor._result(out, (self, b), op, grad_a, grad_b)
+        return Tensor.from_op(out, (self, b), op, grad_a, grad_b)
 
     def __add__(self, other: Operand) -> Tensor:
         b = self._operand(other, "+")
@@ -476,9 +436,9 @@ class Tensor(graph.Node):
         if isinstance(exponent, numbers.Real) and not isinstance(exponent, bool):
             n = as_float(exponent, "Tensor ** exponent")
             if n == 0.0:  # a ** 0 = 1 everywhere (0 ** 0 too): its derivative is exactly 0
-                return Tensor._result(a.data**n, (a,), f"**{exponent}", np.zeros_like)
+                return Tensor.from_op(a.data**n, (a,), f"**{exponent}", np.zeros_like)
             # d(a^n)/da = n a^(n-1) (grouped as PyTorch does)
-            return Tensor._result(
+            return Tensor.from_op(
                 a.data**n, (a,), f"**{exponent}", lambda g: g * (n * a.data ** (n - 1))
             )
         b = self._operand(exponent, "**")
@@ -507,7 +467,7 @@ class Tensor(graph.Node):
         return self._operand(other, "/") / self
 
     def __neg__(self) -> Tensor:
-        return Tensor._result(-self.data, (self,), "neg", np.negative)
+        return Tensor.from_op(-self.data, (self,), "neg", np.negative)
 
     def __matmul__(self, other: Operand) -> Tensor:
         return self.matmul(other)
@@ -520,7 +480,7 @@ class Tensor(graph.Node):
             return other
         if isinstance(other, graph.Node):
             raise TypeError(f"Tensor {op}: cannot combine a Tensor with a {type(other).__name__}")
-        return Tensor._result(_as_array(other, f"Tensor {op}"), (), "")
+        return Tensor.from_op(checks.float_array(other, f"Tensor {op}"), (), "")
 
     def matmul(self, other: Operand) -> Tensor:
         """Matrix product ``self @ other`` (1-d and n-d as NumPy's matmul).
@@ -561,7 +521,7 @@ class Tensor(graph.Node):
             dB = _product_in_layout(np.swapaxes(A, -1, -2), g.reshape(C.shape), like=B)
             return unbroadcast(dB, B.shape).reshape(b.shape)
 
-        return Tensor._result(out, (a, b), "@", grad_a, grad_b)
+        return Tensor.from_op(out, (a, b), "@", grad_a, grad_b)
 
     # --- reductions and shape ops -----------------------------------------------------
 
@@ -582,7 +542,7 @@ class Tensor(graph.Node):
                 g = np.expand_dims(g, axis)
             return np.broadcast_to(g, shape)
 
-        return Tensor._result(np.asarray(out), (self,), "sum", grad)
+        return Tensor.from_op(np.asarray(out), (self,), "sum", grad)
 
     def mean(self, axis: int | tuple[int, ...] | None = None, keepdims: bool = False) -> Tensor:
         """The sum divided by the number of elements summed.
@@ -606,7 +566,7 @@ class Tensor(graph.Node):
                 f"into {new_shape}"
             ) from None
         old_shape = self.shape
-        return Tensor._result(out, (self,), "reshape", lambda g: g.reshape(old_shape))
+        return Tensor.from_op(out, (self,), "reshape", lambda g: g.reshape(old_shape))
 
     def transpose(self, *axes: Any) -> Tensor:
         """Reverse the axes, or permute them as ``axes`` says (as NumPy)."""
@@ -620,7 +580,7 @@ class Tensor(graph.Node):
         # The inverse permutation, in plain Python (np.argsort costs more than the whole op);
         # "% ndim" turns a negative axis such as -1 into its position.
         inverse = tuple(sorted(range(self.ndim), key=lambda i: perm[i] % self.ndim))
-        return Tensor._result(out, (self,), "transpose", lambda g: g.transpose(inverse))
+        return Tensor.from_op(out, (self,), "transpose", lambda g: g.transpose(inverse))
 
     @property
     def T(self) -> Tensor:
@@ -646,41 +606,49 @@ class Tensor(graph.Node):
             np.add.at(full, index, g)  # add.at: an element picked twice gets both gradients
             return full
 
-        return Tensor._result(np.asarray(out), (self,), "getitem", grad)
+        return Tensor.from_op(np.asarray(out), (self,), "getitem", grad)
 
     # --- elementwise functions: value and derivative side by side ---------------------
 
     def exp(self) -> Tensor:
         e = np.exp(self.data)
-        return Tensor._result(e, (self,), "exp", lambda g: g * e)  # (e^x)' = e^x
+        return Tensor.from_op(e, (self,), "exp", lambda g: g * e)  # (e^x)' = e^x
 
     def log(self) -> Tensor:
         x = self.data
-        return Tensor._result(np.log(x), (self,), "log", lambda g: g / x)  # (ln x)' = 1/x
+        return Tensor.from_op(np.log(x), (self,), "log", lambda g: g / x)  # (ln x)' = 1/x
+
+    def _activation(self, op: ops.Op) -> Tensor:
+        """The activation of the op table's row ``op``: O = f(net), and g ⊙ f′(net, O) back."""
+        net = self.data
+        forward, f_prime = op.forward, op.derivative
+        assert forward is not None and f_prime is not None  # an activation row has both
+        out = forward(net)
+        return Tensor.from_op(out, (self,), op.name, lambda g: _chain(g, f_prime(net, out)))
 
     def tanh(self) -> Tensor:
-        t = np.tanh(self.data)
-        return Tensor._result(t, (self,), "tanh", lambda g: _chain(g, 1 - t * t))  # 1 - tanh²
+        return self._activation(ops.OPS["tanh"])  # tanh′ = 1 − O²
 
     def sigmoid(self) -> Tensor:
-        # σ(x) = ½ tanh(½ x) + ½: the same function as 1 / (1 + e^(−x)), but tanh never
-        # overflows and needs no branch on the sign of x. Four numpy calls, the last two in
-        # place; accurate to an ulp of 1 (σ(x) below about 1e-16 comes out as 0:
-        # docs/numerics.md).
-        s = np.tanh(self.data * 0.5)  # (a numpy scalar for a 0-d tensor: *= still works)
-        s *= 0.5
-        s += 0.5
-        return Tensor._result(s, (self,), "sigmoid", lambda g: _chain(g, s * (1 - s)))  # s (1 - s)
+        return self._activation(ops.OPS["sigmoid"])  # σ′ = O (1 − O), stable for any net
+
+    def softplus(self) -> Tensor:
+        return self._activation(ops.OPS["softplus"])  # ln(1 + e^net), f′ = 1 − e^(−O)
+
+    def leaky_relu(self) -> Tensor:
+        return self._activation(ops.OPS["leaky_relu"])  # f′ = 1 for net > 0, else 0.01
 
     def relu(self) -> Tensor:
         x = self.data
         # relu' = 1 where x > 0, else 0 (at 0 we take 0, as PyTorch does); a NaN keeps its
-        # gradient, as in PyTorch (x <= 0 is False there)
-        return Tensor._result(np.maximum(x, 0), (self,), "relu", lambda g: _switched_off(g, x <= 0))
+        # gradient, as in PyTorch (x <= 0 is False there). Written here rather
+        # than read from the table: g * (x > 0) saves the table form's float copy of the mask
+        return Tensor.from_op(np.maximum(x, 0), (self,), "relu", lambda g: _switched_off(g, x <= 0))
 
     def linear(self) -> Tensor:
-        # The identity as a node of its own (the notes' "purelin"): linear' = 1
-        return Tensor._result(self.data, (self,), "linear", _identity)
+        # The identity as a node of its own (the notes' "purelin"): linear' = 1; written here
+        # rather than read from the table, so neither the data nor g is copied
+        return Tensor.from_op(self.data, (self,), "linear", _identity)
 
     # --- display ----------------------------------------------------------------------
 
@@ -695,14 +663,8 @@ class Tensor(graph.Node):
             extras.append(f"label={self.label!r}")
         return f"Tensor({', '.join([body, *extras])})"
 
-    def _repr_mimebundle_(self, include: Any = None, exclude: Any = None) -> dict[str, str]:
-        """Jupyter shows a Tensor as the drawing of its graph."""
-        from .viz import draw_graph
 
-        return draw_graph(self)._repr_mimebundle_(include, exclude)
-
-
-def _affine(x: Tensor, weight: Tensor, bias: Tensor | None) -> Tensor:
+def affine(x: Tensor, weight: Tensor, bias: Tensor | None) -> Tensor:
     """net = x Wᵀ + b as one node: what ``nn.Linear`` computes, W of shape (out, in).
 
     One node per layer, as PyTorch's ``addmm``, instead of three (``W.T``, ``@``, ``+``): at
@@ -729,14 +691,14 @@ def _affine(x: Tensor, weight: Tensor, bias: Tensor | None) -> Tensor:
     # BLAS. Measured on the 2-16-16-1 training step: 6 % fewer instructions.
     net = np.dot(X, W.T)
     if bias is None:
-        return Tensor._result(net, (x, weight), "@ᵀ", grad_x, grad_weight)
+        return Tensor.from_op(net, (x, weight), "@ᵀ", grad_x, grad_weight)
 
     def grad_bias(g: np.ndarray) -> np.ndarray:
         # Σ_samples g as the product 1ᵀ g: one BLAS call, cheaper than a reduction over axis 0
         return g if g.ndim == 1 else np.dot(_ones(g.shape[0], g.dtype), g)
 
     net += bias.data  # in place: net is a new array
-    return Tensor._result(net, (x, weight, bias), "@ᵀ+b", grad_x, grad_weight, grad_bias)
+    return Tensor.from_op(net, (x, weight, bias), "@ᵀ+b", grad_x, grad_weight, grad_bias)
 
 
 @functools.lru_cache(maxsize=16)

@@ -7,8 +7,8 @@ becomes a ``Linear`` followed by its activation module (``Sigmoid``, ``Tanh``, `
 linear layer has none).
 
 PyTorch is optional: it is imported only inside these functions, and a missing PyTorch
-gives an ImportError that says how to install its CPU build. This module imports nothing
-from tinygrad_edu, so every layer may use it.
+gives an ImportError that says how to install its CPU build. Which module stands for which
+activation is a column of the op table (``ops.py``).
 """
 
 from __future__ import annotations
@@ -19,11 +19,14 @@ from typing import Any, Union
 
 import numpy as np
 
+from . import ops
+
 INSTALL = "pip install torch --index-url https://download.pytorch.org/whl/cpu"
 
-# Our activation name → the torch.nn module class name ("linear" has no module).
-MODULES = {"sigmoid": "Sigmoid", "tanh": "Tanh", "relu": "ReLU"}
-ACTIVATION_OF = {module: name for name, module in MODULES.items()} | {"Identity": "linear"}
+# Our activation name → the torch.nn module class name, from the op table ("linear" is
+# written as no module, and read back from Identity too).
+MODULES = {op.name: op.torch for op in ops.TABLE if op.torch and op.name != "linear"}
+ACTIVATION_OF = {op.torch: op.name for op in ops.TABLE if op.torch}
 DTYPES = {"float64": np.float64, "float32": np.float32}
 
 Weights = list[tuple[np.ndarray, Union[np.ndarray, None]]]
@@ -53,6 +56,8 @@ def to_sequential(weights: Weights, activations: Sequence[str], dtype: Any) -> A
             if b is not None:
                 linear.bias.copy_(torch.from_numpy(np.asarray(b)))
         modules.append(linear)
+        if name not in MODULES and name != "linear":
+            raise ValueError(f"to_torch: the activation {name!r} has no PyTorch module here")
         if name != "linear":
             modules.append(getattr(torch.nn, MODULES[name])())
     return torch.nn.Sequential(*modules)

@@ -1,15 +1,16 @@
 """Recording the backward walk: what ``backward(trace=True)`` returns.
 
-The plain walk (``graph.backward``) visits the nodes in reverse topological order and, at
-each node, does ``parent.grad += ∂node/∂parent · node.grad`` for each parent. The traced walk
-here does exactly the same arithmetic in the same order, and writes each step down:
+The walk (``graph.backward``) visits the nodes in reverse topological order and, at each
+node, does ``parent.grad += ∂node/∂parent · node.grad`` for each parent. Recording it is
+watching that same walk (a ``graph.Observer``), so the arithmetic and its order are the
+plain walk's, and each step is written down:
 
 - a :class:`Step` per visited node: the node, its gradient when it is visited (complete by
   then: every child has already pushed into it) and its local derivatives ∂node/∂parent;
 - a :class:`Push` per ``+=``: which parent, what was added, its gradient before and after.
 
 A learner can print the recording (``print(loss.backward(trace=True))``) and the
-step-through page (``viz.stepper``) shows it.
+step-through page (``tinygrad_edu.stepper``) shows it.
 
 ``naive_backward`` walks the same graph *without* topological order — a node pushes its
 gradient to its parents each time it is reached — which double counts through any reused
@@ -24,8 +25,6 @@ from typing import Any
 import numpy as np
 
 from . import graph
-from .tensor import Tensor, _own_if_leaf
-from .value import SWITCHED_OFF, Value
 
 
 @dataclass(frozen=True)
@@ -115,27 +114,24 @@ def _copy(grad: Any) -> Any:
     return grad.copy() if isinstance(grad, np.ndarray) else grad
 
 
-def _contributions(node: Any) -> list[tuple[Any, Any, Any]]:
-    """``(parent, local, added)`` for each ``+=`` the node makes, as its engine does it.
+class _Recorder(graph.Observer):
+    """Writes down each visited node and each push of one walk."""
 
-    These mirror ``Value._push_grad_to_parents`` and ``Tensor._push_grad_to_parents``
-    term for term, so the traced walk gives bit-for-bit the plain walk's gradients.
-    """
-    if isinstance(node, Value):
-        if node.local is SWITCHED_OFF:  # a dead relu unit or x ** 0: exactly 0 goes back
-            return [(p, 0.0, 0.0) for p in node.parents]
-        return [(p, local, local * node.grad) for p, local in zip(node.parents, node.local)]
-    if isinstance(node, Tensor):
-        g = node.grad
-        if g is None:  # no gradient reached this node
-            return []
-        return [
-            (p, fn, _own_if_leaf(fn(g), g, p))
-            for p, fn in zip(node.parents, node.grad_fns)
-            if p.requires_grad  # constants and inputs get no gradient
-        ]
-    kind = type(node).__name__
-    raise TypeError(f"backward(trace=True): expected a Value or a Tensor, got {kind}")
+    def __init__(self, trace: BackwardTrace) -> None:
+        self.trace = trace
+        self.pushes: list[Push] = []
+
+    def on_node(self, node: Any) -> None:
+        self.pushes = []
+
+    def on_push(self, node: Any, parent: Any, local: Any, added: Any, before: Any) -> None:
+        after = _copy(parent.grad)
+        self.pushes.append(Push(parent, local, _copy(added), _copy(before), after))
+
+    def on_node_done(self, node: Any) -> None:
+        local = node.local  # ∂node/∂parent per parent: numbers, or a Tensor's VJP functions
+        step = Step(node, _copy(node.grad), tuple(local), tuple(self.pushes))
+        self.trace.steps.append(step)
 
 
 def record_backward(root: Any, seed: Any) -> BackwardTrace:
@@ -144,25 +140,15 @@ def record_backward(root: Any, seed: Any) -> BackwardTrace:
     Same semantics as the plain walk: intermediate gradients are reset first, leaves
     accumulate across calls.
     """
-    order = graph.topological_order(root)
-    for node in order:
-        if node.parents:
-            node.grad = node._zero_grad_value()
-    root._accumulate(seed)
     trace = BackwardTrace(root=root, seed=_copy(seed))
-    for node in reversed(order):
-        pushes = []
-        if node.parents:
-            for parent, local, added in _contributions(node):
-                before = _copy(parent.grad)
-                parent._accumulate(added)
-                pushes.append(Push(parent, local, _copy(added), before, _copy(parent.grad)))
-        local = node.local if isinstance(node, Value) else node.grad_fns
-        trace.steps.append(Step(node, _copy(node.grad), tuple(local), tuple(pushes)))
+    graph.backward(root, seed, observer=_Recorder(trace))
     return trace
 
 
-def naive_backward(root: Value) -> tuple[dict[int, float], list[tuple[Any, Any, float]]]:
+graph.install_hook("trace", record_backward)  # what backward(trace=True) calls
+
+
+def naive_backward(root: Any) -> tuple[dict[int, float], list[tuple[Any, Any, float]]]:
     """The walk *without* topological order: each time a node is reached, push its grad.
 
     Depth first from ``root``: pop a node, add ``local · node.grad`` (its gradient so far)
@@ -174,11 +160,11 @@ def naive_backward(root: Value) -> tuple[dict[int, float], list[tuple[Any, Any, 
     Returns ``(grads, pushes)``: the resulting gradient per node id and every push
     ``(node, parent, added)`` in order. Only ``Value`` graphs; ``.grad`` is not touched.
     """
-    if not isinstance(root, Value):
+    if not isinstance(root, graph.Node) or not isinstance(root.data, float):
         raise TypeError(f"naive_backward: expected a Value, got {type(root).__name__}")
     grads: dict[int, float] = {id(root): 1.0}
     pushes: list[tuple[Any, Any, float]] = []
-    stack = [root]  # an explicit stack: the recursion of micrograd without its ordering
+    stack: list[Any] = [root]  # an explicit stack: the recursion of micrograd without its ordering
     while stack:
         node = stack.pop()
         for parent, local in zip(node.parents, node.local):

@@ -13,14 +13,12 @@ from __future__ import annotations
 import functools
 import math
 import numbers
+import weakref
 from collections.abc import Iterable
-from typing import TYPE_CHECKING, Any, Union
+from typing import Any, Union
 
-from . import anomaly, graph
-from ._checks import as_float
-
-if TYPE_CHECKING:
-    from .trace import BackwardTrace
+from . import checks, graph
+from .checks import as_float
 
 Number = Union[int, float]
 
@@ -29,15 +27,6 @@ Number = Union[int, float]
 # (0 · inf would be NaN), as PyTorch's relu and pow do. (Shared constants: no tuple per node.)
 SWITCHED_OFF = (0.0,)
 _ON = (1.0,)
-
-
-def _as_float(data: Any, what: str) -> float:
-    """A Python float from a real number, or a TypeError that names what was given."""
-    if type(data) is float:  # the common case; skips the slow abstract-class check below
-        return data
-    if isinstance(data, bool) or not isinstance(data, numbers.Real):
-        raise TypeError(f"{what}: expected a real number, got {type(data).__name__} {data!r}")
-    return as_float(data, what)
 
 
 class Value(graph.Node):
@@ -49,11 +38,12 @@ class Value(graph.Node):
     """
 
     __slots__ = ("local",)
+    requires_grad = True  # every Value takes part in the gradient (a Tensor may opt out)
     # Make NumPy scalars hand `np.float64(2) * v` over to Value.__rmul__.
     __array_ufunc__ = None
 
     def __init__(self, data: Number, label: str = "") -> None:
-        self.data = _as_float(data, "Value")
+        self.data = checks.real_number(data, "Value")
         self.grad = 0.0
         self.parents: tuple[Value, ...] = ()
         self.op = ""
@@ -61,26 +51,29 @@ class Value(graph.Node):
         self.local: tuple[float, ...] = ()
 
     @staticmethod
-    def _result(
+    def from_op(
         data: float, parents: tuple[Value, ...], op: str, local: tuple[float, ...]
     ) -> Value:
-        """A new node made by ``op``; outside ``no_grad`` it remembers its parents.
+        """A new node made by ``op``: how every op of this engine, and yours, makes its result.
 
-        ``local`` holds ∂out/∂parent for each parent, as a tuple (stored as it is).
+        ``local`` holds ∂out/∂parent for each parent, as a tuple (stored as it is), e.g. for
+        y = a * b: ``Value.from_op(a.data * b.data, (a, b), "*", (b.data, a.data))``.
+        Outside ``no_grad`` the result remembers its parents. See docs/adding-an-op.md.
         """
         out = Value.__new__(Value)
         out.data = data
         out.grad = 0.0
         out.op = op
         out.label = ""
-        if graph._grad_enabled or graph._modes.grad_enabled:
+        if graph.grad_everywhere or graph.modes.grad_enabled:
             out.parents = parents
             out.local = local
         else:
             out.parents = ()
             out.local = ()
-        if graph._anomaly_enabled and graph._modes.anomaly_enabled:  # one flag check when off
-            anomaly.check_forward(out, parents)
+        if graph.observing_somewhere and graph.modes.observers:  # one flag check when off
+            for observer in graph.modes.observers:
+                observer.on_op(out, parents)
         return out
 
     # --- the graph core's hooks -------------------------------------------------------
@@ -91,8 +84,15 @@ class Value(graph.Node):
     def _accumulate(self, grad: float) -> None:
         self.grad += grad
 
+    def chain_rule(self) -> list[tuple[graph.Node, float, float]]:
+        # The chain rule, the same for every op: parent.grad += ∂self/∂parent · self.grad
+        if self.local is SWITCHED_OFF:  # a dead relu unit or x ** 0: exactly 0 goes back
+            return [(parent, 0.0, 0.0) for parent in self.parents]
+        grad = self.grad
+        return [(parent, local, local * grad) for parent, local in zip(self.parents, self.local)]
+
     def _push_grad_to_parents(self) -> None:
-        # The chain rule, the same for every op.
+        # chain_rule's pushes, without building the list (the walk's fast path)
         derivatives = self.local
         if derivatives is SWITCHED_OFF:  # a dead relu unit or x ** 0 passes back exactly 0
             return
@@ -100,11 +100,16 @@ class Value(graph.Node):
         for parent, local in zip(self.parents, derivatives):
             parent.grad += local * grad
 
+    @property
+    def is_parameter(self) -> bool:  # type: ignore[override]
+        """Made by ``Parameter``: a trainable weight (drawings colour it so)."""
+        return self in _parameters
+
     def item(self) -> float:
         """The data as a Python float, as ``Tensor.item()``: one loop prints either loss."""
         return self.data
 
-    def backward(self, trace: bool = False) -> BackwardTrace | None:
+    def backward(self, trace: bool = False) -> Any:
         """d self / d node for every node of the graph, added into each ``.grad``.
 
         With ``trace=True`` the same walk is recorded and returned (see ``trace.py``).
@@ -115,18 +120,14 @@ class Value(graph.Node):
                 "so it has no graph to walk (build the graph outside no_grad(); a leaf made "
                 "with Value(...) may call backward())"
             )
-        if trace:
-            from .trace import record_backward  # trace.py imports this module
-
-            return record_backward(self, 1.0)
-        graph.backward(self, 1.0)
-        return None
+        return graph.backward(self, 1.0, trace)
 
     # --- binary ops -------------------------------------------------------------------
 
     @staticmethod
-    def _lift(other: Any, op: str) -> Value:
-        """A Value for the other operand; a Python number becomes a constant leaf.
+    def lift(other: Any, op: str) -> Value:
+        """``other`` as a Value: a Value as it is, a real number as a constant leaf (``op``
+        names the op in the TypeError for anything else).
 
         (The ops below test ``isinstance(other, Value)`` before calling this: it saves a
         call per node in the common case.)
@@ -142,39 +143,39 @@ class Value(graph.Node):
         return Value(as_float(other, f"Value {op}"))
 
     def __add__(self, other: Value | Number) -> Value:
-        other = other if isinstance(other, Value) else Value._lift(other, "+")
+        other = other if isinstance(other, Value) else Value.lift(other, "+")
         # d(a + b)/da = 1, d(a + b)/db = 1
-        return Value._result(self.data + other.data, (self, other), "+", (1.0, 1.0))
+        return Value.from_op(self.data + other.data, (self, other), "+", (1.0, 1.0))
 
     def __sub__(self, other: Value | Number) -> Value:
-        other = other if isinstance(other, Value) else Value._lift(other, "-")
+        other = other if isinstance(other, Value) else Value.lift(other, "-")
         # d(a - b)/da = 1, d(a - b)/db = -1
-        return Value._result(self.data - other.data, (self, other), "-", (1.0, -1.0))
+        return Value.from_op(self.data - other.data, (self, other), "-", (1.0, -1.0))
 
     def __mul__(self, other: Value | Number) -> Value:
-        other = other if isinstance(other, Value) else Value._lift(other, "*")
+        other = other if isinstance(other, Value) else Value.lift(other, "*")
         # d(a b)/da = b, d(a b)/db = a
-        return Value._result(self.data * other.data, (self, other), "*", (other.data, self.data))
+        return Value.from_op(self.data * other.data, (self, other), "*", (other.data, self.data))
 
     def __truediv__(self, other: Value | Number) -> Value:
-        other = other if isinstance(other, Value) else Value._lift(other, "/")
+        other = other if isinstance(other, Value) else Value.lift(other, "/")
         a, b = self.data, other.data
         if b == 0.0:
             raise ValueError(f"Value /: division by zero ({a} / 0)")
         # d(a / b)/da = 1 / b, d(a / b)/db = -a / b², as -(a / b) / b: b * b can underflow
         # to 0.0 for a tiny b (1e-200), and float / 0.0 raises where it should give inf
         q = a / b
-        return Value._result(q, (self, other), "/", (1.0 / b, -q / b))
+        return Value.from_op(q, (self, other), "/", (1.0 / b, -q / b))
 
     def __pow__(self, exponent: Number) -> Value:
         if isinstance(exponent, Value):
             raise TypeError("Value **: the exponent must be a Python number, not a Value")
-        n = _as_float(exponent, "Value ** exponent")
+        n = checks.real_number(exponent, "Value ** exponent")
         a = self.data
         if n == 0.0:
             # a ** 0 = 1 for every a, 0 ** 0 included (as Python and PyTorch): a constant, so
             # the derivative is exactly 0 (n a^(n-1) would be 0 · inf = NaN at a = 0)
-            return Value._result(1.0, (self,), f"**{exponent}", SWITCHED_OFF)
+            return Value.from_op(1.0, (self,), f"**{exponent}", SWITCHED_OFF)
         if a == 0.0 and n < 1.0:
             # The derivative n a^(n-1) (and for n < 0 the value) is infinite at 0.
             raise ValueError(f"Value **: 0 ** {n} has no finite derivative")
@@ -184,23 +185,23 @@ class Value(graph.Node):
             power, slope = a**n, n * a ** (n - 1.0)  # d(a^n)/da = n a^(n-1)
         except OverflowError:  # float ** raises instead of giving inf; say which op
             raise ValueError(f"Value **: {a} ** {n} or its derivative overflows") from None
-        return Value._result(power, (self,), f"**{exponent}", (slope,))
+        return Value.from_op(power, (self,), f"**{exponent}", (slope,))
 
     def __radd__(self, other: Number) -> Value:
-        return self._lift(other, "+") + self
+        return self.lift(other, "+") + self
 
     def __rsub__(self, other: Number) -> Value:
-        return self._lift(other, "-") - self
+        return self.lift(other, "-") - self
 
     def __rmul__(self, other: Number) -> Value:
-        return self._lift(other, "*") * self
+        return self.lift(other, "*") * self
 
     def __rtruediv__(self, other: Number) -> Value:
-        return self._lift(other, "/") / self
+        return self.lift(other, "/") / self
 
     def __neg__(self) -> Value:
         # d(-a)/da = -1
-        return Value._result(-self.data, (self,), "neg", (-1.0,))
+        return Value.from_op(-self.data, (self,), "neg", (-1.0,))
 
     # --- unary functions: value and derivative side by side ---------------------------
 
@@ -210,19 +211,19 @@ class Value(graph.Node):
         except OverflowError:
             raise ValueError(f"Value exp: exp({self.data}) overflows a float") from None
         # d e^a / da = e^a
-        return Value._result(e, (self,), "exp", (e,))
+        return Value.from_op(e, (self,), "exp", (e,))
 
     def log(self) -> Value:
         a = self.data
         if a <= 0.0:  # (a NaN goes on as NaN, as NaN does everywhere else)
             raise ValueError(f"Value log: log is defined for positive numbers only, got {a}")
         # d ln a / da = 1 / a
-        return Value._result(math.log(a), (self,), "log", (1.0 / a,))
+        return Value.from_op(math.log(a), (self,), "log", (1.0 / a,))
 
     def tanh(self) -> Value:
         t = math.tanh(self.data)
         # tanh' = 1 - tanh²
-        return Value._result(t, (self,), "tanh", (1.0 - t * t,))
+        return Value.from_op(t, (self,), "tanh", (1.0 - t * t,))
 
     def sigmoid(self) -> Value:
         a = self.data
@@ -233,7 +234,7 @@ class Value(graph.Node):
             e = math.exp(a)
             s = e / (1.0 + e)
         # sigmoid' = s (1 - s)
-        return Value._result(s, (self,), "sigmoid", (s * (1.0 - s),))
+        return Value.from_op(s, (self,), "sigmoid", (s * (1.0 - s),))
 
     def relu(self) -> Value:
         a = self.data
@@ -242,11 +243,25 @@ class Value(graph.Node):
         # "0.0 if a <= 0.0 else a" keeps a NaN a NaN and lets its gradient through (as
         # np.maximum and torch.relu do).
         local = SWITCHED_OFF if a <= 0.0 else _ON
-        return Value._result(0.0 if a <= 0.0 else a, (self,), "relu", local)
+        return Value.from_op(0.0 if a <= 0.0 else a, (self,), "relu", local)
+
+    def softplus(self) -> Value:
+        a = self.data
+        # ln(1 + e^a) as max(a, 0) + ln(1 + e^(−|a|)): exp of a non-positive number only
+        s = max(a, 0.0) + math.log1p(math.exp(-abs(a)))
+        # softplus′ = σ(a) = 1 − e^(−s), written with the output as the notes do
+        return Value.from_op(s, (self,), "softplus", (-math.expm1(-s),))
+
+    def leaky_relu(self) -> Value:
+        a = self.data
+        # leaky_relu′ = 1 for a > 0, else 0.01 (PyTorch's default slope; 0.01 at 0 too)
+        if a > 0.0:
+            return Value.from_op(a, (self,), "leaky_relu", (1.0,))
+        return Value.from_op(0.01 * a, (self,), "leaky_relu", (0.01,))
 
     def linear(self) -> Value:
         # The identity as a node of its own (the notes' "purelin"): linear' = 1
-        return Value._result(self.data, (self,), "linear", (1.0,))
+        return Value.from_op(self.data, (self,), "linear", (1.0,))
 
     # --- display ----------------------------------------------------------------------
 
@@ -255,11 +270,19 @@ class Value(graph.Node):
         op = f", op={self.op!r}" if self.op else ""
         return f"Value(data={self.data:.6g}, grad={self.grad:.6g}{label}{op})"
 
-    def _repr_mimebundle_(self, include: Any = None, exclude: Any = None) -> dict[str, str]:
-        """Jupyter shows a Value as the drawing of its graph."""
-        from .viz import draw_graph
 
-        return draw_graph(self)._repr_mimebundle_(include, exclude)
+# The Values made as trainable weights. A weak set: being listed never keeps a Value alive.
+# (A set rather than a subclass or a flag per node: a subclass's nodes made the topological
+# sort about 1.7x slower, and a flag would cost every op a store; only drawings ask.)
+_parameters: weakref.WeakSet[Value] = weakref.WeakSet()
+
+
+def Parameter(data: Number, label: str = "") -> Value:
+    """A Value that is a trainable weight (as ``torch.nn.Parameter``): its ``is_parameter``
+    is True and drawings colour it so. ``nn.MLP(engine="value")`` makes its weights so."""
+    value = Value(data, label)
+    _parameters.add(value)
+    return value
 
 
 def sum_values(terms: Iterable[Value | Number]) -> Value:
@@ -269,10 +292,10 @@ def sum_values(terms: Iterable[Value | Number]) -> Value:
     this makes one, drawn as the notes write the sum, and a value-engine network makes about
     half as many nodes per step (docs/performance.md). A number becomes a constant leaf.
     """
-    parents = tuple([t if isinstance(t, Value) else Value._lift(t, "sum_values") for t in terms])
+    parents = tuple([t if isinstance(t, Value) else Value.lift(t, "sum_values") for t in terms])
     if not parents:
         raise ValueError("sum_values: needs at least one term")
-    return Value._result(math.fsum([p.data for p in parents]), parents, "+", _ones(len(parents)))
+    return Value.from_op(math.fsum([p.data for p in parents]), parents, "+", _ones(len(parents)))
 
 
 @functools.lru_cache(maxsize=256)

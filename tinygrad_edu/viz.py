@@ -38,15 +38,13 @@ from typing import Any, Union
 import graphviz
 import numpy as np
 
-from . import graph
+from . import graph, ops
 from .graph import Node
-from .tensor import Tensor
-from .value import Value
 
 DEFAULT_MAX_NODES = 150  # beyond this many drawn nodes a picture stops being readable
 RANKDIRS = ("LR", "TB", "RL", "BT")
 COLLAPSE_MODES = ("auto", "none", "neuron", "layer")
-ACTIVATIONS = ("sigmoid", "tanh", "relu", "linear")  # the ops that end a neuron
+ACTIVATIONS = ops.ACTIVATIONS  # the ops that end a neuron
 RENDER_FORMATS = ("svg", "png", "pdf")
 INSTALL_HINT = (
     "install Graphviz to get pictures: apt-get install graphviz "
@@ -66,30 +64,11 @@ FONT = "Helvetica"
 SHOW_ALL_UP_TO = 4  # a tensor with at most this many elements shows every number
 
 # What the gradient g of a Tensor result turns into for each parent (the vector-Jacobian
-# product), shown on the edges of a Tensor graph with edge_derivatives=True. The symbols,
-# which the legend repeats: a, b (A, B for matrices) the op's inputs, y its result; x, W,
-# b a layer's input, weights and bias; O, t the prediction and the target of the mse.
-TENSOR_EDGE_FORMULAS: dict[str, tuple[str, ...]] = {
-    "+": ("g", "g"),
-    "-": ("g", "−g"),
-    "*": ("g·b", "g·a"),
-    "/": ("g/b", "−g·a/b²"),
-    "**": ("g·b·aᵇ⁻¹", "g·aᵇ·ln a"),
-    "@": ("g·Bᵀ", "Aᵀ·g"),
-    "@ᵀ": ("g·W", "gᵀ·x"),
-    "@ᵀ+b": ("g·W", "gᵀ·x", "Σ g"),
-    "neg": ("−g",),
-    "exp": ("g·eᵃ",),
-    "log": ("g/a",),
-    "tanh": ("g·(1−y²)",),
-    "sigmoid": ("g·y(1−y)",),
-    "relu": ("g·[a>0]",),
-    "linear": ("g",),
-    "sum": ("g spread out",),
-    "reshape": ("g reshaped back",),
-    "transpose": ("gᵀ",),
-    "getitem": ("g scattered back",),
-}
+# product), shown on the edges of a Tensor graph with edge_derivatives=True: the op table's.
+# The symbols, which the legend repeats: a, b (A, B for matrices) the op's inputs, y its
+# result; x, W, b a layer's input, weights and bias; O, t the prediction and the target of
+# the mse (whose arrows show its factor, read from the node: see _mse_edge).
+TENSOR_EDGE_FORMULAS: dict[str, tuple[str, ...]] = {op.name: op.edges for op in ops.TABLE}
 TENSOR_EDGE_SYMBOLS = (
     "g: ∂root/∂(the op's result)",
     "a, b (A, B): the op's inputs; y: its result",
@@ -289,16 +268,21 @@ def _delta_text(delta: Any, agree: bool, precision: int) -> str:
     return html.escape(f"δ rules {shown} {'✓' if agree else '✗'}")
 
 
+def _is_array(node: Node) -> bool:
+    """A node holding an array (a Tensor's), rather than one number (a Value's)."""
+    return isinstance(node.data, np.ndarray)
+
+
 def _record_cells(node: Node, style: _Style) -> list[str]:
     """The lines of a value's record (HTML), top to bottom / left to right."""
     cells = [f"<B>{label_html(node.label)}</B>"] if node.label else []
-    if isinstance(node, Tensor):
-        shape = "scalar" if node.ndim == 0 else f"shape {node.shape}"
-        cells.append(html.escape(f"{shape}  {node.dtype}"))
+    if _is_array(node):
+        shape = "scalar" if node.data.ndim == 0 else f"shape {node.data.shape}"
+        cells.append(html.escape(f"{shape}  {node.data.dtype}"))
     if style.show_data:
         cells.append(_summary_html("data", node.data, style.precision))
     # A Tensor that does not require grad never gets one: no "grad None" line for it.
-    if style.show_grad and not (isinstance(node, Tensor) and not node.requires_grad):
+    if style.show_grad and node.requires_grad:
         cells.append(_summary_html("grad", node.grad, style.precision))
         if node in style.rules_delta:
             delta = style.rules_delta[node]
@@ -329,7 +313,7 @@ def _add_record(dot: graphviz.Digraph, name: str, node: Node, role: str, style: 
     # A Value's record is one row as in micrograd when the graph flows left to right; a
     # Tensor's lines are longer, so stacked, and so is every record of a graph that flows
     # down, whose width is the widest rank's records side by side.
-    across = isinstance(node, Value) and not style.flows_down
+    across = not _is_array(node) and not style.flows_down
     label = _table(cells, ROLES[role][1], node in style.highlighted, across)
     tooltip = f"{printable(node.label)} ({ROLES[role][0]})" if node.label else ROLES[role][0]
     dot.node(name, label=label, shape="plain", tooltip=tooltip)
@@ -341,14 +325,14 @@ def _edge_attrs(highlighted: bool) -> dict[str, str]:
 
 def _edge_derivative(node: Node, k: int, style: _Style) -> str:
     """What the arrow from parent ``k`` into ``node``'s op carries: ∂node/∂parent."""
-    if isinstance(node, Value):
+    if not _is_array(node):  # a Value: its local derivatives are numbers
         return _number(node.local[k], style.precision)
-    op = "**" if node.op.startswith("**") and len(node.parents) == 1 else node.op
-    if op == "**":  # a number exponent: d(aⁿ)/da = n aⁿ⁻¹
-        return "g·n·aⁿ⁻¹"
-    if op == "mse":
+    if node.op == "mse":
         return _mse_edge(node, k)
-    formulas = TENSOR_EDGE_FORMULAS.get(op, ())
+    try:
+        formulas = ops.op_of(node.op).edges  # "**2" (a number exponent) finds "**n"
+    except KeyError:  # an op made outside the table (Tensor.from_op): its name
+        return node.op
     return formulas[k] if k < len(formulas) else node.op
 
 
@@ -375,9 +359,9 @@ def _mse_edge(node: Node, k: int) -> str:
 def node_role(node: Node, root: Node, parameters: set[Node] | None = None) -> str:
     """ "root", "intermediate", "parameter" or "input" (inputs and constants).
 
-    A Tensor leaf is a parameter when it requires grad. A Value leaf is a parameter when it
-    is in ``parameters``; without that list, when its label starts like the notes' weights
-    and biases (w, W, b, B, θ). Unlabelled Value leaves are constants (``2 * x``).
+    A leaf is a parameter when it is in ``parameters`` (e.g. ``model.parameters()``);
+    without that list, when the node says it is one (``is_parameter``: a Tensor leaf that
+    requires grad, a ``value.Parameter`` such as the weights of a value-engine MLP).
     """
     if node is root:
         return "root"
@@ -385,9 +369,7 @@ def node_role(node: Node, root: Node, parameters: set[Node] | None = None) -> st
         return "intermediate"
     if parameters is not None:
         return "parameter" if node in parameters else "input"
-    if isinstance(node, Tensor):
-        return "parameter" if node.requires_grad else "input"
-    return "parameter" if node.label[:1] in ("w", "W", "b", "B", "θ") else "input"
+    return "parameter" if node.is_parameter else "input"
 
 
 def path_to_root(order: Sequence[Node], start: Node) -> set[Node]:
@@ -514,12 +496,12 @@ def _rules_deltas(
         delta = np.asarray(getattr(record, "delta", record), dtype=float)
         layer = sorted(layer, key=lambda unit: _unit_sort_key(unit, position))
         head = layer[0].head
-        if len(layer) == 1 and isinstance(head, Tensor) and delta.size == head.size:
-            values = [delta.reshape(head.shape)]  # a whole layer in one Tensor
-        elif not isinstance(head, Tensor) and delta.size == len(layer):
+        if len(layer) == 1 and _is_array(head) and delta.size == head.data.size:
+            values = [delta.reshape(head.data.shape)]  # a whole layer in one Tensor
+        elif not _is_array(head) and delta.size == len(layer):
             values = list(delta.reshape(-1))  # one number per Value neuron
         else:
-            shape = head.shape if isinstance(head, Tensor) else (len(layer),)
+            shape = head.data.shape if _is_array(head) else (len(layer),)
             raise ValueError(
                 f"draw_graph: deltas for layer {layer[0].layer} has shape {delta.shape}, the "
                 f"graph's layer has shape {shape} (a Value graph holds one sample)"
@@ -581,8 +563,8 @@ def draw_graph(
             (one box per activation with its weighted sum) or "layer" (one box per layer).
         deltas: the rules' δ per layer (``rules.backward(...)`` records or arrays), shown
             beside autograd's gradient of each neuron's net input, with ✓ when they agree.
-        parameters: the leaves to colour as parameters (default: Tensors that require grad,
-            Values labelled like w…, b…, θ…).
+        parameters: the leaves to colour as parameters (default: the leaves that say they
+            are, ``is_parameter``: Tensors that require grad, ``value.Parameter`` s).
         precision: significant digits of the numbers shown.
         legend: draw the colour legend.
     """
@@ -638,7 +620,7 @@ def draw_graph(
     if note:
         dot.attr(label=note)
     if legend:
-        tensor_edges = edge_derivatives and any(isinstance(n, Tensor) for n in order)
+        tensor_edges = edge_derivatives and any(_is_array(n) for n in order)
         _draw_legend(dot, drawn, level, style, len(order) > 1, tensor_edges)
     return dot
 
@@ -793,7 +775,7 @@ def _labels_html(nodes: Sequence[Node], what: str) -> str:
 
 def _unit_word(unit: Unit) -> str:
     """A Value activation is one neuron; a Tensor activation is a whole layer of them."""
-    return "layer" if isinstance(unit.head, Tensor) else "neuron"
+    return "layer" if _is_array(unit.head) else "neuron"
 
 
 def _unit_cells(unit: Unit, style: _Style) -> list[str]:
@@ -894,5 +876,13 @@ def _draw_legend(
         )
 
 
-# The step-through page lives in its own file (stepper.py); viz.stepper is its public name.
-from .stepper import stepper as stepper  # noqa: E402
+graph.install_hook("draw", draw_graph)  # how Jupyter shows a Value or a Tensor
+
+
+def stepper(*args: Any, **kwargs: Any) -> Any:
+    """The step-through page: ``tinygrad_edu.stepper.stepper`` (see there for the arguments).
+
+    Kept under ``viz`` where learners look for pictures; it reaches the stepper, a layer
+    above this module, through the hook that module installs when imported.
+    """
+    return graph.hook("stepper")(*args, **kwargs)

@@ -1,0 +1,177 @@
+"""The op table: every op and activation described once.
+
+A row (:class:`Op`) carries what a reader, a drawing or a page needs to know about an op:
+
+- ``name``: the op's name, as a node's ``.op`` holds it and the CLI's choices list it;
+- ``derivatives``: ∂out/∂parent for each parent in the notes' form, as text;
+- ``edges``: what the incoming gradient g becomes for each parent (the vector-Jacobian
+  product), as ``viz`` writes it on the arrows of a Tensor graph (a, b the op's inputs,
+  y its result);
+
+and for an *activation* (an op that ends a neuron) also
+
+- ``forward`` and ``derivative``: f(net) and f′ on NumPy arrays, f′ written with the output
+  O = f(net) where the notes write it so (sigmoid O (1 − O), tanh 1 − O²);
+  ``rules`` computes the notes' δ with them and the Tensor engine its activations;
+- ``formula``, ``derivative_text`` and ``derivative_numbers``: the narration of the
+  step-through page ("{O}" and "{net}" are filled in with a unit's names or numbers);
+- ``init``: the weight initialisation that suits it ("he" for the ReLU family);
+- ``torch``: its ``torch.nn`` module, for the bridge to PyTorch (None: not bridged).
+
+The engines implement each op's arithmetic (the Value engine on floats, with ``math``), and
+everything else — ``rules``, ``nn``, ``viz``, the stepper and the CLI — reads the rows here.
+Adding an activation is one row below plus a method on each engine (docs/adding-an-op.md).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+
+ArrayFn = Callable[[np.ndarray], np.ndarray]
+DerivativeFn = Callable[[np.ndarray, np.ndarray], np.ndarray]  # f′(net, out)
+
+
+@dataclass(frozen=True)
+class Op:
+    """One op of the engines; the fields after ``edges`` are set for activations only."""
+
+    name: str
+    derivatives: tuple[str, ...]  # ∂out/∂parent per parent, as the notes write it
+    edges: tuple[str, ...]  # the VJP per parent: what g becomes (viz's arrow labels)
+    forward: ArrayFn | None = None  # O = f(net) on an array
+    derivative: DerivativeFn | None = None  # f′(net, O) on arrays, in the notes' form
+    formula: str = ""  # f(net) as the page writes it
+    derivative_text: str = ""  # f′ with "{O}" (output) and "{net}" (net input) to fill in
+    derivative_numbers: str | None = None  # f′ with numbers filled in; None: show f′'s value
+    init: str = "xavier"  # the weight initialisation that suits the activation
+    torch: str | None = None  # its torch.nn module, for MLP.to_torch / from_torch
+
+    @property
+    def is_activation(self) -> bool:
+        return self.forward is not None
+
+
+# --- the activations on arrays ----------------------------------------------------------
+
+
+def _sigmoid(net: np.ndarray) -> np.ndarray:
+    # σ(net) = ½ tanh(½ net) + ½: the same function as 1 / (1 + e^(−net)), but tanh never
+    # overflows and needs no branch on the sign of net. Four numpy calls (the two-branch form
+    # took eight), the last two in place; accurate to an ulp of 1 (docs/numerics.md).
+    s = np.tanh(net * 0.5)  # (a numpy scalar for a 0-d net: *= still works)
+    s *= 0.5
+    s += 0.5
+    return s
+
+
+def _relu_prime(net: np.ndarray, out: np.ndarray) -> np.ndarray:
+    return (net > 0).astype(net.dtype)  # 1 where net > 0, else 0 (0 at the kink, as PyTorch)
+
+
+TABLE: tuple[Op, ...] = (
+    # --- activations: the ops that end a neuron --------------------------------------
+    Op(
+        "sigmoid",
+        ("O (1 − O)",),
+        ("g·y(1−y)",),
+        forward=_sigmoid,
+        derivative=lambda net, out: out * (1 - out),  # σ′ = σ (1 − σ) = O (1 − O)
+        formula="σ(net) = 1 / (1 + e^(−net))",
+        derivative_text="{O} (1 − {O})",
+        derivative_numbers="{O} · (1 − {O})",
+        torch="Sigmoid",
+    ),
+    Op(
+        "tanh",
+        ("1 − O²",),
+        ("g·(1−y²)",),
+        forward=np.tanh,
+        derivative=lambda net, out: 1 - out * out,  # tanh′ = 1 − tanh² = 1 − O²
+        formula="tanh(net)",
+        derivative_text="(1 − {O}²)",
+        derivative_numbers="(1 − {O}²)",
+        torch="Tanh",
+    ),
+    Op(
+        "relu",
+        ("[net > 0]",),
+        ("g·[a>0]",),
+        forward=lambda net: np.maximum(net, 0),
+        derivative=_relu_prime,
+        formula="max(0, net)",
+        derivative_text="[{net} > 0]",
+        init="he",
+        torch="ReLU",
+    ),
+    Op(
+        "linear",  # the notes' "purelin": the identity as a node of its own
+        ("1",),
+        ("g",),
+        forward=lambda net: net.copy(),
+        derivative=lambda net, out: np.ones_like(out),  # f′ = 1
+        formula="net (linear)",
+        derivative_text="1",
+        derivative_numbers="1",
+        torch="Identity",  # written as no module at all by to_torch
+    ),
+    Op(
+        "softplus",  # a smooth relu
+        ("1 − e^(−O)",),
+        ("g·(1−e^(−y))",),
+        forward=lambda net: np.logaddexp(0, net),  # ln(1 + e^net), stable at any net
+        derivative=lambda net, out: -np.expm1(-out),  # softplus′ = σ(net) = 1 − e^(−O)
+        formula="ln(1 + e^net)",
+        derivative_text="(1 − e^(−{O}))",
+        derivative_numbers="(1 − e^(−{O}))",
+    ),
+    Op(
+        "leaky_relu",  # slope 0.01 below 0, PyTorch's default
+        ("1 if net > 0, else 0.01",),
+        ("g·(1 or 0.01)",),
+        forward=lambda net: np.where(net > 0, net, 0.01 * net),
+        derivative=lambda net, out: np.where(net > 0, 1.0, 0.01).astype(net.dtype),
+        formula="net if net > 0, else 0.01 net",
+        derivative_text="(1 if {net} > 0, else 0.01)",
+        init="he",
+    ),
+    # --- the other ops of the engines ------------------------------------------------
+    Op("+", ("1", "1"), ("g", "g")),
+    Op("-", ("1", "−1"), ("g", "−g")),
+    Op("*", ("b", "a"), ("g·b", "g·a")),
+    Op("/", ("1/b", "−a/b²"), ("g/b", "−g·a/b²")),
+    Op("**", ("b·aᵇ⁻¹", "aᵇ·ln a"), ("g·b·aᵇ⁻¹", "g·aᵇ·ln a")),
+    Op("**n", ("n·aⁿ⁻¹",), ("g·n·aⁿ⁻¹",)),  # a number exponent; the node's op is "**2" etc.
+    Op("neg", ("−1",), ("−g",)),
+    Op("exp", ("eᵃ",), ("g·eᵃ",)),
+    Op("log", ("1/a",), ("g/a",)),
+    Op("@", ("Bᵀ", "Aᵀ"), ("g·Bᵀ", "Aᵀ·g")),
+    Op("@ᵀ", ("W", "x"), ("g·W", "gᵀ·x")),  # x Wᵀ as one node (nn.Linear without bias)
+    Op("@ᵀ+b", ("W", "x", "1"), ("g·W", "gᵀ·x", "Σ g")),  # x Wᵀ + b as one node
+    Op("sum", ("1",), ("g spread out",)),
+    Op("reshape", ("1",), ("g reshaped back",)),
+    Op("transpose", ("1",), ("gᵀ",)),
+    Op("getitem", ("1",), ("g scattered back",)),
+    Op("mse", ("2c(O−t)", "−2c(O−t)"), ("g·2c(O−t)", "−g·2c(O−t)")),  # viz shows c's value
+)
+
+OPS: dict[str, Op] = {op.name: op for op in TABLE}
+# The activations, in the table's order: what nn.MLP, rules and --hidden/--output accept.
+ACTIVATIONS: tuple[str, ...] = tuple(op.name for op in TABLE if op.is_activation)
+
+
+def op_of(name: str) -> Op:
+    """The row of a node's op: "**2" finds the row "**n"; KeyError for an unknown op."""
+    if name.startswith("**") and name != "**":
+        return OPS["**n"]
+    return OPS[name]
+
+
+def activation(name: str, where: str = "activation") -> Op:
+    """The row of the activation ``name``, or a ValueError that lists the known ones."""
+    op = OPS.get(name) if isinstance(name, str) else None
+    if op is None or not op.is_activation:
+        raise ValueError(f"{where}: unknown activation {name!r}, expected one of {ACTIVATIONS}")
+    return op
