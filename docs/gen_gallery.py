@@ -20,7 +20,7 @@ from typing import Any
 import graphviz
 import numpy as np
 
-from tinygrad_edu import Tensor, Value, mse_loss, rules
+from tinygrad_edu import Parameter, Tensor, Value, mse_loss, rules
 from tinygrad_edu.data import moons
 from tinygrad_edu.nn import MLP
 from tinygrad_edu.viz import dot_available, draw_graph
@@ -49,7 +49,7 @@ def figure(name: str, title: str, caption: str) -> Callable[[Callable[[], graphv
 def note05_graph() -> graphviz.Digraph:
     x1, x2 = Value(2.0, label="x1"), Value(3.0, label="x2")
     w = {
-        n: Value(v, label=n)
+        n: Parameter(v, label=n)
         for n, v in zip(["w1", "w2", "w3", "w4", "w5", "w6"], [0.11, 0.12, 0.21, 0.08, 0.14, 0.15])
     }
     h1 = x1 * w["w1"] + x2 * w["w3"]
@@ -71,8 +71,8 @@ def note05_graph() -> graphviz.Digraph:
 )
 def neuron_derivatives() -> graphviz.Digraph:
     x1, x2 = Value(2.0, label="x1"), Value(0.0, label="x2")
-    w1, w2 = Value(-3.0, label="w1"), Value(1.0, label="w2")
-    b = Value(6.8814, label="b")
+    w1, w2 = Parameter(-3.0, label="w1"), Parameter(1.0, label="w2")
+    b = Parameter(6.8814, label="b")
     o = (x1 * w1 + x2 * w2 + b).tanh()
     o.label = "o"
     o.backward()

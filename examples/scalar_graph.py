@@ -13,12 +13,12 @@ import sys
 import tempfile
 from pathlib import Path
 
-from tinygrad_edu import Value, viz
+from tinygrad_edu import Parameter, Value, viz
 
 # o = tanh(x1 w1 + x2 w2 + b): two inputs, two weights, a bias, a tanh activation.
 x1, x2 = Value(2.0, label="x1"), Value(0.0, label="x2")
-w1, w2 = Value(-3.0, label="w1"), Value(1.0, label="w2")
-b = Value(6.881373587019543, label="b")  # chosen so that net = atanh(1/√2): o = 0.7071
+w1, w2 = Parameter(-3.0, label="w1"), Parameter(1.0, label="w2")
+b = Parameter(6.881373587019543, label="b")  # chosen so that net = atanh(1/√2): o = 0.7071
 x1w1, x2w2 = x1 * w1, x2 * w2
 x1w1.label, x2w2.label = "x1*w1", "x2*w2"
 net = x1w1 + x2w2 + b

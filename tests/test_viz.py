@@ -11,7 +11,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from tinygrad_edu import Tensor, Value, mse_loss, nn, viz
+from tinygrad_edu import Parameter, Tensor, Value, mse_loss, nn, viz
 
 needs_dot = pytest.mark.skipif(
     shutil.which("dot") is None, reason="Graphviz `dot` is not installed (apt-get install graphviz)"
@@ -231,8 +231,11 @@ def test_labels_use_the_notes_subscripts_and_keep_the_raw_text():
     assert viz.label_html("w1_12,3") == "w<SUP>1</SUP><SUB>12,3</SUB>"
     assert viz.label_html("x1w1") == "x1w1"
     assert viz.label_html("a<b&c") == "a&lt;b&amp;c"
-    source = viz.draw_graph(Value(0.5, label="w1_21") * 2.0).source
+    source = viz.draw_graph(Parameter(0.5, label="w1_21") * 2.0).source
     assert "w<SUP>1</SUP><SUB>21</SUB>" in source and 'tooltip="w1_21 (parameter)"' in source
+    # a leaf is a parameter because it says so, never because of its label
+    source = viz.draw_graph(Value(0.5, label="w1_21") * 2.0).source
+    assert 'tooltip="w1_21 (input / constant)"' in source
 
 
 def test_node_names_are_stable_between_runs():

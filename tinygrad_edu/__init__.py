@@ -11,10 +11,11 @@ from .anomaly import detect_anomaly
 from .graph import no_grad
 from .losses import mse_loss
 from .tensor import Tensor
-from .value import Value
+from .value import Parameter, Value
 
 __version__ = "0.1.0"
 __all__ = [
+    "Parameter",
     "Tensor",
     "Value",
     "compare",

@@ -20,9 +20,8 @@ from typing import Any
 import numpy as np
 
 from .diagnostics import LayerRecorder
-from .graph import no_grad
 from .losses import mse_loss
-from .nn import MLP
+from .nn import MLP, Network
 from .optim import SGD
 
 
@@ -126,12 +125,7 @@ def _batch(n: int, k: int, batch_size: int | None) -> Any:
 
 def predict(model: Any, X: np.ndarray) -> np.ndarray:
     """The model's outputs for a batch, as an (N, out) array, without building a graph."""
-    with no_grad():
-        out = model(np.asarray(X))
-    data = getattr(out, "data", None)  # a Tensor holds the whole batch in one array
-    if data is not None:
-        return np.asarray(data)
-    return np.array([[o.data for o in row] for row in out])  # a list of Values per sample
+    return np.asarray(model.predict(np.asarray(X)))
 
 
 def predict_fast(model: Any, X: np.ndarray) -> np.ndarray:
@@ -143,7 +137,7 @@ def predict_fast(model: Any, X: np.ndarray) -> np.ndarray:
     return predict(copy_on(model, "tensor"), X)
 
 
-def copy_on(model: Any, engine: str) -> MLP:
+def copy_on(model: Network, engine: str) -> MLP:
     """A new ``nn.MLP`` on ``engine`` computing the same function as ``model``: the same
     sizes and activations, its weights copied (the model itself is not touched)."""
     weights = model.get_weights()

@@ -39,8 +39,6 @@ import numpy as np
 
 from . import graph, ops
 from .graph import Node
-from .tensor import Tensor
-from .value import Value
 
 DEFAULT_MAX_NODES = 150  # beyond this many drawn nodes a picture stops being readable
 RANKDIRS = ("LR", "TB", "RL", "BT")
@@ -216,16 +214,21 @@ def _delta_text(delta: Any, agree: bool, precision: int) -> str:
     return html.escape(f"δ rules {shown} {'✓' if agree else '✗'}")
 
 
+def _is_array(node: Node) -> bool:
+    """A node holding an array (a Tensor's), rather than one number (a Value's)."""
+    return isinstance(node.data, np.ndarray)
+
+
 def _record_cells(node: Node, style: _Style) -> list[str]:
     """The lines of a value's record (HTML), top to bottom / left to right."""
     cells = [f"<B>{label_html(node.label)}</B>"] if node.label else []
-    if isinstance(node, Tensor):
-        shape = "scalar" if node.ndim == 0 else f"shape {node.shape}"
-        cells.append(html.escape(f"{shape}  {node.dtype}"))
+    if _is_array(node):
+        shape = "scalar" if node.data.ndim == 0 else f"shape {node.data.shape}"
+        cells.append(html.escape(f"{shape}  {node.data.dtype}"))
     if style.show_data:
         cells.append(html.escape(f"data {summarize(node.data, style.precision)}"))
     # A Tensor that does not require grad never gets one: no "grad None" line for it.
-    if style.show_grad and not (isinstance(node, Tensor) and not node.requires_grad):
+    if style.show_grad and node.requires_grad:
         cells.append(html.escape(f"grad {summarize(node.grad, style.precision)}"))
         if node in style.rules_delta:
             delta = style.rules_delta[node]
@@ -247,7 +250,7 @@ def _table(cells: Sequence[str], fill: str, highlighted: bool, horizontal: bool)
 def _add_record(dot: graphviz.Digraph, name: str, node: Node, role: str, style: _Style) -> None:
     cells = _record_cells(node, style)
     # A Value's record is one row as in micrograd; a Tensor's lines are longer, so stacked.
-    label = _table(cells, ROLES[role][1], node in style.highlighted, isinstance(node, Value))
+    label = _table(cells, ROLES[role][1], node in style.highlighted, not _is_array(node))
     tooltip = f"{node.label} ({ROLES[role][0]})" if node.label else ROLES[role][0]
     dot.node(name, label=label, shape="plain", tooltip=tooltip)
 
@@ -258,7 +261,7 @@ def _edge_attrs(highlighted: bool) -> dict[str, str]:
 
 def _edge_derivative(node: Node, k: int, style: _Style) -> str:
     """What the arrow from parent ``k`` into ``node``'s op carries: ∂node/∂parent."""
-    if isinstance(node, Value):
+    if not _is_array(node):  # a Value: its local derivatives are numbers
         return _number(node.local[k], style.precision)
     try:
         formulas = ops.op_of(node.op).edges  # "**2" (a number exponent) finds "**n"
@@ -273,9 +276,9 @@ def _edge_derivative(node: Node, k: int, style: _Style) -> str:
 def node_role(node: Node, root: Node, parameters: set[Node] | None = None) -> str:
     """ "root", "intermediate", "parameter" or "input" (inputs and constants).
 
-    A Tensor leaf is a parameter when it requires grad. A Value leaf is a parameter when it
-    is in ``parameters``; without that list, when its label starts like the notes' weights
-    and biases (w, W, b, B, θ). Unlabelled Value leaves are constants (``2 * x``).
+    A leaf is a parameter when it is in ``parameters`` (e.g. ``model.parameters()``);
+    without that list, when the node says it is one (``is_parameter``: a Tensor leaf that
+    requires grad, a ``value.Parameter`` such as the weights of a value-engine MLP).
     """
     if node is root:
         return "root"
@@ -283,9 +286,7 @@ def node_role(node: Node, root: Node, parameters: set[Node] | None = None) -> st
         return "intermediate"
     if parameters is not None:
         return "parameter" if node in parameters else "input"
-    if isinstance(node, Tensor):
-        return "parameter" if node.requires_grad else "input"
-    return "parameter" if node.label[:1] in ("w", "W", "b", "B", "θ") else "input"
+    return "parameter" if node.is_parameter else "input"
 
 
 def path_to_root(order: Sequence[Node], start: Node) -> set[Node]:
@@ -412,12 +413,12 @@ def _rules_deltas(
         delta = np.asarray(getattr(record, "delta", record), dtype=float)
         layer = sorted(layer, key=lambda unit: _unit_sort_key(unit, position))
         head = layer[0].head
-        if len(layer) == 1 and isinstance(head, Tensor) and delta.size == head.size:
-            values = [delta.reshape(head.shape)]  # a whole layer in one Tensor
-        elif not isinstance(head, Tensor) and delta.size == len(layer):
+        if len(layer) == 1 and _is_array(head) and delta.size == head.data.size:
+            values = [delta.reshape(head.data.shape)]  # a whole layer in one Tensor
+        elif not _is_array(head) and delta.size == len(layer):
             values = list(delta.reshape(-1))  # one number per Value neuron
         else:
-            shape = head.shape if isinstance(head, Tensor) else (len(layer),)
+            shape = head.data.shape if _is_array(head) else (len(layer),)
             raise ValueError(
                 f"draw_graph: deltas for layer {layer[0].layer} has shape {delta.shape}, the "
                 f"graph's layer has shape {shape} (a Value graph holds one sample)"
@@ -477,8 +478,8 @@ def draw_graph(
             (one box per activation with its weighted sum) or "layer" (one box per layer).
         deltas: the rules' δ per layer (``rules.backward(...)`` records or arrays), shown
             beside autograd's gradient of each neuron's net input, with ✓ when they agree.
-        parameters: the leaves to colour as parameters (default: Tensors that require grad,
-            Values labelled like w…, b…, θ…).
+        parameters: the leaves to colour as parameters (default: the leaves that say they
+            are, ``is_parameter``: Tensors that require grad, ``value.Parameter`` s).
         precision: significant digits of the numbers shown.
         legend: draw the colour legend.
     """
@@ -674,7 +675,7 @@ def _labels_html(nodes: Sequence[Node], what: str) -> str:
 
 def _unit_word(unit: Unit) -> str:
     """A Value activation is one neuron; a Tensor activation is a whole layer of them."""
-    return "layer" if isinstance(unit.head, Tensor) else "neuron"
+    return "layer" if _is_array(unit.head) else "neuron"
 
 
 def _unit_cells(unit: Unit, style: _Style) -> list[str]:

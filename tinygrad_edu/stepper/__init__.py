@@ -46,7 +46,7 @@ def recording(
     model_or_root: Any, x: Any = None, t: Any = None, lr: float = 0.05, steps: int = 2
 ) -> NetworkRecording | GraphRecording:
     """Run ``stepper``'s recording without writing a page (arguments as for :func:`stepper`)."""
-    if isinstance(model_or_root, nn.MLP):
+    if isinstance(model_or_root, nn.Network):  # any network: it is copied by its weights
         if x is None or t is None:
             raise ValueError("stepper: an MLP needs x (inputs) and t (targets)")
         if isinstance(steps, bool) or not isinstance(steps, int) or steps < 1:

@@ -187,7 +187,7 @@ def as_rows(a: Any, width: int, what: str) -> np.ndarray:
 
 
 def record_network(
-    model: nn.MLP, X: np.ndarray, T: np.ndarray, lr: float, steps: int
+    model: nn.Network, X: np.ndarray, T: np.ndarray, lr: float, steps: int
 ) -> NetworkRecording:
     """``steps`` iterations of per-sample SGD (sample k mod N at iteration k) on a copy."""
     twin = copy_on(model, "value")
