@@ -62,3 +62,29 @@ def test_gallery_script_regenerates_the_committed_page(tmp_path):
     # The page (code and captions) is what the script writes: docs/gallery.md is up to date.
     committed = (DOCS / "gallery.md").read_text(encoding="utf-8")
     assert (tmp_path / "gallery.md").read_text(encoding="utf-8") == committed
+
+
+def load_gen_diagnostics():
+    spec = importlib.util.spec_from_file_location("gen_diagnostics", DOCS / "gen_diagnostics.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_every_vanishing_gradients_picture_is_committed_and_shown():
+    gen_diagnostics = load_gen_diagnostics()
+    page = (DOCS / "vanishing-gradients.md").read_text(encoding="utf-8")
+    for name in gen_diagnostics.PICTURES:
+        svg = DOCS / "img" / f"{name}.svg"
+        assert svg.exists(), f"run python docs/gen_diagnostics.py: {svg} is missing"
+        assert "</svg>" in svg.read_text(encoding="utf-8")
+        assert f"(img/{name}.svg)" in page
+
+
+def test_diagnostics_script_draws_every_picture(tmp_path):
+    pytest.importorskip("matplotlib")
+    gen_diagnostics = load_gen_diagnostics()
+    written = gen_diagnostics.write_pictures(tmp_path, epochs=5)  # a short run: the drawing
+    assert [path.name for path in written] == [f"{n}.svg" for n in gen_diagnostics.PICTURES]
+    for path in written:
+        assert path.read_text(encoding="utf-8").lstrip().startswith(("<?xml", "<svg"))

@@ -69,7 +69,7 @@ def diagnostics(history: Any, path: Path, title: str = "") -> Path | None:
     layer_curves(ax_grad, history.grad_W_norm, "‖∂E/∂W‖ per layer")
     layer_curves(ax_saturated, history.saturated, "saturated units (fraction)", log=False)
     ax_saturated.set_ylim(-0.03, 1.03)
-    ax_delta.legend(fontsize=8, ncol=2)
+    ax_delta.legend(title="layer", fontsize=8, ncol=2)
     for ax in (ax_grad, ax_saturated):
         ax.set_xlabel("epoch")
     if title:
@@ -87,7 +87,7 @@ def layer_curves(ax: Any, per_step: Any, title: str, log: bool = True) -> None:
     n_layers = values.shape[1]
     colors = _layer_colors(n_layers)
     for l in range(n_layers):
-        ax.plot(values[:, l], color=colors[l], label=f"layer {l + 1}")
+        ax.plot(values[:, l], color=colors[l], label=f"{l + 1}")
     if log and np.any(values > 0):
         ax.set_yscale("log")
     ax.set_title(title)
