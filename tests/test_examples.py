@@ -99,3 +99,17 @@ def test_tutorial_notebook_executes(tmp_path):
     assert "all agree" in texts
     if HAS_DOT:  # the graphs show inline as SVG
         assert sum("image/svg+xml" in out.get("data", {}) for out in outputs) >= 2
+
+
+def test_diagnostics_example_shows_delta_shrinking_only_with_sigmoid(tmp_path):
+    result = run_script(EXAMPLES / "training_diagnostics.py", tmp_path, str(tmp_path / "out"))
+    assert result.returncode == 0, result.stderr
+    first_layer = {
+        line.split()[0]: float(line.split()[1])  # ‖δ_1‖ / ‖δ_6‖
+        for line in result.stdout.splitlines()
+        if line.split() and line.split()[0] in ("sigmoid", "tanh", "relu")
+    }
+    assert first_layer["sigmoid"] < 2e-3 < 0.5 < first_layer["tanh"] and 0.5 < first_layer["relu"]
+    assert "equals the tensor engine's: True" in result.stdout
+    if "wrote" in result.stdout:  # matplotlib installed
+        assert len(list((tmp_path / "out").glob("diagnostics_*.png"))) == 3
