@@ -1,6 +1,6 @@
 """tinygrad_edu: reverse-mode autograd for learning backpropagation.
 
-The public names of SPEC.md: the two engines, ``no_grad`` and ``mse_loss`` at the top;
+The public names (docs/semantics.md): the two engines, ``no_grad`` and ``mse_loss`` at the top;
 the rest in submodules (``nn``, ``optim``, ``rules``, ``compare``, ``viz``, ``data``).
 """
 

@@ -172,10 +172,11 @@ def add_demo(subparsers: Any) -> None:
     p = subparsers.add_parser(
         "demo",
         help="train an MLP on a toy dataset, compare autograd with the δ rules, draw it",
-        description="Train an MLP on a generated dataset (with a progress bar), print the "
-        "autograd-vs-δ-rules table for the trained network, and write the computation "
-        "graph, a loss / decision-boundary plot and the per-layer training diagnostics "
-        "(‖δ‖, ‖∂E/∂W‖, saturated units) into the --out folder.",
+        description="Print the autograd-vs-δ-rules table for the untrained network (before "
+        "training, where the gradients are large enough to read), train an MLP on a "
+        "generated dataset (with a progress bar), and write the computation graph, a "
+        "loss / decision-boundary plot and the per-layer training diagnostics (‖δ‖, "
+        "‖∂E/∂W‖, saturated units) into the --out folder.",
     )
     p.add_argument(
         "--dataset", choices=DATASETS, default="moons", help="generated dataset (default: moons)"

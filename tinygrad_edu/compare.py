@@ -277,8 +277,9 @@ class CompareReport:
         return self.table()
 
     def table(self, max_entries: int | None = 4) -> str:
-        """The report as text: one line per gradient entry (at most ``max_entries`` of each
-        parameter, the rest summarised; None shows all)."""
+        """The report as text: a header (E, engine, samples, tolerance), one line per weight
+        or bias (at most ``max_entries`` of each parameter, the rest summarised in one line;
+        None shows all), and a summary that counts the weights and biases compared."""
         # The widest entry name is that of the last entry of the longest-named parameter.
         width = max(
             len(_entry_name(row.name, tuple(n - 1 for n in row.autograd.shape)))
@@ -299,7 +300,10 @@ class CompareReport:
         for row in self.rows:
             lines.extend(_row_lines(row, max_entries, self.atol, self.rtol, width))
         verdict = "all agree" if self.ok else "MISMATCH: see the FAIL lines"
-        lines.append(f"{len(self.rows)} parameters, {verdict}")
+        # Numbers, not rows: a Tensor row holds a whole W, a Value row one weight, and the
+        # same network should give the same count on both engines.
+        count = sum(row.autograd.size for row in self.rows)
+        lines.append(f"{count} weights and biases compared, {verdict}")
         return "\n".join(lines)
 
 

@@ -11,6 +11,7 @@ and ∂E/∂t = −∂E/∂O.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from typing import Any, overload
 
@@ -80,8 +81,8 @@ def _values_and_shape(pred: Any) -> tuple[list[Value], tuple[int, ...]] | None:
 
 
 def _mse_tensor(pred: Tensor, target: Any, reduction: str) -> Tensor:
-    if not isinstance(target, Tensor):  # a plain array target takes pred's dtype
-        target = Tensor(checks.float_array(target, "mse_loss target").astype(pred.dtype))
+    if not isinstance(target, Tensor):  # a plain array target takes pred's dtype; "t" in drawings
+        target = Tensor(checks.float_array(target, "mse_loss target").astype(pred.dtype), label="t")
     if pred.data.shape != target.data.shape:
         raise ValueError(
             f"mse_loss: pred has shape {pred.shape} and target has shape {target.shape}; "
@@ -101,7 +102,7 @@ def _mse_tensor(pred: Tensor, target: Any, reduction: str) -> Tensor:
     def grad_target(g: np.ndarray) -> np.ndarray:
         return (-2 * c * float(g)) * diff  # ∂E/∂t = −2c (O − t)
 
-    return Tensor._result(loss, (pred, target), "mse", grad_pred, grad_target)
+    return Tensor.from_op(loss, (pred, target), "mse", grad_pred, grad_target)
 
 
 def _mse_values(pred: list[Value], shape: tuple[int, ...], target: Any, reduction: str) -> Value:
@@ -121,9 +122,22 @@ def _mse_values(pred: list[Value], shape: tuple[int, ...], target: Any, reductio
             f"mse_loss: pred has shape {shape} and target has shape {array.shape}; "
             "they must match exactly (no broadcasting)"
         )
-    t = [Value._lift(v, "mse_loss target") for v in array.reshape(-1).tolist()]
+    t = [Value.lift(v, "mse_loss target") for v in array.reshape(-1).tolist()]
+    for name, t_k, given in zip(_target_labels(shape), t, array.reshape(-1).tolist()):
+        if not isinstance(given, Value):  # a number made a constant: named as in the notes
+            t_k.label = name
     c = _scale(reduction, len(pred))
     diffs = [o.data - tk.data for o, tk in zip(pred, t)]  # O_k − t_k
     loss = c * sum(d * d for d in diffs)
     local = tuple([2 * c * d for d in diffs] + [-2 * c * d for d in diffs])
-    return Value._result(loss, (*pred, *t), "mse", local)
+    return Value.from_op(loss, (*pred, *t), "mse", local)
+
+
+def _target_labels(shape: tuple[int, ...]) -> list[str]:
+    """Names for the targets drawn in a graph: "t" for one, "t1", "t2", … for one per sample
+    or per output, "t{n}_{k}" (sample n, output k) for a batch of several outputs."""
+    if math.prod(shape) == 1:
+        return ["t"]
+    if len(shape) == 1 or shape[1] == 1:
+        return [f"t{k}" for k in range(1, math.prod(shape) + 1)]
+    return [f"t{n}_{k}" for n in range(1, shape[0] + 1) for k in range(1, shape[1] + 1)]

@@ -33,7 +33,7 @@ import numpy as np
 
 from . import checks, ops
 from .graph import Node, no_grad
-from .tensor import Tensor, _affine
+from .tensor import Tensor, affine
 from .value import Parameter, Value, sum_values
 
 Param = Node  # a Tensor or a Value
@@ -110,6 +110,8 @@ class Module:
     def save(self, path: str | os.PathLike[str]) -> None:
         """Write ``state_dict()`` to an ``.npz`` file, atomically.
 
+        The file is what ``numpy.savez`` writes: an uncompressed ZIP with one ``NAME.npy``
+        array per key, at exactly ``path`` (no suffix added); ``np.load`` reads it.
         The arrays go to a temporary file in the same folder, which then replaces ``path``
         in one step (``os.replace``): a crash mid-write never leaves a half-written file
         where a good one was.
@@ -235,7 +237,7 @@ class Linear(Module):
                 f"Linear: expected input of shape (N, {self.in_features}) or "
                 f"({self.in_features},), got {x.shape}"
             )
-        return _affine(x, self.weight, self.bias)  # x Wᵀ + b as one node
+        return affine(x, self.weight, self.bias)  # x Wᵀ + b as one node
 
     def __repr__(self) -> str:
         bias = self.bias is not None
@@ -425,6 +427,11 @@ class MLP(Module):
     ``MLP(..., engine="tensor")`` builds a :class:`TensorMLP` (one Tensor per W and b),
     ``engine="value"`` a :class:`ValueMLP` (one Value per weight, as the notes draw it).
     Both are MLPs and implement the :class:`Network` protocol.
+
+    Called on one sample of shape (in,) or a batch of shape (N, in), the tensor engine
+    returns a Tensor of shape (out,) or (N, out); the value engine a list of ``out`` Values,
+    or for a batch N such lists, one per sample. ``mse_loss`` takes either with the same
+    NumPy targets, so one training loop runs on both engines.
     """
 
     engine = ""  # "tensor" or "value": set by each implementation
@@ -628,7 +635,7 @@ class TensorMLP(MLP):
         # x fits the first layer and each layer the next, so the layers' own checks of the
         # input are skipped: net = x Wᵀ + b, then e.g. net.sigmoid()
         for layer, activation in zip(self.layers, self.activations):
-            net = _affine(x, layer.weight, layer.bias)
+            net = affine(x, layer.weight, layer.bias)
             x = getattr(net, activation)()
             if record is not None:
                 record.append((net, x))
