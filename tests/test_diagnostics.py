@@ -126,8 +126,16 @@ def test_a_loss_function_that_never_calls_the_model_is_refused():
     def loss_without_model(m, xb, yb):
         return sum(p.sum() for p in m.parameters())
 
-    with pytest.raises(RuntimeError, match="never called the model"):
+    with pytest.raises(ValueError, match="never called the model"):
         fit(model, X, y, lr=0.1, steps=1, loss=loss_without_model, diagnostics=True)
+
+
+def test_a_model_outside_the_network_protocol_is_refused_by_name():
+    X, y = data.xor()
+    model = nn.Sequential(nn.Linear(2, 3, seed=0), nn.Tanh(), nn.Linear(3, 1, seed=1))
+    with pytest.raises(TypeError, match="Sequential has no forward_layers, get_gradients"):
+        fit(model, X, y, lr=0.1, steps=1, diagnostics=True)
+    fit(model, X, y, lr=0.1, steps=1)  # without diagnostics it trains
 
 
 @pytest.mark.parametrize("engine", ENGINES)

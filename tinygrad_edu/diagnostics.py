@@ -64,12 +64,22 @@ def _array(nodes: Any, attribute: str) -> np.ndarray:
     return np.asarray(value, dtype=float)
 
 
+# What a model must offer to be measured (part of the Network protocol, nn.py).
+NEEDED = ("forward_layers", "get_gradients", "activations")
+
+
 class LayerRecorder:
     """Stands in for a model during one training step: ``recorder(X)`` runs the model's
     ``forward_layers`` and keeps each layer's (net, out) nodes; everything else is the
     model's own (``recorder.sizes`` is ``model.sizes``), so any loss function works."""
 
     def __init__(self, model: Any) -> None:
+        missing = [name for name in NEEDED if not hasattr(model, name)]
+        if missing:
+            raise TypeError(
+                f"fit(diagnostics=True): {type(model).__name__} has no {', '.join(missing)}; "
+                "the diagnostics need a network of the Network protocol (an nn.MLP)"
+            )
         self.model = model
         self.layers: list[tuple[Any, Any]] = []
 
@@ -83,9 +93,9 @@ class LayerRecorder:
     def measure(self) -> dict[str, list[float]]:
         """After ``backward``: per layer the four numbers of the module docstring."""
         if not self.layers:
-            raise RuntimeError(
-                "diagnostics: the loss never called the model, so no layer was recorded "
-                "(a loss function given to fit must compute model(X))"
+            raise ValueError(
+                "fit(diagnostics=True): the loss function never called the model, so no "
+                "layer was recorded (a loss given to fit must compute model(X))"
             )
         return layer_stats(self.model.get_gradients(), self.layers, self.model.activations)
 
