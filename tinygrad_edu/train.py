@@ -108,7 +108,9 @@ def fit(
         if on_step is not None:
             on_step(Step(k, X_k, y_k, error, recorded))
         optimizer.step()
-        del error  # free this step's graph before the next one is built (half the live nodes)
+        # free this step's graph (the recorder holds its nets too) before the next one is
+        # built: half the live nodes
+        del error, recorder
         if progress and (k % 10 == 0 or k == steps - 1):
             numbers.set_postfix(loss=f"{history.loss[-1]:.5f}", refresh=False)
     if progress:
