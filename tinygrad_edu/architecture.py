@@ -36,6 +36,7 @@ LAYERS: tuple[tuple[str, dict[str, str]], ...] = (
             "nn": "Module, Linear, activations, Sequential; MLP on either engine (Network)",
             "optim": "SGD and Adam, as PyTorch writes them",
             "data": "toy datasets in numpy: xor, moons, spirals, sine",
+            "torch_bridge": "MLP.to_torch / from_torch: the same network in PyTorch",
         },
     ),
     (
@@ -43,6 +44,7 @@ LAYERS: tuple[tuple[str, dict[str, str]], ...] = (
         {
             "rules": "the notes by hand in numpy: forward, δ rules, gradient-descent step",
             "compare": "finite differences, gradcheck, autograd vs δ rules vs finite diff.",
+            "grading": "a learner's own δ rules checked against the notes', with hints",
         },
     ),
     (
@@ -61,6 +63,7 @@ LAYERS: tuple[tuple[str, dict[str, str]], ...] = (
             "notes05": "note 05's worked example as data: its numbers, the replay, its slips",
             "plot": "matplotlib pictures of a training run; the drawing of a model's loss graph",
             "stepper": "the step-through page: record -> frames -> render, assets/ as files",
+            "exercises": "grading the exercises: a learner's file run on fixed cases",
         },
     ),
     (

@@ -15,7 +15,8 @@ and for an *activation* (an op that ends a neuron) also
   ``rules`` computes the notes' δ with them and the Tensor engine its activations;
 - ``formula``, ``derivative_text`` and ``derivative_numbers``: the narration of the
   step-through page ("{O}" and "{net}" are filled in with a unit's names or numbers);
-- ``init``: the weight initialisation that suits it ("he" for the ReLU family).
+- ``init``: the weight initialisation that suits it ("he" for the ReLU family);
+- ``torch``: its ``torch.nn`` module, for the bridge to PyTorch (None: not bridged).
 
 The engines implement each op's arithmetic (the Value engine on floats, with ``math``), and
 everything else — ``rules``, ``nn``, ``viz``, the stepper and the CLI — reads the rows here.
@@ -46,6 +47,7 @@ class Op:
     derivative_text: str = ""  # f′ with "{O}" (output) and "{net}" (net input) to fill in
     derivative_numbers: str | None = None  # f′ with numbers filled in; None: show f′'s value
     init: str = "xavier"  # the weight initialisation that suits the activation
+    torch: str | None = None  # its torch.nn module, for MLP.to_torch / from_torch
 
     @property
     def is_activation(self) -> bool:
@@ -78,6 +80,7 @@ TABLE: tuple[Op, ...] = (
         formula="σ(net) = 1 / (1 + e^(−net))",
         derivative_text="{O} (1 − {O})",
         derivative_numbers="{O} · (1 − {O})",
+        torch="Sigmoid",
     ),
     Op(
         "tanh",
@@ -88,6 +91,7 @@ TABLE: tuple[Op, ...] = (
         formula="tanh(net)",
         derivative_text="(1 − {O}²)",
         derivative_numbers="(1 − {O}²)",
+        torch="Tanh",
     ),
     Op(
         "relu",
@@ -98,6 +102,7 @@ TABLE: tuple[Op, ...] = (
         formula="max(0, net)",
         derivative_text="[{net} > 0]",
         init="he",
+        torch="ReLU",
     ),
     Op(
         "linear",  # the notes' "purelin": the identity as a node of its own
@@ -108,6 +113,27 @@ TABLE: tuple[Op, ...] = (
         formula="net (linear)",
         derivative_text="1",
         derivative_numbers="1",
+        torch="Identity",  # written as no module at all by to_torch
+    ),
+    Op(
+        "softplus",  # a smooth relu
+        ("1 − e^(−O)",),
+        ("g·(1−e^(−y))",),
+        forward=lambda net: np.logaddexp(0, net),  # ln(1 + e^net), stable at any net
+        derivative=lambda net, out: -np.expm1(-out),  # softplus′ = σ(net) = 1 − e^(−O)
+        formula="ln(1 + e^net)",
+        derivative_text="(1 − e^(−{O}))",
+        derivative_numbers="(1 − e^(−{O}))",
+    ),
+    Op(
+        "leaky_relu",  # slope 0.01 below 0, PyTorch's default
+        ("1 if net > 0, else 0.01",),
+        ("g·(1 or 0.01)",),
+        forward=lambda net: np.where(net > 0, net, 0.01 * net),
+        derivative=lambda net, out: np.where(net > 0, 1.0, 0.01).astype(net.dtype),
+        formula="net if net > 0, else 0.01 net",
+        derivative_text="(1 if {net} > 0, else 0.01)",
+        init="he",
     ),
     # --- the other ops of the engines ------------------------------------------------
     Op("+", ("1", "1"), ("g", "g")),

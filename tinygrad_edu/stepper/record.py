@@ -22,7 +22,7 @@ from typing import Any, cast
 
 import numpy as np
 
-from .. import graph, nn, rules
+from .. import checks, graph, nn, rules
 from ..losses import mse_loss
 from ..trace import BackwardTrace, naive_backward
 from ..train import Step, copy_on, fit
@@ -175,8 +175,9 @@ class GraphRecording:
 
 
 def as_rows(a: Any, width: int, what: str) -> np.ndarray:
-    """``a`` as an (N, width) float array, or a ValueError naming the shape."""
-    rows = np.asarray(a, dtype=np.float64)
+    """``a`` as an (N, width) float array, or a ValueError naming the shape (a TypeError
+    for data that are not numbers, e.g. strings)."""
+    rows = checks.float_array(a, f"stepper: {what}").astype(np.float64)
     if rows.ndim == 1:
         rows = rows.reshape(1, -1)
     if rows.ndim != 2 or rows.shape[1] != width:
