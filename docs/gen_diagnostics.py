@@ -44,7 +44,7 @@ def first_step(histories: dict[str, History], plt: Any) -> Any:
         deltas = np.array(history.delta_norm[0])
         ax.plot(layers, deltas / deltas[-1], "o-", color=COLORS[hidden], label=f"{hidden} hidden")
     quarter = 0.25 ** (layers[-1] - layers)
-    ax.plot(layers, quarter, "k--", linewidth=1, label="(¼) per layer")
+    ax.plot(layers, quarter, "k--", linewidth=1, label=r"$(1/4)^{6-l}$: ¼ per layer")
     ax.set_yscale("log")
     ax.set_xticks(layers)
     ax.set_xlabel("layer l (1 = next to the inputs, 6 = output)")
