@@ -304,7 +304,7 @@ def test_value_mlp_takes_one_sample_or_a_batch_but_not_a_tensor():
     model = nn.MLP([2, 3, 1], engine="value", seed=0)
     with fails(ValueError, "one sample of shape (2,) or a batch of shape (N, 2)", "(2, 2, 2)"):
         model(np.zeros((2, 2, 2)))
-    with fails(ValueError, "not a Tensor", "got shape (1, 2)"):
+    with fails(ValueError, "one sample as a sequence of 2", "got a Tensor of shape (1, 2)"):
         model(Tensor.zeros(1, 2))
 
 

@@ -110,3 +110,8 @@ def test_sine_targets_are_sin_of_inputs_within_minus_pi_to_pi():
     X, y = data.sine(n=64, seed=3)
     assert np.all(np.abs(X) <= math.pi)
     np.testing.assert_allclose(y, np.sin(X), rtol=0, atol=1e-15)
+
+
+def test_noise_beyond_float_range_is_a_value_error():
+    with pytest.raises(ValueError, match="noise must be a finite number, got an integer too large"):
+        data.moons(noise=10**400)

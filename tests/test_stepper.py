@@ -471,6 +471,7 @@ def test_page_json_escapes_every_less_than_sign(tmp_path: Path) -> None:
     assert "<!--<script>" in frames[0]["sentence"]  # the label itself survives, decoded
 
 
+@pytest.mark.filterwarnings("ignore:overflow encountered:RuntimeWarning")  # meant to
 def test_page_json_has_no_infinity_or_nan_and_shows_them_as_text(tmp_path: Path) -> None:
     page = stepper(_script_label_graph(), path=tmp_path / "inf.html").read_text()
     _, frames = _strict_frames(page)

@@ -1,6 +1,7 @@
 """The shared input checks: a clear error that names the problem, or the checked value.
 
-One place for what several modules need: a real number (``Value``, the optimizers), a float
+One place for what several modules need: a real number (``Value``, the optimizers, the
+learning rates and tolerances: never a bare OverflowError for 10**400), a float dtype, a float
 array (``Tensor``, the losses, ``nn``, ``rules``, ``compare``), a positive size, and a
 ``[(W, b), …]`` list of weights whose shapes chain layer to layer (``rules``).
 """
@@ -27,14 +28,44 @@ def real_number(data: Any, what: str) -> float:
     return float(data)
 
 
+def as_float(x: Any, what: str) -> float:
+    """``float(x)`` of a real number, or a ValueError naming ``what`` for an int beyond float
+    range (10**400).
+
+    Python ints are unbounded; ``float(10**400)`` raises a bare OverflowError.
+    """
+    try:
+        return float(x)
+    except OverflowError:
+        digits = int(int(x).bit_length() * math.log10(2))
+        raise ValueError(
+            f"{what} must be a finite number, got an integer too large for a float "
+            f"(about 10**{digits})"
+        ) from None
+
+
 def number_in(x: Any, what: str, low: float = 0.0, high: float = math.inf) -> float:
     """A finite real number in [low, high), or a clear error (an optimizer's lr, betas …)."""
     if isinstance(x, bool) or not isinstance(x, numbers.Real):
         raise TypeError(f"{what} must be a real number, got {type(x).__name__} {x!r}")
-    x = float(x)
+    x = as_float(x, what)
     if not (math.isfinite(x) and low <= x < high):
         raise ValueError(f"{what} must be a finite number in [{low}, {high}), got {x}")
     return x
+
+
+def float_dtype(dtype: Any, where: str) -> np.dtype[Any]:
+    """``dtype`` as a NumPy float dtype, or an error naming it: weights must be floats."""
+    try:
+        checked = np.dtype(dtype)
+    except TypeError:
+        raise TypeError(f"{where}: dtype {dtype!r} is not a NumPy dtype") from None
+    if checked.kind != "f":
+        raise ValueError(
+            f"{where}: dtype must be a float dtype (float64, float32, float16), got {checked} "
+            "(integer weights cannot take a gradient step)"
+        )
+    return checked
 
 
 def positive_int(n: Any, what: str) -> int:

@@ -121,7 +121,7 @@ class Tensor(graph.Node):
         out.label = ""
         # A loop rather than any(... for p in parents): no generator made per op.
         requires_grad = False
-        if graph._grad_enabled:
+        if graph.grad_everywhere or graph.modes.grad_enabled:
             for parent in parents:
                 if parent.requires_grad:
                     requires_grad = True
@@ -131,8 +131,8 @@ class Tensor(graph.Node):
             out.parents, out.grad_fns = parents, grad_fns
         else:
             out.parents, out.grad_fns = (), ()
-        if graph.observers:  # none by default: one truth test per op
-            for observer in graph.observers:
+        if graph.observing_somewhere and graph.modes.observers:  # one flag check when off
+            for observer in graph.modes.observers:
                 observer.on_op(out, parents)
         return out
 

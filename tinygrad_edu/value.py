@@ -57,14 +57,14 @@ class Value(graph.Node):
         out.grad = 0.0
         out.op = op
         out.label = ""
-        if graph._grad_enabled:
+        if graph.grad_everywhere or graph.modes.grad_enabled:
             out.parents = parents
             out.local = local
         else:
             out.parents = ()
             out.local = ()
-        if graph.observers:  # none by default: one truth test per op
-            for observer in graph.observers:
+        if graph.observing_somewhere and graph.modes.observers:  # one flag check when off
+            for observer in graph.modes.observers:
                 observer.on_op(out, parents)
         return out
 

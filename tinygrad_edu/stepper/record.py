@@ -177,7 +177,7 @@ class GraphRecording:
 def as_rows(a: Any, width: int, what: str) -> np.ndarray:
     """``a`` as an (N, width) float array, or a ValueError naming the shape (a TypeError
     for data that are not numbers, e.g. strings)."""
-    rows = checks.float_array(a, f"stepper: {what}").astype(np.float64)
+    rows = checks.real_array(a, f"stepper: {what}")
     if rows.ndim == 1:
         rows = rows.reshape(1, -1)
     if rows.ndim != 2 or rows.shape[1] != width:
