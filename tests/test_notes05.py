@@ -37,7 +37,8 @@ def test_only_w3_slips_in_the_table_and_the_slips_say_why():
     first = notes05.slips(ex)[0]
     assert "w3 (old) as 0.11" in first and "uses w3 = 0.21" in first and "0.226989" in first
     assert list(notes05.remarks(notes05.LR)) == ["w3"]
-    # at another learning rate the note's table does not apply: nothing to point out
+    # at another learning rate its new weights are not compared, its old w3 still slips
     other = notes05.replay(0.1)
-    assert notes05.table_slips(other) == [] and notes05.slips(other) == []
+    assert notes05.table_slips(other) == ["w3"]
+    assert "(with η = 0.1)" in notes05.slips(other)[0] and "not 0.12" not in notes05.slips(other)[0]
     assert notes05.remarks(0.1) == {}

@@ -25,7 +25,7 @@ def real_number(data: Any, what: str) -> float:
         return data
     if isinstance(data, bool) or not isinstance(data, numbers.Real):
         raise TypeError(f"{what}: expected a real number, got {type(data).__name__} {data!r}")
-    return float(data)
+    return as_float(data, what)
 
 
 def as_float(x: Any, what: str) -> float:
@@ -37,10 +37,10 @@ def as_float(x: Any, what: str) -> float:
     try:
         return float(x)
     except OverflowError:
-        digits = int(int(x).bit_length() * math.log10(2))
+        bits = int(x).bit_length()
         raise ValueError(
             f"{what} must be a finite number, got an integer too large for a float "
-            f"(about 10**{digits})"
+            f"({bits} bits, about 10**{int(bits * math.log10(2))}; floats stop near 1.8e308)"
         ) from None
 
 
@@ -75,11 +75,13 @@ def positive_int(n: Any, what: str) -> int:
     return int(n)
 
 
-def float_array(data: Any, what: str = "Tensor") -> np.ndarray:
+def float_array(data: Any, what: str = "Tensor", requires_grad: bool = False) -> np.ndarray:
     """A float ndarray (a copy) of ``data``; float32/float16 kept, ints and bools to float64.
 
     A Tensor gives its array; anything else that is not made of real numbers is a TypeError
-    naming ``what`` (strings, None, complex numbers, a node inside a list).
+    naming ``what`` (strings, None, complex numbers, a node inside a list). Integer or bool
+    data that should get a gradient (``requires_grad``) is refused, as PyTorch does: its
+    gradient is not an integer, and a model made of it could not be saved as it trains.
     """
     if isinstance(data, graph.Node) and isinstance(data.data, np.ndarray):  # a Tensor
         data = data.data
@@ -91,6 +93,11 @@ def float_array(data: Any, what: str = "Tensor") -> np.ndarray:
     if kind == "f":
         return array
     if kind in "iub":
+        if requires_grad:
+            raise ValueError(
+                f"{what}: requires_grad=True needs float data, got dtype {array.dtype} "
+                "(only floats have gradients: pass e.g. np.asarray(data, dtype=float))"
+            )
         return array.astype(np.float64)
     if kind == "c":
         raise TypeError(f"{what}: complex numbers are not supported (dtype {array.dtype})")

@@ -308,3 +308,10 @@ def _observed_walk(root: Node, seed: Any, watchers: Iterable[Observer]) -> None:
                     watcher.on_push(node, parent, local, added, before)
         for watcher in watchers:
             watcher.on_node_done(node)
+
+
+def checked_label(label: Any, what: str) -> str:
+    """``label`` if it is a string; a TypeError naming ``what`` otherwise (drawings need text)."""
+    if not isinstance(label, str):
+        raise TypeError(f"{what}: label must be a string, got {type(label).__name__} {label!r}")
+    return label

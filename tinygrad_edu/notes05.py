@@ -93,7 +93,7 @@ def replay(lr: float = LR) -> WorkedExample:
     error = mse_loss([y_hat], [TARGET], reduction="half_sum")  # ½ (ŷ − y)²
     error.backward()
     grad = {name: v.grad for name, v in w.items()}
-    SGD(list(w.values()), lr=lr).step()  # w ← w − α ∂E/∂w
+    SGD(list(w.values()), lr=lr).step()  # w ← w − η ∂E/∂w
     return WorkedExample(
         lr=lr,
         x=X,
@@ -123,25 +123,25 @@ def num(x: float) -> str:
 
 
 def table_slips(ex: WorkedExample) -> list[str]:
-    """The weights whose row of the note's table disagrees with the replay (at the note's α)."""
-    if ex.lr != LR:
-        return []
+    """The weights whose row of the note's table disagrees with the replay.
+
+    The note's old weights hold at any η; its new ones only at its own η (``LR``).
+    """
     return [
         name
         for name, (note_old, note_new) in TABLE.items()
         if not math.isclose(note_old, ex.old[name])
-        or not math.isclose(note_new, round(ex.new[name], 2))
+        or (ex.lr == LR and not math.isclose(note_new, round(ex.new[name], 2)))
     ]
 
 
 def slips(ex: WorkedExample) -> list[str]:
     """Where the note's own numbers disagree with its formulas, one paragraph each.
 
-    Each paragraph is checked against the replay ``ex``; lines are split with "\\n". Empty
-    when ``ex`` used another learning rate than the note's (its table does not apply then).
+    Each paragraph is checked against the replay ``ex``; lines are split with "\\n". At
+    another η than the note's the new weights are the replay's own (the note's table holds
+    only at its η); the slips themselves do not depend on η.
     """
-    if ex.lr != LR:
-        return []
     w, values = ex.old, ex.factors()
     points = []
     for name in table_slips(ex):
@@ -150,11 +150,12 @@ def slips(ex: WorkedExample) -> list[str]:
         if not math.isclose(note_old, w[name]):
             point += f", but its own forward pass uses {name} = {num(w[name])}"
         step = " · ".join(num(values[f]) for f in CHAIN[name][1])
+        verdict = f", not {note_new:.2f}" if ex.lr == LR else f" (with η = {num(ex.lr)})"
         points.append(
             f"{point}.\n"
             f"Exact: {name} (new) = {num(w[name])} + {num(ex.lr)} · "
             f"{num(ex.target - ex.y_hat)} · {step} = {num(ex.new[name])} "
-            f"≈ {ex.new[name]:.3f}, not {note_new:.2f}."
+            f"≈ {ex.new[name]:.3f}{verdict}."
         )
     # The same updates with Δ = 0.19 − 1 in place of 0.191 − 1.
     rounded = {name: w[name] - ex.lr * (Y_HAT_ROUNDED - ex.target) * ex.factor(name) for name in w}
@@ -166,13 +167,16 @@ def slips(ex: WorkedExample) -> list[str]:
         f"{num(rounded[worst])} instead of {num(ex.new[worst])}), invisible at two decimals."
     )
     with_one = w["w1"] - ex.lr * (ex.y_hat - ex.target) * w["w5"] * 1.0
+    if round(with_one, 2) == round(ex.new["w1"], 2):
+        hidden = f"both round to {ex.new['w1']:.2f}, so the table hides this one"
+    else:
+        hidden = f"{with_one:.2f} against {ex.new['w1']:.2f} at two decimals"
     points.append(
         f'Its w1 line ends in "· 1" where x1 = {num(ex.x[0])} is meant: with · 1, w1 (new) '
-        f"would be {num(with_one)};\nwith x1 it is {num(ex.new['w1'])} (both round to 0.12, "
-        "so the table hides this one)."
+        f"would be {num(with_one)};\nwith x1 it is {num(ex.new['w1'])} ({hidden})."
     )
     points.append(
-        "Its update lines for w1..w4 read w_new = w_old − α Δ w_old x: the factor is the "
+        "Its update lines for w1..w4 read w_new = w_old − η Δ w_old x: the factor is the "
         "weight out of the\nhidden unit, not w_old: ∂E/∂w1 = Δ·w5·x1, ∂E/∂w2 = Δ·w6·x1, "
         "∂E/∂w3 = Δ·w5·x2, ∂E/∂w4 = Δ·w6·x2\n(its w1 line does compute with w5 = 0.14)."
     )
@@ -199,7 +203,7 @@ def report(ex: WorkedExample) -> list[str]:
     lines = [
         "Note 05, one iteration of backpropagation, replayed by the Value engine",
         "network: inputs x1, x2 → linear hidden units h1, h2 → linear output ŷ, no biases",
-        f"x = ({num(x1)}, {num(x2)}), target y = {num(ex.target)}, learning rate α = {num(ex.lr)}",
+        f"x = ({num(x1)}, {num(x2)}), target y = {num(ex.target)}, learning rate η = {num(ex.lr)}",
         "",
         "STEP 1  initial weights (w1, w3 into h1; w2, w4 into h2; w5, w6 into ŷ)",
         "  " + "   ".join(f"{name} = {num(v)}" for name, v in w.items()),
@@ -222,28 +226,32 @@ def report(ex: WorkedExample) -> list[str]:
         formula, factors = CHAIN[name]
         numbers = "·".join([num(delta), *(num(factor[f]) for f in factors)])
         lines.append(f"  ∂E/∂{name} = {formula:<9} = {numbers:<18} = {num(ex.grad[name])}")
-    lines += ["", "STEP 4 (cont.)  gradient descent: w_new = w_old − α ∂E/∂w"]
+    lines += ["", "STEP 4 (cont.)  gradient descent: w_new = w_old − η ∂E/∂w"]
     for name in BACKWARD_ORDER:
         lines.append(
             f"  {name}_new = {num(w[name])} − {num(ex.lr)}·({num(ex.grad[name])})"
             f" = {num(ex.new[name])}"
         )
+    new_column = f"new, η = {num(ex.lr)}"
     lines += [
         "",
         "old vs new (exact; the note's table rounds to two decimals)",
-        f"  {'weight':<7}{'old':>8}{'new':>14}   note's table (old → new)",
+        f"  {'weight':<7}{'old':>8}{new_column:>16}   note's table, η = {num(LR)} (old → new)",
     ]
     slipped = table_slips(ex)
     for name in w:
         note_old, note_new = TABLE[name]
         mark = "   ← slip" if name in slipped else ""
         lines.append(
-            f"  {name:<7}{num(w[name]):>8}{num(ex.new[name]):>14}   "
+            f"  {name:<7}{num(w[name]):>8}{num(ex.new[name]):>16}   "
             f"{note_old:.2f} → {note_new:.2f}{mark}"
         )
     lines += ["", "Where the note slips"]
     if ex.lr != LR:
-        lines.append(f"  (the note uses α = {num(LR)}; with α = {num(ex.lr)} its table differs)")
+        lines.append(
+            f"  (the note uses η = {num(LR)}, so its new weights are not compared at "
+            f"η = {num(ex.lr)}; these slips hold at any η)"
+        )
     for number, point in enumerate(slips(ex), 1):
         first, *rest = point.split("\n")
         lines.append(f"  {number}. {first}")
