@@ -17,7 +17,7 @@ LAYERS: tuple[tuple[str, dict[str, str]], ...] = (
         "core",
         {
             "architecture": "this table of layers",
-            "graph": "Node, topological order, THE backward walk, no_grad, observers and hooks",
+            "graph": "Node, topological order, THE backward walk and its observers, no_grad, hooks",
             "ops": "the op table: per op its name, f, f′ in the notes' form and its texts",
             "checks": "the shared input checks: real numbers, float arrays, sizes, weights",
         },
@@ -33,7 +33,7 @@ LAYERS: tuple[tuple[str, dict[str, str]], ...] = (
         "models",
         {
             "losses": "mse_loss: one node for either engine",
-            "nn": "Module, Linear, activations, Sequential; MLP on either engine (Network)",
+            "nn": "Module, Linear, activations, Sequential; MLP (TensorMLP, ValueMLP: Network)",
             "optim": "SGD and Adam, as PyTorch writes them",
             "data": "toy datasets in numpy: xor, moons, spirals, sine",
             "torch_bridge": "MLP.to_torch / from_torch: the same network in PyTorch",
@@ -62,16 +62,16 @@ LAYERS: tuple[tuple[str, dict[str, str]], ...] = (
             "diagnostics": "per layer and step: gradient norms, ‖δ‖, saturated units",
             "notes05": "note 05's worked example as data: its numbers, the replay, its slips",
             "plot": "matplotlib pictures of a training run; the drawing of a model's loss graph",
-            "stepper": "the step-through page: record -> frames -> render, assets/ as files",
+            "stepper": "step-through page: record -> frames -> render; assets/: HTML, CSS, JS",
             "exercises": "grading the exercises: a learner's file run on fixed cases",
         },
     ),
     (
         "entry",
         {
-            "cli": "the tinygrad-edu command: argument parsing and dispatch",
+            "cli": "the tinygrad-edu command: arguments, checks and dispatch",
             "__main__": "python -m tinygrad_edu",
-            "__init__": "the package's top-level names (imports every layer below)",
+            "__init__": "the top-level names; imports trace, viz, stepper (their hooks)",
         },
     ),
 )

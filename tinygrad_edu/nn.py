@@ -42,6 +42,7 @@ Param = Node  # a Tensor or a Value
 Weights = list[tuple[np.ndarray, Union[np.ndarray, None]]]
 
 ACTIVATIONS = ops.ACTIVATIONS  # every activation of the op table (ops.py)
+WEIGHTS_ARE_FLOATS = "integer weights cannot take a gradient step"
 
 
 # --- Module: the parameter bookkeeping every model shares ------------------------------
@@ -313,7 +314,7 @@ class Linear(Module):
     ) -> None:
         self.in_features = checks.positive_int(in_features, "Linear in_features")
         self.out_features = checks.positive_int(out_features, "Linear out_features")
-        self.dtype = checks.float_dtype(dtype, "Linear")
+        self.dtype = checks.float_dtype(dtype, "Linear", WEIGHTS_ARE_FLOATS)
         rng = np.random.default_rng(seed)
         W, b = init_weights(rng, self.in_features, self.out_features, init, bias)
         self.weight = Tensor(W.astype(self.dtype), requires_grad=True, label="weight")
@@ -562,7 +563,7 @@ class MLP(Module):
         for what, name in (("hidden", hidden), ("output", output)):
             if name not in ACTIVATIONS:
                 raise ValueError(f"MLP: unknown {what} activation {name!r}, expected {ACTIVATIONS}")
-        self.dtype = checks.float_dtype(dtype, "MLP")
+        self.dtype = checks.float_dtype(dtype, "MLP", WEIGHTS_ARE_FLOATS)
         self.sizes = [int(n) for n in sizes]
         self.hidden, self.output = hidden, output
         self.activations = [hidden] * (len(sizes) - 2) + [output]
