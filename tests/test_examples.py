@@ -153,3 +153,19 @@ def test_moving_on_example_without_torch_prints_how_to_install_it(tmp_path):
     assert result.returncode == 0, result.stderr
     assert "pip install torch --index-url https://download.pytorch.org/whl/cpu" in result.stdout
     assert "Traceback" not in result.stderr
+
+
+def test_diagnostics_example_shows_delta_shrinking_only_with_sigmoid(tmp_path):
+    result = run_script(EXAMPLES / "training_diagnostics.py", tmp_path, str(tmp_path / "out"))
+    assert result.returncode == 0, result.stderr
+    first_layer = {
+        line.split()[0]: float(line.split()[1])  # ‖δ_1‖ / ‖δ_6‖
+        for line in result.stdout.splitlines()
+        if line.split() and line.split()[0] in ("sigmoid", "tanh", "relu")
+    }
+    assert first_layer["sigmoid"] < 2e-3
+    assert first_layer["tanh"] > 0.5
+    assert first_layer["relu"] > 0.5
+    assert "equals the tensor engine's: True" in result.stdout
+    if "wrote" in result.stdout:  # matplotlib installed
+        assert len(list((tmp_path / "out").glob("diagnostics_*.png"))) == 3

@@ -59,6 +59,7 @@ LAYERS: tuple[tuple[str, dict[str, str]], ...] = (
         "applications",
         {
             "train": "fit / predict / accuracy: the one training loop (demo, stepper, examples)",
+            "diagnostics": "per layer and step: gradient norms, ‖δ‖, saturated units",
             "notes05": "note 05's worked example as data: its numbers, the replay, its slips",
             "plot": "matplotlib pictures of a training run; the drawing of a model's loss graph",
             "stepper": "step-through page: record -> frames -> render; assets/: HTML, CSS, JS",
