@@ -20,7 +20,7 @@ from typing import Any
 import graphviz
 import numpy as np
 
-from tinygrad_edu import Tensor, Value, mse_loss, rules
+from tinygrad_edu import Parameter, Tensor, Value, mse_loss, rules
 from tinygrad_edu.data import moons
 from tinygrad_edu.nn import MLP
 from tinygrad_edu.viz import dot_available, draw_graph
@@ -42,14 +42,15 @@ def figure(name: str, title: str, caption: str) -> Callable[[Callable[[], graphv
 @figure(
     "note05_graph",
     "The handwritten note's network, after one backward pass",
-    "Note 05: x = (2, 3), weights w1..w6, linear units, Error = ½ (ŷ − 1)². Every value "
-    "carries its data and its gradient: ∂Error/∂ŷ = ŷ − 1 = −0.809 flows back through the "
-    "products to each weight.",
+    "Note 05: inputs x1 = 2, x2 = 3, weights w1..w6, linear units, target t = 1, "
+    "Error = ½ (ŷ − t)². Every value carries its data and its gradient: ∂Error/∂ŷ = ŷ − t "
+    "= −0.809 flows back through the products to each weight. Drawn top to bottom "
+    "(rankdir='TB') so that it fits a page's width.",
 )
 def note05_graph() -> graphviz.Digraph:
     x1, x2 = Value(2.0, label="x1"), Value(3.0, label="x2")
     w = {
-        n: Value(v, label=n)
+        n: Parameter(v, label=n)
         for n, v in zip(["w1", "w2", "w3", "w4", "w5", "w6"], [0.11, 0.12, 0.21, 0.08, 0.14, 0.15])
     }
     h1 = x1 * w["w1"] + x2 * w["w3"]
@@ -60,7 +61,7 @@ def note05_graph() -> graphviz.Digraph:
     error = mse_loss([y_hat], [1.0], reduction="half_sum")
     error.label = "Error"
     error.backward()
-    return draw_graph(error, legend=False)
+    return draw_graph(error, "TB", legend=False)
 
 
 @figure(
@@ -71,12 +72,12 @@ def note05_graph() -> graphviz.Digraph:
 )
 def neuron_derivatives() -> graphviz.Digraph:
     x1, x2 = Value(2.0, label="x1"), Value(0.0, label="x2")
-    w1, w2 = Value(-3.0, label="w1"), Value(1.0, label="w2")
-    b = Value(6.8814, label="b")
+    w1, w2 = Parameter(-3.0, label="w1"), Parameter(1.0, label="w2")
+    b = Parameter(6.8814, label="b")
     o = (x1 * w1 + x2 * w2 + b).tanh()
     o.label = "o"
     o.backward()
-    return draw_graph(o, edge_derivatives=True, highlight=w1, legend=False)
+    return draw_graph(o, "TB", edge_derivatives=True, highlight=w1, legend=False)
 
 
 @figure(
@@ -95,9 +96,11 @@ def forward_only() -> graphviz.Digraph:
 @figure(
     "mlp_231_deltas",
     "The notes' 2-3-1 network, autograd beside the δ rules",
-    "MLP([2, 3, 1], hidden='sigmoid', output='linear', engine='value') on one sample. "
-    "Beside autograd's gradient of each unit's net input stands the δ of the notes' rules "
-    "(rules.backward), with ✓ where the two agree.",
+    "MLP([2, 3, 1], hidden='sigmoid', output='linear', engine='value') on one sample, "
+    "drawn one box per neuron (collapse='neuron'; collapse='none' draws every weight, but "
+    "too wide to read at a page's width). Beside autograd's gradient of each unit's net "
+    "input, δ = ∂E/∂net, stands the δ of the notes' rules (rules.backward), with ✓ where "
+    "the two agree.",
 )
 def mlp_231_deltas() -> graphviz.Digraph:
     model = MLP([2, 3, 1], hidden="sigmoid", output="linear", engine="value", seed=0)
@@ -105,34 +108,36 @@ def mlp_231_deltas() -> graphviz.Digraph:
     loss = mse_loss(model(x), t, reduction="half_sum")
     loss.backward()
     deltas = rules.backward(model.get_weights(), model.activations, np.array(x), np.array(t))
-    return draw_graph(loss, deltas=deltas)
+    return draw_graph(loss, deltas=deltas, collapse="neuron")
 
 
 @figure(
     "tensor_mlp",
     "The same kind of network on the tensor engine",
     "MLP([2, 8, 1], hidden='tanh', output='sigmoid') on a batch of 16 moons: one node per "
-    "layer operation, each record with its shape, dtype and a summary of its array.",
+    "layer operation, each record with its shape, dtype and a summary of its array; the "
+    "targets are t. Drawn top to bottom.",
 )
 def tensor_mlp() -> graphviz.Digraph:
     X, y = moons(16, noise=0.1, seed=0)
     model = MLP([2, 8, 1], hidden="tanh", output="sigmoid", seed=0)
     loss = mse_loss(model(Tensor(X, label="X")), y)
     loss.backward()
-    return draw_graph(loss)
+    return draw_graph(loss, "TB")
 
 
 @figure(
     "collapsed_neurons",
     "A bigger scalar network, collapsed to neurons",
-    "A 2-6-6-1 value-engine MLP has hundreds of nodes; beyond max_nodes the drawing "
-    "collapses each neuron (weighted sum and activation) into one box, with a note.",
+    "A 2-5-5-1 value-engine MLP has 180 nodes; beyond max_nodes (150 by default) the "
+    "drawing collapses each neuron (weighted sum and activation) into one box, with a "
+    "note. Three significant digits and a top-to-bottom layout keep it a page wide.",
 )
 def collapsed_neurons() -> graphviz.Digraph:
-    model = MLP([2, 6, 6, 1], hidden="tanh", output="sigmoid", engine="value", seed=0)
+    model = MLP([2, 5, 5, 1], hidden="tanh", output="sigmoid", engine="value", seed=0)
     loss = mse_loss(model([0.3, -0.7]), [1.0], reduction="half_sum")
     loss.backward()
-    return draw_graph(loss, rankdir="LR")
+    return draw_graph(loss, "TB", precision=3)
 
 
 def _source(draw: Callable[[], graphviz.Digraph]) -> str:
@@ -152,6 +157,10 @@ def write_gallery(out: Path) -> list[Path]:
         "drew it; `docs/gen_gallery.py` runs that code and writes the pictures and this page.",
         "Colours: green inputs and constants, blue parameters, white intermediate values, red "
         "the loss (the root); the small grey ellipses are ops.",
+        "Every picture is drawn to be read at this page's width: wide graphs flow top to "
+        "bottom (`rankdir='TB'`, where each record stacks its lines) or are collapsed to "
+        "one box per neuron; inputs come in the notes' order (x1 above or left of x2) and "
+        "targets are labelled t.",
         "",
     ]
     written = []

@@ -1,8 +1,9 @@
 """Every mistake a learner can feed the framework meets a clear error that names it.
 
-Each test here backs rows of docs/errors.md. The rule (SPEC.md "Errors"): a wrong shape or
-value raises ValueError, a wrong type TypeError, and the message names the op and the cause
-(the shapes, the offending value or type) — never a wrong number, never a numpy traceback.
+Each test here backs rows of docs/errors.md. The rule (docs/semantics.md, "Errors and
+numbers"): a wrong shape or value raises ValueError, a wrong type TypeError, and the message
+names the op and the cause (the shapes, the offending value or type) — never a wrong number,
+never a numpy traceback.
 """
 
 import ast

@@ -7,7 +7,10 @@ the reason, only where Chromium or Playwright cannot be found.
 
 from __future__ import annotations
 
+import re
 import shutil
+import subprocess
+import sys
 import tempfile
 from collections.abc import Iterator
 from fractions import Fraction
@@ -219,3 +222,50 @@ def test_no_labels_overlap_at_desktop_and_phone_width(
         assert name >= 10
         assert page.errors == []
         page.close()
+
+
+# --- the gallery: every drawing readable at the width the site shows it -------------------
+
+REPO = Path(__file__).resolve().parents[1]
+SMALLEST_READABLE_PX = 9.0
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The documentation site, built from this checkout (skips without MkDocs)."""
+    pytest.importorskip("mkdocs", reason="MkDocs is not installed (pip install -e '.[dev]')")
+    out = tmp_path_factory.mktemp("site")
+    build = [sys.executable, "-m", "mkdocs", "build", "-q", "-d", str(out)]
+    result = subprocess.run(build, cwd=REPO, capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stderr[-2000:]
+    return out
+
+
+def svg_text_sizes(svg: Path) -> tuple[float, list[float]]:
+    """The drawing's width in its own units (the viewBox) and the font size of each text."""
+    source = svg.read_text(encoding="utf-8")
+    width = float(re.search(r'viewBox="[-\d.]+ [-\d.]+ ([\d.]+) [\d.]+"', source).group(1))
+    sizes = [float(s) for s in re.findall(r'<text[^>]*font-size="([\d.]+)"', source)]
+    return width, sizes
+
+
+def test_gallery_drawings_are_readable_at_1280_px(browser: Any, site: Path) -> None:
+    page = browser.new_page()
+    page.set_viewport_size({"width": 1280, "height": 900})
+    page.goto((site / "gallery" / "index.html").as_uri())
+    images = page.eval_on_selector_all(
+        "article img",
+        "els => els.map(e => [e.getAttribute('src'), e.getBoundingClientRect().width])",
+    )
+    page.close()
+    svgs = [(src, width) for src, width in images if src.endswith(".svg")]
+    assert len(svgs) >= 6
+    for src, shown_width in svgs:
+        view_width, sizes = svg_text_sizes(REPO / "docs" / "img" / Path(src).name)
+        assert sizes, src
+        # the image is scaled to shown_width: a text of size s is drawn s · scale px high
+        smallest = min(sizes) * shown_width / view_width
+        assert smallest >= SMALLEST_READABLE_PX, (
+            f"{src}: its smallest text is {smallest:.1f} px at 1280 px "
+            f"({view_width:.0f} units shown {shown_width:.0f} px wide)"
+        )

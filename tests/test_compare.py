@@ -325,3 +325,14 @@ def test_gradcheck_agrees_with_torch_gradcheck_on_the_same_function():
         (torch.tensor(A, requires_grad=True), torch.tensor(B, requires_grad=True)),
     )
     assert ours is True and theirs is True
+
+
+def test_summary_counts_weights_and_biases_the_same_on_both_engines():
+    # [2, 3, 1]: 2·3 + 3 in layer 1 and 3·1 + 1 in layer 2 make 13 numbers, which the value
+    # engine holds as 13 parameters and the tensor engine as 4 arrays.
+    counts = []
+    for engine in ("tensor", "value"):
+        model = nn.MLP([2, 3, 1], engine=engine, seed=5)
+        last = str(compare(model, *data([2, 3, 1], 2))).splitlines()[-1]
+        counts.append(last)
+    assert counts == ["13 weights and biases compared, all agree"] * 2

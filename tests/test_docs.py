@@ -33,6 +33,18 @@ def test_site_builds_in_strict_mode(tmp_path):
     value_api = (site / "api" / "value" / "index.html").read_text(encoding="utf-8")
     assert "micrograd-style" in value_api  # from tinygrad_edu/value.py's module docstring
     assert (site / "img" / "note05_graph.svg").exists()
+    # anomaly, trace and the step-through page are in the reference, from their docstrings
+    for module, phrase in (
+        ("anomaly", "Anomaly mode"),
+        ("trace", "Recording the backward walk"),
+        ("stepper", "The step-through page"),
+    ):
+        page = site / "api" / module / "index.html"
+        assert phrase in page.read_text(encoding="utf-8"), module
+    for page in ("semantics/index.html", "saving/index.html"):
+        assert (site / page).exists(), page
+    # the script that draws the gallery is not part of the site
+    assert not list(site.rglob("gen_gallery*"))
 
 
 def load_gen_gallery():
@@ -62,3 +74,23 @@ def test_gallery_script_regenerates_the_committed_page(tmp_path):
     # The page (code and captions) is what the script writes: docs/gallery.md is up to date.
     committed = (DOCS / "gallery.md").read_text(encoding="utf-8")
     assert (tmp_path / "gallery.md").read_text(encoding="utf-8") == committed
+
+
+def test_nothing_in_the_repository_points_outside_it():
+    # The contract lives in docs/semantics.md; no file may cite a document kept elsewhere.
+    outside = ["SPEC" + ".md", "../" + "shared"]
+    files = subprocess.run(
+        ["git", "ls-files"], cwd=REPO, capture_output=True, text=True, check=True
+    ).stdout.split()
+    assert "docs/semantics.md" in files or (DOCS / "semantics.md").exists()
+    for name in files:
+        path = REPO / name
+        if path.suffix in {".png", ".npz"} or not path.is_file():
+            continue
+        text = path.read_text(encoding="utf-8", errors="replace")
+        for needle in outside:
+            assert needle not in text, f"{name} refers to {needle}"
+
+
+def test_the_semantics_page_is_in_the_navigation():
+    assert "semantics.md" in (REPO / "mkdocs.yml").read_text(encoding="utf-8")

@@ -99,3 +99,21 @@ def test_tutorial_notebook_executes(tmp_path):
     assert "all agree" in texts
     if HAS_DOT:  # the graphs show inline as SVG
         assert sum("image/svg+xml" in out.get("data", {}) for out in outputs) >= 2
+
+
+def test_scalar_graph_without_a_folder_leaves_nothing_behind(tmp_path):
+    work, temp = tmp_path / "work", tmp_path / "temp"
+    work.mkdir()
+    temp.mkdir()
+    env = dict(os.environ, TMPDIR=str(temp), PYTHONPATH=str(REPO), MPLBACKEND="Agg")
+    result = subprocess.run(
+        [sys.executable, str(EXAMPLES / "scalar_graph.py")],
+        cwd=work,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stderr
+    assert "pass a folder" in result.stdout
+    assert list(work.iterdir()) == [] and list(temp.iterdir()) == []

@@ -1,12 +1,16 @@
 """The training loops of the getting-started page and the README run unchanged on both
 engines: ``engine="value"`` is a drop-in for the default tensor engine."""
 
+import os
 import re
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
+PYTHONPATH = os.environ.get("PYTHONPATH", "")
 
 
 def python_block(page: str, heading: str) -> str:
@@ -43,3 +47,25 @@ def test_readme_build_train_block_runs_and_agrees_on_both_engines(engine, capsys
     assert scope["model"].engine == engine
     assert scope["loss"].item() < 1e-3  # the bound the README's comment states
     assert scope["report"].ok
+
+
+def test_demo_help_and_pages_agree_with_the_output_that_the_compared_network_is_untrained(
+    tmp_path,
+):
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT), PYTHONPATH]))}
+
+    def demo(*args: str) -> str:
+        command = [sys.executable, "-m", "tinygrad_edu", "demo", *args]
+        result = subprocess.run(command, capture_output=True, text=True, env=env, timeout=120)
+        assert result.returncode == 0, result.stderr
+        return " ".join(result.stdout.split())  # argparse wraps the help's lines
+
+    out = demo("--dataset", "xor", "--epochs", "2", "--out", str(tmp_path / "demo"))
+    # The table is printed before the training's loss line: it is the untrained network's.
+    assert "untrained net" in out
+    assert out.index("autograd vs δ rules") < out.index("loss (mean squared error)")
+    assert "for the untrained network (before training" in demo("--help")
+    for page in ("docs/getting-started.md", "docs/cli.md"):
+        text = " ".join((ROOT / page).read_text(encoding="utf-8").split())
+        assert "table for the untrained network" in text, page
+        assert "for the trained network" not in text, page

@@ -1,6 +1,9 @@
 """Saving and loading models: bit-exact, across engines, all-or-nothing, atomic."""
 
 import os
+import re
+import zipfile
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -160,3 +163,22 @@ def test_a_saved_file_gets_the_same_permissions_as_a_plain_file(tmp_path):
     (tmp_path / "plain").write_bytes(b"")
     nn.MLP([2, 1], seed=0).save(tmp_path / "m.npz")
     assert os.stat(tmp_path / "m.npz").st_mode == os.stat(tmp_path / "plain").st_mode
+
+
+def test_the_saving_page_runs_and_its_file_is_what_it_says(tmp_path, monkeypatch, capsys):
+    page = (Path(__file__).resolve().parents[1] / "docs" / "saving.md").read_text("utf-8")
+    blocks = re.findall(r"```python\n(.*?)```", page, flags=re.DOTALL)
+    assert len(blocks) == 2
+    monkeypatch.chdir(tmp_path)
+    scope: dict = {}
+    for block in blocks:
+        exec(compile(block, "docs/saving.md", "exec"), scope)
+    outputs = [float(x) for x in capsys.readouterr().out.split("]")[0].strip("[").split(",")]
+    np.testing.assert_array_less(np.abs(np.array(outputs) - [0, 1, 1, 0]), 0.1)
+    # "an uncompressed ZIP archive holding one member NAME.npy per key"
+    with zipfile.ZipFile(tmp_path / "xor.npz") as archive:
+        members = archive.infolist()
+    assert sorted(m.filename for m in members) == sorted(
+        f"{k}.npy" for k in scope["model"].state_dict()
+    )
+    assert {m.compress_type for m in members} == {zipfile.ZIP_STORED}

@@ -11,7 +11,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from tinygrad_edu import Tensor, Value, mse_loss, nn, viz
+from tinygrad_edu import Parameter, Tensor, Value, mse_loss, nn, viz
 
 needs_dot = pytest.mark.skipif(
     shutil.which("dot") is None, reason="Graphviz `dot` is not installed (apt-get install graphviz)"
@@ -161,12 +161,13 @@ def test_tensor_graph_records_show_shape_dtype_and_a_summary():
     _, w_record = record_named(source, "W")
     assert "shape (2, 3)" in w_record and "float64" in w_record
     # six numbers are summarized: mean 0.25, min 0, max 0.5
-    assert "mean 0.25  min 0  max 0.5" in w_record
+    assert "mean 0.25<BR/>min 0  max 0.5" in w_record
     assert "data [1, 2, 3]" in record_named(source, "x")[1]
     assert "grad" not in record_named(source, "x")[1]  # x never gets a gradient
     s = 1 / (1 + np.exp(-(W.data @ x.data)))
     expected_grad = np.outer(s * (1 - s), x.data)  # d Σσ(Wx) / dW = σ'(Wx) xᵀ
-    grad_text = re.search(r"grad mean ([^\s<]+)  min ([^\s<]+)  max ([^\s<]+)<", w_record).groups()
+    summary = r"grad mean ([^\s<]+)<BR/>min ([^\s<]+)  max ([^\s<]+)<"
+    grad_text = re.search(summary, w_record).groups()
     np.testing.assert_allclose(
         [float(g) for g in grad_text],
         [expected_grad.mean(), expected_grad.min(), expected_grad.max()],
@@ -231,8 +232,11 @@ def test_labels_use_the_notes_subscripts_and_keep_the_raw_text():
     assert viz.label_html("w1_12,3") == "w<SUP>1</SUP><SUB>12,3</SUB>"
     assert viz.label_html("x1w1") == "x1w1"
     assert viz.label_html("a<b&c") == "a&lt;b&amp;c"
-    source = viz.draw_graph(Value(0.5, label="w1_21") * 2.0).source
+    source = viz.draw_graph(Parameter(0.5, label="w1_21") * 2.0).source
     assert "w<SUP>1</SUP><SUB>21</SUB>" in source and 'tooltip="w1_21 (parameter)"' in source
+    # a leaf is a parameter because it says so, never because of its label
+    source = viz.draw_graph(Value(0.5, label="w1_21") * 2.0).source
+    assert 'tooltip="w1_21 (input / constant)"' in source
 
 
 def test_node_names_are_stable_between_runs():
@@ -298,12 +302,13 @@ def test_large_scalar_graph_collapses_to_neurons_with_a_note():
     source = viz.draw_graph(loss).source  # default max_nodes
     assert "Collapsed to neuron level" in source and "max_nodes=150" in source
     boxes = nodes(source, "b")
-    # 2 inputs, 8 + 8 + 1 neurons, the loss
-    assert len(boxes) == 20
+    # 2 inputs, 8 + 8 + 1 neurons, the target t, the loss
+    assert len(boxes) == 21
+    assert "<B>t</B>" in source
     assert source.count("<B>sigmoid neuron</B>") == 16
     assert source.count("<B>linear neuron</B>") == 1
-    # every input feeds every first-layer neuron, and so on: 16 + 64 + 8 + 1
-    assert len(edges(source)) == 89
+    # every input feeds every first-layer neuron, and so on: 16 + 64 + 8 + 1, and t → loss
+    assert len(edges(source)) == 90
     assert not nodes(source, "op")
 
 
@@ -311,8 +316,8 @@ def test_collapse_goes_to_layer_level_when_neurons_are_still_too_many():
     _, _, loss = value_mlp_loss([2, 8, 8, 1])
     source = viz.draw_graph(loss, max_nodes=10).source
     assert "Collapsed to layer level" in source
-    assert len(nodes(source, "b")) == 5  # inputs, three layers, the loss
-    assert len(edges(source)) == 4
+    assert len(nodes(source, "b")) == 5  # inputs (x1, x2 and the target t), three layers, the loss
+    assert len(edges(source)) == 5  # inputs → layer 1 → 2 → 3 → loss, and t → loss
     assert "8 sigmoid neurons, 24 parameters" in source  # layer 1: 8 × (2 weights + bias)
     assert "8 sigmoid neurons, 72 parameters" in source
 
@@ -418,7 +423,7 @@ def test_tensor_deltas_of_the_wrong_shape_are_an_error():
 
 
 def test_options_after_show_grad_are_keyword_only():
-    # SPEC.md orders draw_graph(root, rankdir, show_grad, ...); the rest must be named.
+    # docs/semantics.md orders draw_graph(root, rankdir, show_grad, ...); the rest are named.
     with pytest.raises(TypeError):
         viz.draw_graph(Value(1.0), "LR", False, True)
 
@@ -526,7 +531,7 @@ def test_bad_arguments_name_the_problem():
         viz.draw_graph(Value(1.0), max_nodes=0)
 
 
-def test_signature_follows_the_spec_order_root_rankdir_show_grad():
+def test_signature_follows_the_documented_order_root_rankdir_show_grad():
     from tinygrad_edu import Value
     from tinygrad_edu.viz import draw_graph
 

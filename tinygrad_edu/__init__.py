@@ -1,6 +1,6 @@
 """tinygrad_edu: reverse-mode autograd for learning backpropagation.
 
-The public names of SPEC.md: the two engines, ``no_grad`` and ``mse_loss`` at the top;
+The public names (docs/semantics.md): the two engines, ``no_grad`` and ``mse_loss`` at the top;
 the rest in submodules (``nn``, ``optim``, ``rules``, ``compare``, ``viz``, ``data``).
 """
 
@@ -11,10 +11,11 @@ from .anomaly import detect_anomaly
 from .graph import no_grad
 from .losses import cross_entropy_loss, mse_loss
 from .tensor import Tensor
-from .value import Value
+from .value import Parameter, Value
 
 __version__ = "0.1.0"
 __all__ = [
+    "Parameter",
     "Tensor",
     "Value",
     "compare",

@@ -169,9 +169,10 @@ def add_demo(subparsers: Any) -> None:
     p = subparsers.add_parser(
         "demo",
         help="train an MLP on a toy dataset, compare autograd with the δ rules, draw it",
-        description="Train an MLP on a generated dataset (with a progress bar), print the "
-        "autograd-vs-δ-rules table for the trained network, and write the computation "
-        "graph and a loss / decision-boundary plot into the --out folder.",
+        description="Print the autograd-vs-δ-rules table for the untrained network (before "
+        "training, where the gradients are large enough to read), train an MLP on a "
+        "generated dataset (with a progress bar), and write the computation graph and a "
+        "loss / decision-boundary plot into the --out folder.",
     )
     p.add_argument(
         "--dataset", choices=DATASETS, default="moons", help="generated dataset (default: moons)"
@@ -230,26 +231,14 @@ def _fit_sizes(sizes: list[int] | None, X: np.ndarray, y: np.ndarray, dataset: s
 
 def _predict(model: Any, X: np.ndarray) -> np.ndarray:
     """The model's outputs for a batch, as an (N, out) array, without building a graph."""
-    from . import no_grad
-
-    with no_grad():
-        if model.engine == "tensor":
-            return np.asarray(model(X).data)
-        return np.array([[o.data for o in model(row)] for row in X])
+    return np.asarray(model.predict(X))
 
 
 def _loss(model: Any, X: np.ndarray, y: np.ndarray, reduction: str = "mean") -> Any:
-    """Squared error of the model on a batch (X, y): a scalar node of the model's engine.
-
-    The value engine takes one sample at a time: its outputs for all samples go into one
-    list, and the loss node joins them.
-    """
+    """Squared error of the model on a batch (X, y): a scalar node of the model's engine."""
     from . import mse_loss
 
-    if model.engine == "tensor":
-        return mse_loss(model(X), y, reduction=reduction)
-    preds = [o for row in X for o in model(row)]
-    return mse_loss(preds, y.reshape(-1).tolist(), reduction=reduction)
+    return mse_loss(model(X), y, reduction=reduction)
 
 
 def _train(model: Any, X: np.ndarray, y: np.ndarray, lr: float, epochs: int) -> list[float]:
@@ -344,7 +333,7 @@ def _draw_model_graph(model: Any, X: np.ndarray, y: np.ndarray, path: Path) -> P
     The tensor engine's graph of a small batch has a handful of nodes; the value engine's
     has one node per weight per sample, so it is drawn for one sample.
     """
-    if model.engine == "value":
+    if len(model.parameters()) == len(model.slots()):  # a node per weight: one sample
         X, y = X[:1], y[:1]
     from .viz import render
 
@@ -416,17 +405,17 @@ def _plot_boundary(ax: Any, model: Any, X: np.ndarray, y: np.ndarray) -> None:
 
 
 def _predict_fast(model: Any, X: np.ndarray) -> np.ndarray:
-    """Predictions for many points: a value-engine model's weights go into a tensor MLP.
+    """Predictions for many points: the model's weights go into a tensor MLP.
 
-    Both engines share one weight layout (``get_weights``), so this is the same function.
+    Both engines share one weight layout (``get_weights``), so this is the same function,
+    and arrays compute many points much faster than a node per weight.
     """
-    if model.engine == "value":
-        from .nn import MLP
+    from .nn import MLP
 
-        twin = MLP(model.sizes, hidden=model.hidden, output=model.output, engine="tensor")
-        twin.set_weights(model.get_weights())
-        model = twin
-    return _predict(model, X)
+    weights, acts = model.get_weights(), list(model.activations)
+    twin = MLP(model.sizes, acts[0], acts[-1], weights[0][1] is not None, dtype=model.dtype)
+    twin.set_weights(weights)
+    return _predict(twin, X)
 
 
 # --- graph ------------------------------------------------------------------------------
@@ -486,8 +475,7 @@ def run_graph(args: argparse.Namespace) -> int:
     if args.derivatives:
         options["edge_derivatives"] = True
     if args.deltas:
-        sample = (x, t) if args.engine == "tensor" else (x[0], t[0])
-        options["deltas"] = rules.backward(model.get_weights(), model.activations, *sample)
+        options["deltas"] = rules.backward(model.get_weights(), model.activations, x, t)
     written = render(loss, args.out, **options)
     print(f"wrote {written}")
     return 0

@@ -17,17 +17,22 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any, Union
+from typing import Any
 
 import numpy as np
 
 from . import checks, rules
+<<<<<<< HEAD
 from .graph import no_grad
 from .losses import cross_entropy_loss, mse_loss
 from .tensor import Tensor
 from .value import Value
+=======
+from .graph import Node, no_grad
+from .losses import mse_loss
+>>>>>>> redesign-core
 
-Input = Union[Tensor, Value]
+Input = Node  # a Tensor or a Value
 
 HALF_SUM = "E = ½ Σ (O − t)²"  # the notes' error of an output
 CROSS_ENTROPY = "E = −Σ t log O"  # the natural error of a softmax output
@@ -93,7 +98,7 @@ def gradcheck(
         if not (math.isfinite(number) and number >= 0) or (name == "eps" and number == 0):
             raise ValueError(f"gradcheck: {name} must be a finite number {smallest}, got {number}")
     inputs = _input_list(inputs)
-    checked = [k for k, inp in enumerate(inputs) if isinstance(inp, Value) or inp.requires_grad]
+    checked = [k for k, inp in enumerate(inputs) if inp.requires_grad]
     if not checked:
         raise ValueError("gradcheck: no input requires grad (make Tensors with requires_grad=True)")
 
@@ -131,7 +136,7 @@ def gradcheck(
 
 
 def _input_list(inputs: Any) -> list[Input]:
-    if isinstance(inputs, (Tensor, Value)):
+    if isinstance(inputs, Node):
         return [inputs]
     if not isinstance(inputs, (list, tuple)):
         raise TypeError(
@@ -139,13 +144,14 @@ def _input_list(inputs: Any) -> list[Input]:
             f"got {type(inputs).__name__}"
         )
     for k, inp in enumerate(inputs):
-        if not isinstance(inp, (Tensor, Value)):
+        if not isinstance(inp, Node):
             raise TypeError(
                 f"gradcheck: input {k} is a {type(inp).__name__}, expected a Tensor or a Value"
             )
-        if isinstance(inp, Tensor) and inp.requires_grad and inp.dtype != np.float64:
+        dtype = getattr(inp.data, "dtype", np.dtype(np.float64))  # a Value's float: float64
+        if inp.requires_grad and dtype != np.float64:
             raise ValueError(
-                f"gradcheck: input {k} has dtype {inp.dtype}; use float64 (finite differences "
+                f"gradcheck: input {k} has dtype {dtype}; use float64 (finite differences "
                 "in lower precision are too coarse to check a gradient)"
             )
     return list(inputs)
@@ -153,16 +159,13 @@ def _input_list(inputs: Any) -> list[Input]:
 
 def _describe(inp: Input, k: int) -> str:
     label = f" {inp.label!r}" if inp.label else ""
-    if isinstance(inp, Tensor):
-        return f"input {k} (Tensor{label} of shape {inp.shape})"
-    return f"input {k} (Value{label})"
+    shape = f" of shape {inp.data.shape}" if isinstance(inp.data, np.ndarray) else ""
+    return f"input {k} ({type(inp).__name__}{label}{shape})"
 
 
 def _projection_weights(out: Any) -> np.ndarray:
     """The fixed random weights r of  s = Σ r · out  (all ones for a single element)."""
-    if isinstance(out, Value):
-        return np.ones(())
-    shape = (len(out),) if isinstance(out, list) else out.shape
+    shape = (len(out),) if isinstance(out, list) else np.shape(out.data)
     if int(np.prod(shape)) == 1:
         return np.ones(shape)
     return np.random.default_rng(0).standard_normal(shape)
@@ -173,9 +176,9 @@ def _output(fn: Callable[..., Any], inputs: list[Input]) -> Any:
     out = fn(*inputs)
     if isinstance(out, tuple):
         out = list(out)
-    if isinstance(out, (Value, Tensor)):
+    if isinstance(out, Node):
         return out
-    if isinstance(out, list) and out and all(isinstance(v, Value) for v in out):
+    if isinstance(out, list) and out and all(isinstance(v, Node) for v in out):
         return out
     raise TypeError(
         f"gradcheck: fn must return a Value, a Tensor or a list of Values, got {type(out).__name__}"
@@ -184,8 +187,6 @@ def _output(fn: Callable[..., Any], inputs: list[Input]) -> Any:
 
 def _projected(out: Any, r: np.ndarray) -> float:
     """s = Σ r · out, as a number."""
-    if isinstance(out, Value):
-        return out.data
     if isinstance(out, list):
         return float(sum(rk * v.data for rk, v in zip(r, out)))
     return float(np.sum(r * out.data))
@@ -198,22 +199,22 @@ def _autograd_input_grads(
     saved = [inp.grad for inp in inputs]
     try:
         for inp in inputs:
-            inp.grad = inp._zero_grad_value()
+            inp.clear_grad()
         out = _output(fn, inputs)
         r = _projection_weights(out)
-        if isinstance(out, Value):
-            out.backward()
-        elif isinstance(out, list):
+        if isinstance(out, list):
             s = out[0] * float(r[0])
             for rk, v in zip(r[1:], out[1:]):
                 s = s + v * float(rk)
             s.backward()
+        elif isinstance(out.data, float):  # a Value: its own seed, 1
+            out.backward()
         elif out.requires_grad:  # else no input reaches the output: every gradient is 0
             out.backward(r)
         grads = []
         for k in checked:
             grad = inputs[k].grad
-            shape = inputs[k].data.shape if isinstance(inputs[k], Tensor) else ()
+            shape = np.shape(inputs[k].data)
             grads.append(np.zeros(shape) if grad is None else np.array(grad, dtype=np.float64))
         return grads
     finally:
@@ -231,10 +232,7 @@ def _numeric_input_grad(
         r = _projection_weights(_output(fn, inputs))
 
         def s_at(data: np.ndarray) -> float:
-            if isinstance(inp, Tensor):
-                inp.data = data
-            else:
-                inp.data = float(data)
+            inp.data = data if isinstance(original, np.ndarray) else float(data)
             return _projected(_output(fn, inputs), r)
 
         try:
@@ -291,8 +289,9 @@ class CompareReport:
         return self.table()
 
     def table(self, max_entries: int | None = 4) -> str:
-        """The report as text: one line per gradient entry (at most ``max_entries`` of each
-        parameter, the rest summarised; None shows all)."""
+        """The report as text: a header (E, engine, samples, tolerance), one line per weight
+        or bias (at most ``max_entries`` of each parameter, the rest summarised in one line;
+        None shows all), and a summary that counts the weights and biases compared."""
         # The widest entry name is that of the last entry of the longest-named parameter.
         width = max(
             len(_entry_name(row.name, tuple(n - 1 for n in row.autograd.shape)))
@@ -313,7 +312,10 @@ class CompareReport:
         for row in self.rows:
             lines.extend(_row_lines(row, max_entries, self.atol, self.rtol, width))
         verdict = "all agree" if self.ok else "MISMATCH: see the FAIL lines"
-        lines.append(f"{len(self.rows)} parameters, {verdict}")
+        # Numbers, not rows: a Tensor row holds a whole W, a Value row one weight, and the
+        # same network should give the same count on both engines.
+        count = sum(row.autograd.size for row in self.rows)
+        lines.append(f"{count} weights and biases compared, {verdict}")
         return "\n".join(lines)
 
 

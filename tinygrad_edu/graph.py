@@ -128,6 +128,10 @@ class Node:
     parents: tuple[Any, ...]
     op: str
     label: str
+    requires_grad: bool  # whether gradients flow into it (always for a Value)
+    local: tuple[Any, ...]  # ∂self/∂parent per parent: numbers, or a Tensor's VJP functions
+    # Whether this node is a trainable leaf (drawings colour it so). Engines say when.
+    is_parameter: bool = False
 
     def _zero_grad_value(self) -> Any:
         """What ``.grad`` holds before anything was added (0.0 for a Value, None for a Tensor)."""

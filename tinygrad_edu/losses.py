@@ -17,6 +17,7 @@ sample, N samples and t one-hot (or probability) rows:
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from typing import Any, overload
 
@@ -89,8 +90,8 @@ def _values_and_shape(
 
 
 def _mse_tensor(pred: Tensor, target: Any, reduction: str) -> Tensor:
-    if not isinstance(target, Tensor):  # a plain array target takes pred's dtype
-        target = Tensor(checks.float_array(target, "mse_loss target").astype(pred.dtype))
+    if not isinstance(target, Tensor):  # a plain array target takes pred's dtype; "t" in drawings
+        target = Tensor(checks.float_array(target, "mse_loss target").astype(pred.dtype), label="t")
     if pred.data.shape != target.data.shape:
         raise ValueError(
             f"mse_loss: pred has shape {pred.shape} and target has shape {target.shape}; "
@@ -131,6 +132,9 @@ def _mse_values(pred: list[Value], shape: tuple[int, ...], target: Any, reductio
             "they must match exactly (no broadcasting)"
         )
     t = [Value._lift(v, "mse_loss target") for v in array.reshape(-1).tolist()]
+    for name, t_k, given in zip(_target_labels(shape), t, array.reshape(-1).tolist()):
+        if not isinstance(given, Value):  # a number made a constant: named as in the notes
+            t_k.label = name
     c = _scale(reduction, len(pred))
     diffs = [o.data - tk.data for o, tk in zip(pred, t)]  # O_k − t_k
     loss = c * sum(d * d for d in diffs)
@@ -138,6 +142,7 @@ def _mse_values(pred: list[Value], shape: tuple[int, ...], target: Any, reductio
     return Value._result(loss, (*pred, *t), "mse", local)
 
 
+<<<<<<< HEAD
 # --- cross-entropy ------------------------------------------------------------------------
 
 
@@ -251,3 +256,13 @@ def _cross_entropy_values(pred: Any, shape: tuple[int, ...], target: Any, reduct
     z = np.array([v.data for v in nets]).reshape(shape)
     loss, local = _cross_entropy(z, target, reduction, kinds.pop())
     return Value._result(loss, tuple(nets), "cross_entropy", tuple(local.reshape(-1).tolist()))
+=======
+def _target_labels(shape: tuple[int, ...]) -> list[str]:
+    """Names for the targets drawn in a graph: "t" for one, "t1", "t2", … for one per sample
+    or per output, "t{n}_{k}" (sample n, output k) for a batch of several outputs."""
+    if math.prod(shape) == 1:
+        return ["t"]
+    if len(shape) == 1 or shape[1] == 1:
+        return [f"t{k}" for k in range(1, math.prod(shape) + 1)]
+    return [f"t{n}_{k}" for n in range(1, shape[0] + 1) for k in range(1, shape[1] + 1)]
+>>>>>>> redesign-core

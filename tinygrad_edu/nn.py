@@ -32,10 +32,15 @@ from typing import Any, Protocol, Union, runtime_checkable
 import numpy as np
 
 from . import checks, ops
+from .graph import Node, no_grad
 from .tensor import Tensor, _affine
+<<<<<<< HEAD
 from .value import Value, softmax, sum_values
+=======
+from .value import Parameter, Value, sum_values
+>>>>>>> redesign-core
 
-Param = Union[Tensor, Value]
+Param = Node  # a Tensor or a Value
 Weights = list[tuple[np.ndarray, Union[np.ndarray, None]]]
 
 ACTIVATIONS = ops.ACTIVATIONS  # every activation of one unit in the op table (ops.py)
@@ -52,7 +57,7 @@ def _walk(item: Any, name: str) -> Iterator[tuple[str, Param]]:
     elif isinstance(item, (list, tuple)):
         for i, element in enumerate(item):
             yield from _walk(element, f"{name}.{i}")
-    elif isinstance(item, Value) or (isinstance(item, Tensor) and item.requires_grad):
+    elif isinstance(item, Node) and item.requires_grad and not item.parents:
         yield name, item
 
 
@@ -91,7 +96,7 @@ class Module:
     def zero_grad(self) -> None:
         """Reset every parameter's gradient (None for a Tensor, 0.0 for a Value)."""
         for param in self.parameters():
-            param.grad = param._zero_grad_value()
+            param.clear_grad()
 
     def state_dict(self) -> dict[str, np.ndarray]:
         """name -> a numpy copy of the parameter's data."""
@@ -110,6 +115,8 @@ class Module:
     def save(self, path: str | os.PathLike[str]) -> None:
         """Write ``state_dict()`` to an ``.npz`` file, atomically.
 
+        The file is what ``numpy.savez`` writes: an uncompressed ZIP with one ``NAME.npy``
+        array per key, at exactly ``path`` (no suffix added); ``np.load`` reads it.
         The arrays go to a temporary file in the same folder, which then replaces ``path``
         in one step (``os.replace``): a crash mid-write never leaves a half-written file
         where a good one was.
@@ -351,9 +358,10 @@ class Neuron(Module):
         self, weights: np.ndarray, bias: float | None, activation: str, layer: int, unit: int
     ) -> None:
         self.w = [
-            Value(float(w), label=weight_label(layer, unit, i + 1)) for i, w in enumerate(weights)
+            Parameter(float(w), label=weight_label(layer, unit, i + 1))
+            for i, w in enumerate(weights)
         ]
-        self.b = None if bias is None else Value(float(bias), label=f"b{layer}_{unit}")
+        self.b = None if bias is None else Parameter(float(bias), label=f"b{layer}_{unit}")
         self.activation = activation
 
     def net(self, x: Sequence[Value]) -> Value:
@@ -406,12 +414,14 @@ class Network(Protocol):
 
     - ``sizes`` ([2, 3, 1]), ``activations`` (one name per layer), ``dtype``;
     - ``model(x)``: the forward pass of one sample (in,) or a batch (N, in);
-    - ``parameters()`` / ``named_parameters()`` in the notes' order: layer 1's W (row by
-      row) then its b, then layer 2's …;
+    - ``parameters()`` / ``named_parameters()`` in the notes' order, layer by layer: the
+      tensor engine W1, b1, W2, b2 …; the value engine unit by unit, each unit's weights
+      then its bias (w1_11, w1_12, b1_1, w1_21, …);
     - ``get_weights()`` / ``set_weights(...)``: per layer (W of shape (out, in), b of shape
       (out,) or None), copies; ``get_gradients()`` the parameters' ``.grad`` the same way;
     - ``slots()``: one :class:`Slot` per scalar weight, listing the entries of
-      ``parameters()`` in order (each parameter's entries row by row).
+      ``parameters()`` in order (each parameter's entries row by row);
+    - ``predict(x)``: the outputs as a NumPy array, without building a graph.
     """
 
     sizes: list[int]
@@ -425,6 +435,7 @@ class Network(Protocol):
     def set_weights(self, weights: Sequence[tuple[Any, Any]]) -> None: ...
     def get_gradients(self) -> Weights: ...
     def slots(self) -> list[Slot]: ...
+    def predict(self, x: Any) -> np.ndarray: ...
 
 
 class MLP(Module):
@@ -439,6 +450,11 @@ class MLP(Module):
     ``MLP(..., engine="tensor")`` builds a :class:`TensorMLP` (one Tensor per W and b),
     ``engine="value"`` a :class:`ValueMLP` (one Value per weight, as the notes draw it).
     Both are MLPs and implement the :class:`Network` protocol.
+
+    Called on one sample of shape (in,) or a batch of shape (N, in), the tensor engine
+    returns a Tensor of shape (out,) or (N, out); the value engine a list of ``out`` Values,
+    or for a batch N such lists, one per sample. ``mse_loss`` takes either with the same
+    NumPy targets, so one training loop runs on both engines.
     """
 
     engine = ""  # "tensor" or "value": set by each implementation
@@ -556,6 +572,16 @@ class MLP(Module):
             checked.append((W, b))
         return checked
 
+    def predict(self, x: Any) -> np.ndarray:
+        """The outputs for one sample (in,) or a batch (N, in) as a NumPy array (out,) or
+        (N, out), without building a graph."""
+        with no_grad():
+            return self._numbers(self(x))
+
+    def _numbers(self, out: Any) -> np.ndarray:
+        """The forward pass's result as an array."""
+        raise NotImplementedError
+
     def get_weights(self) -> Weights:
         """[(W, b), …] per layer: copies, W of shape (out, in), b of shape (out,) or None."""
         return self._layout(lambda p: p.data)
@@ -643,6 +669,9 @@ class TensorMLP(MLP):
             for layer in self.layers
         ]
 
+    def _numbers(self, out: Tensor) -> np.ndarray:
+        return np.array(out.data)
+
     def _assign(self, weights: Weights) -> None:
         for layer, (W, b) in zip(self.layers, weights):
             layer.weight.data[...] = W
@@ -708,6 +737,11 @@ class ValueMLP(MLP):
             W, b = layout[slot.layer - 1]
             (W if slot.kind == "W" else b)[slot.index] = float(read(param))  # type: ignore[index]
         return layout
+
+    def _numbers(self, out: list[Any]) -> np.ndarray:
+        if out and isinstance(out[0], list):  # a batch: one list per sample
+            return np.array([[o.data for o in row] for row in out])
+        return np.array([o.data for o in out])
 
     def _assign(self, weights: Weights) -> None:
         for param, slot in zip(self._params, self.slots()):

@@ -5,7 +5,8 @@ A row (:class:`Op`) carries what a reader, a drawing or a page needs to know abo
 - ``name``: the op's name, as a node's ``.op`` holds it and the CLI's choices list it;
 - ``derivatives``: ∂out/∂parent for each parent in the notes' form, as text;
 - ``edges``: what the incoming gradient g becomes for each parent (the vector-Jacobian
-  product), as ``viz`` writes it on the arrows of a Tensor graph;
+  product), as ``viz`` writes it on the arrows of a Tensor graph (a, b the op's inputs,
+  y its result);
 
 and for an *activation* (an op that ends a neuron) also
 
@@ -91,7 +92,7 @@ TABLE: tuple[Op, ...] = (
     Op(
         "sigmoid",
         ("O (1 − O)",),
-        ("g·s(1−s)",),
+        ("g·y(1−y)",),
         forward=_sigmoid,
         derivative=lambda net, out: out * (1 - out),  # σ′ = σ (1 − σ) = O (1 − O)
         formula="σ(net) = 1 / (1 + e^(−net))",
@@ -101,7 +102,7 @@ TABLE: tuple[Op, ...] = (
     Op(
         "tanh",
         ("1 − O²",),
-        ("g·(1−t²)",),
+        ("g·(1−y²)",),
         forward=np.tanh,
         derivative=lambda net, out: 1 - out * out,  # tanh′ = 1 − tanh² = 1 − O²
         formula="tanh(net)",
@@ -156,7 +157,7 @@ TABLE: tuple[Op, ...] = (
     Op("reshape", ("1",), ("g reshaped back",)),
     Op("transpose", ("1",), ("gᵀ",)),
     Op("getitem", ("1",), ("g scattered back",)),
-    Op("mse", ("2c(O−t)", "−2c(O−t)"), ("g·2c(O−t)", "−g·2c(O−t)")),
+    Op("mse", ("2c(O−t)", "−2c(O−t)"), ("g·2c(O−t)", "−g·2c(O−t)")),  # viz shows c's value
     # E = −c Σ t log O with O = softmax(net), on the nets: δ = ∂E/∂net = c (O − t)
     Op("cross_entropy", ("c(O−t)",), ("g·c(O−t)",)),
 )

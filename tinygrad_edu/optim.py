@@ -11,28 +11,27 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable
-from typing import Any, Union
+from typing import Any
 
 import numpy as np
 
 from . import checks
-from .tensor import Tensor
-from .value import Value
+from .graph import Node
 
-Param = Union[Tensor, Value]
+Param = Node  # a Tensor or a Value
 
 
 class Optimizer:
     """Holds the parameter list; subclasses define ``step()``."""
 
     def __init__(self, params: Iterable[Param], lr: float) -> None:
-        if isinstance(params, (Tensor, Value)):
+        if isinstance(params, Node):
             raise TypeError(f"{type(self).__name__}: params must be a list of parameters")
         self.params = list(params)
         if not self.params:
             raise ValueError(f"{type(self).__name__}: got an empty parameter list")
         for p in self.params:
-            if not isinstance(p, (Tensor, Value)):
+            if not isinstance(p, Node):
                 raise TypeError(
                     f"{type(self).__name__}: parameters must be Tensors or Values, "
                     f"got {type(p).__name__}"
@@ -42,7 +41,7 @@ class Optimizer:
     def zero_grad(self) -> None:
         """Reset every gradient: None for a Tensor (PyTorch's set_to_none), 0.0 for a Value."""
         for p in self.params:
-            p.grad = p._zero_grad_value()
+            p.clear_grad()
 
     def step(self) -> None:
         raise NotImplementedError

@@ -128,16 +128,21 @@ def _network(twin: nn.MLP) -> _Network:
     """Name the private copy's leaves as the page does (and relabel them, for the log)."""
     sizes = list(twin.sizes)
     units = _unit_names(sizes)
+    # The copy's leaf of each weight, by where it sits: (layer, "W", (j, i)) or (layer, "b", (j,))
+    leaf: dict[tuple[int, str, tuple[int, ...]], Any] = {
+        (s.layer, s.kind, s.index): p for s, p in zip(twin.slots(), twin.parameters())
+    }
     params: list[_Param] = []
-    for l, layer in enumerate(twin.layers, 1):
+    for l in range(1, len(sizes)):
         for i in range(sizes[l - 1]):  # source-major: note 05's numbering
-            for j, neuron in enumerate(layer.neurons):
-                params.append(_Param(f"w{len(params) + 1}", l, j, i, neuron.w[i]))
+            for j in range(sizes[l]):
+                params.append(_Param(f"w{len(params) + 1}", l, j, i, leaf[l, "W", (j, i)]))
     n_weights = len(params)
-    for l, layer in enumerate(twin.layers, 1):
-        for j, neuron in enumerate(layer.neurons):
-            if neuron.b is not None:
-                params.append(_Param(f"b{len(params) - n_weights + 1}", l, j, None, neuron.b))
+    for l in range(1, len(sizes)):
+        for j in range(sizes[l]):
+            if (l, "b", (j,)) in leaf:
+                name = f"b{len(params) - n_weights + 1}"
+                params.append(_Param(name, l, j, None, leaf[l, "b", (j,)]))
     for p in params:
         p.leaf.label = p.name
     return _Network(sizes, list(twin.activations), units, params)
@@ -1139,7 +1144,7 @@ def stepper(
     iteration (keyed by the page's name of the parameter, e.g. ``"w3"``).
     """
     path = Path(path)
-    if isinstance(model_or_root, nn.MLP):
+    if isinstance(model_or_root, nn.Network):  # any network: it is copied by its weights
         page = _mlp_page(model_or_root, x, t, lr, steps, title, remarks or {})
     elif isinstance(model_or_root, Value):
         if x is not None or t is not None:
@@ -1155,7 +1160,7 @@ def stepper(
 
 
 def _mlp_page(
-    model: nn.MLP,
+    model: nn.Network,
     x: Any,
     t: Any,
     lr: float,
@@ -1171,8 +1176,10 @@ def _mlp_page(
     T = _as_rows(t, model.sizes[-1], "t")
     if len(X) != len(T):
         raise ValueError(f"stepper: x has {len(X)} rows and t has {len(T)}; they must match")
-    twin = nn.MLP(model.sizes, model.hidden, model.output, bias=model.bias, engine="value")
-    twin.set_weights(model.get_weights())
+    weights, activations = model.get_weights(), list(model.activations)
+    bias = weights[0][1] is not None
+    twin = nn.MLP(model.sizes, activations[0], activations[-1], bias=bias, engine="value")
+    twin.set_weights(weights)
     net = _network(twin)
     runs = _train(net, twin, X, T, lr, steps)
     frames = _mlp_frames(net, runs, remarks)
@@ -1182,7 +1189,7 @@ def _mlp_page(
     subtitle = (
         f"{steps} iteration{'s' if steps > 1 else ''} of gradient descent with learning rate "
         f"η = {_num(lr)} on E = ½ Σ_k (O_k − t_k)², "
-        f"{'with' if model.bias else 'without'} biases. Step with the buttons or the arrow keys."
+        f"{'with' if bias else 'without'} biases. Step with the buttons or the arrow keys."
     )
     first = runs[0]
     order = _order_section() if first.naive is None else _naive_table(net, first)

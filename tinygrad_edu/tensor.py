@@ -152,7 +152,12 @@ class Tensor(graph.Node):
             self.grad = self.grad + grad
 
     @property
-    def local(self) -> tuple[Grad, ...]:
+    def is_parameter(self) -> bool:  # type: ignore[override]
+        """A leaf that requires grad: what an optimizer updates."""
+        return self.requires_grad and not self.parents
+
+    @property
+    def local(self) -> tuple[Grad, ...]:  # type: ignore[override]
         """∂self/∂parent for each parent, as the function g ↦ that parent's gradient."""
         return self.grad_fns
 

@@ -32,6 +32,7 @@ class Value(graph.Node):
     """
 
     __slots__ = ("local",)
+    requires_grad = True  # every Value takes part in the gradient (a Tensor may opt out)
     # Make NumPy scalars hand `np.float64(2) * v` over to Value.__rmul__.
     __array_ufunc__ = None
 
@@ -224,6 +225,14 @@ class Value(graph.Node):
         label = f", label={self.label!r}" if self.label else ""
         op = f", op={self.op!r}" if self.op else ""
         return f"Value(data={self.data:.6g}, grad={self.grad:.6g}{label}{op})"
+
+
+class Parameter(Value):
+    """A Value that is a trainable weight (as ``torch.nn.Parameter``): drawings colour it
+    as a parameter. ``nn.MLP(engine="value")`` makes its weights so."""
+
+    __slots__ = ()
+    is_parameter = True
 
 
 def sum_values(terms: Iterable[Value | Number]) -> Value:

@@ -39,8 +39,6 @@ import numpy as np
 
 from . import graph, ops
 from .graph import Node
-from .tensor import Tensor
-from .value import Value
 
 DEFAULT_MAX_NODES = 150  # beyond this many drawn nodes a picture stops being readable
 RANKDIRS = ("LR", "TB", "RL", "BT")
@@ -66,7 +64,16 @@ SHOW_ALL_UP_TO = 4  # a tensor with at most this many elements shows every numbe
 
 # What the gradient g of a Tensor result turns into for each parent (the vector-Jacobian
 # product), shown on the edges of a Tensor graph with edge_derivatives=True: the op table's.
+# The symbols, which the legend repeats: a, b (A, B for matrices) the op's inputs, y its
+# result; x, W, b a layer's input, weights and bias; O, t the prediction and the target of
+# the mse (whose arrows show its factor, read from the node: see _mse_edge).
 TENSOR_EDGE_FORMULAS: dict[str, tuple[str, ...]] = {op.name: op.edges for op in ops.TABLE}
+TENSOR_EDGE_SYMBOLS = (
+    "g: ∂root/∂(the op's result)",
+    "a, b (A, B): the op's inputs; y: its result",
+    "x, W, b: a layer's input, weights, bias",
+    "O, t: prediction and target of the mse",
+)
 
 Highlight = Union[Node, Iterable[Node], None]
 
@@ -202,6 +209,7 @@ class _Style:
     highlighted: set[Node]
     rules_delta: dict[Node, Any]  # net node -> δ from the rules, to show beside its grad
     position: dict[Node, int] | None  # where each parameter stands in ``parameters``
+    flows_down: bool = False  # rankdir TB or BT: records stack their lines to stay narrow
 
 
 def _agrees(net: Node, delta: Any) -> bool:
@@ -216,21 +224,33 @@ def _delta_text(delta: Any, agree: bool, precision: int) -> str:
     return html.escape(f"δ rules {shown} {'✓' if agree else '✗'}")
 
 
+def _is_array(node: Node) -> bool:
+    """A node holding an array (a Tensor's), rather than one number (a Value's)."""
+    return isinstance(node.data, np.ndarray)
+
+
 def _record_cells(node: Node, style: _Style) -> list[str]:
     """The lines of a value's record (HTML), top to bottom / left to right."""
     cells = [f"<B>{label_html(node.label)}</B>"] if node.label else []
-    if isinstance(node, Tensor):
-        shape = "scalar" if node.ndim == 0 else f"shape {node.shape}"
-        cells.append(html.escape(f"{shape}  {node.dtype}"))
+    if _is_array(node):
+        shape = "scalar" if node.data.ndim == 0 else f"shape {node.data.shape}"
+        cells.append(html.escape(f"{shape}  {node.data.dtype}"))
     if style.show_data:
-        cells.append(html.escape(f"data {summarize(node.data, style.precision)}"))
+        cells.append(_summary_html("data", node.data, style.precision))
     # A Tensor that does not require grad never gets one: no "grad None" line for it.
-    if style.show_grad and not (isinstance(node, Tensor) and not node.requires_grad):
-        cells.append(html.escape(f"grad {summarize(node.grad, style.precision)}"))
+    if style.show_grad and node.requires_grad:
+        cells.append(_summary_html("grad", node.grad, style.precision))
         if node in style.rules_delta:
             delta = style.rules_delta[node]
             cells.append(_delta_text(delta, _agrees(node, delta), style.precision))
     return cells
+
+
+def _summary_html(name: str, array: Any, precision: int) -> str:
+    """ "data 0.5", or for a big array "data mean …" over "min …  max …": two short lines
+    keep a tensor's record narrow enough for a drawing to fit a page's width."""
+    text = html.escape(f"{name} {summarize(array, precision)}")
+    return text.replace("  min ", "<BR/>min ", 1)
 
 
 def _table(cells: Sequence[str], fill: str, highlighted: bool, horizontal: bool) -> str:
@@ -246,8 +266,11 @@ def _table(cells: Sequence[str], fill: str, highlighted: bool, horizontal: bool)
 
 def _add_record(dot: graphviz.Digraph, name: str, node: Node, role: str, style: _Style) -> None:
     cells = _record_cells(node, style)
-    # A Value's record is one row as in micrograd; a Tensor's lines are longer, so stacked.
-    label = _table(cells, ROLES[role][1], node in style.highlighted, isinstance(node, Value))
+    # A Value's record is one row as in micrograd when the graph flows left to right; a
+    # Tensor's lines are longer, so stacked, and so is every record of a graph that flows
+    # down, whose width is the widest rank's records side by side.
+    across = not _is_array(node) and not style.flows_down
+    label = _table(cells, ROLES[role][1], node in style.highlighted, across)
     tooltip = f"{node.label} ({ROLES[role][0]})" if node.label else ROLES[role][0]
     dot.node(name, label=label, shape="plain", tooltip=tooltip)
 
@@ -258,13 +281,32 @@ def _edge_attrs(highlighted: bool) -> dict[str, str]:
 
 def _edge_derivative(node: Node, k: int, style: _Style) -> str:
     """What the arrow from parent ``k`` into ``node``'s op carries: ∂node/∂parent."""
-    if isinstance(node, Value):
+    if not _is_array(node):  # a Value: its local derivatives are numbers
         return _number(node.local[k], style.precision)
+    if node.op == "mse":
+        return _mse_edge(node, k)
     try:
         formulas = ops.op_of(node.op).edges  # "**2" (a number exponent) finds "**n"
     except KeyError:  # an op made outside the table (Tensor.from_op): its name
         return node.op
     return formulas[k] if k < len(formulas) else node.op
+
+
+def _mse_edge(node: Node, k: int) -> str:
+    """∂E/∂O = 2c (O − t) for E = c Σ (O − t)², with c read back from the node's numbers:
+    ½ for "half_sum", 1 for "sum", 1/n for "mean"; ∂E/∂t is its negative."""
+    O, t = (np.asarray(parent.data, dtype=float) for parent in node.parents)
+    squares = float(np.sum((O - t) ** 2))
+    c = float(np.asarray(node.data)) / squares if squares > 0 else math.nan
+    factors = {"": 0.5, "2": 1.0, f"2/{O.size}": 1.0 / max(O.size, 1)}
+    shown = next((f for f, value in factors.items() if math.isclose(c, value, rel_tol=1e-4)), None)
+    if shown is None:  # O = t everywhere: c cannot be read back, so the label defines it
+        formula = "g·2c(O−t), E = c·Σ(O−t)²"
+    elif shown.startswith("2/"):
+        formula = f"g·2(O−t)/{O.size}"
+    else:
+        formula = f"g·{shown}(O−t)"
+    return formula if k == 0 else "−" + formula
 
 
 # --- roles and paths -------------------------------------------------------------------
@@ -273,9 +315,9 @@ def _edge_derivative(node: Node, k: int, style: _Style) -> str:
 def node_role(node: Node, root: Node, parameters: set[Node] | None = None) -> str:
     """ "root", "intermediate", "parameter" or "input" (inputs and constants).
 
-    A Tensor leaf is a parameter when it requires grad. A Value leaf is a parameter when it
-    is in ``parameters``; without that list, when its label starts like the notes' weights
-    and biases (w, W, b, B, θ). Unlabelled Value leaves are constants (``2 * x``).
+    A leaf is a parameter when it is in ``parameters`` (e.g. ``model.parameters()``);
+    without that list, when the node says it is one (``is_parameter``: a Tensor leaf that
+    requires grad, a ``value.Parameter`` such as the weights of a value-engine MLP).
     """
     if node is root:
         return "root"
@@ -283,9 +325,7 @@ def node_role(node: Node, root: Node, parameters: set[Node] | None = None) -> st
         return "intermediate"
     if parameters is not None:
         return "parameter" if node in parameters else "input"
-    if isinstance(node, Tensor):
-        return "parameter" if node.requires_grad else "input"
-    return "parameter" if node.label[:1] in ("w", "W", "b", "B", "θ") else "input"
+    return "parameter" if node.is_parameter else "input"
 
 
 def path_to_root(order: Sequence[Node], start: Node) -> set[Node]:
@@ -412,12 +452,12 @@ def _rules_deltas(
         delta = np.asarray(getattr(record, "delta", record), dtype=float)
         layer = sorted(layer, key=lambda unit: _unit_sort_key(unit, position))
         head = layer[0].head
-        if len(layer) == 1 and isinstance(head, Tensor) and delta.size == head.size:
-            values = [delta.reshape(head.shape)]  # a whole layer in one Tensor
-        elif not isinstance(head, Tensor) and delta.size == len(layer):
+        if len(layer) == 1 and _is_array(head) and delta.size == head.data.size:
+            values = [delta.reshape(head.data.shape)]  # a whole layer in one Tensor
+        elif not _is_array(head) and delta.size == len(layer):
             values = list(delta.reshape(-1))  # one number per Value neuron
         else:
-            shape = head.shape if isinstance(head, Tensor) else (len(layer),)
+            shape = head.data.shape if _is_array(head) else (len(layer),)
             raise ValueError(
                 f"draw_graph: deltas for layer {layer[0].layer} has shape {delta.shape}, the "
                 f"graph's layer has shape {shape} (a Value graph holds one sample)"
@@ -447,7 +487,7 @@ def _unit_sort_key(unit: Unit, position: dict[Node, int] | None) -> tuple[Any, .
 def draw_graph(
     root: Node,
     rankdir: str = "LR",
-    show_grad: bool = True,  # positional third, as SPEC.md orders it
+    show_grad: bool = True,  # positional third, as docs/semantics.md orders it
     *,
     show_data: bool = True,
     edge_derivatives: bool = False,
@@ -463,12 +503,14 @@ def draw_graph(
 
     Args:
         root: a ``Value`` or ``Tensor``; everything it was computed from is drawn.
-        rankdir: layout direction, "LR" (left to right), "TB", "RL" or "BT".
+        rankdir: layout direction, "LR" (left to right), "TB", "RL" or "BT". "TB" stacks
+            each record's lines and draws a narrower picture, for a page or a notebook.
         show_data, show_grad: show each value's data / gradient (``show_grad=False`` draws
             the forward pass only).
         edge_derivatives: label each arrow parent → op with the local derivative
             ∂out/∂parent: a number for Values (their ``.local``), for Tensors the
-            vector-Jacobian product as a formula in the incoming gradient g (e.g. "g·Bᵀ").
+            vector-Jacobian product as a formula in the incoming gradient g (e.g. "g·Bᵀ"),
+            whose symbols the legend defines.
         highlight: a node (highlights every path from it to ``root``) or a list of nodes.
         max_nodes: above this many drawn nodes (records + ops) a graph collapses to neuron
             level, or to layer level when neurons would still need more than ``max_nodes``
@@ -477,8 +519,8 @@ def draw_graph(
             (one box per activation with its weighted sum) or "layer" (one box per layer).
         deltas: the rules' δ per layer (``rules.backward(...)`` records or arrays), shown
             beside autograd's gradient of each neuron's net input, with ✓ when they agree.
-        parameters: the leaves to colour as parameters (default: Tensors that require grad,
-            Values labelled like w…, b…, θ…).
+        parameters: the leaves to colour as parameters (default: the leaves that say they
+            are, ``is_parameter``: Tensors that require grad, ``value.Parameter`` s).
         precision: significant digits of the numbers shown.
         legend: draw the colour legend.
     """
@@ -506,14 +548,18 @@ def draw_graph(
         highlighted=_highlighted(order, highlight),
         rules_delta=_rules_deltas(units, deltas, param_list) if deltas is not None else {},
         position={p: i for i, p in enumerate(param_list)} if param_list is not None else None,
+        flows_down=rankdir in ("TB", "BT"),
     )
     dot = GraphDrawing(
         name="computation_graph",
         graph_attr={"rankdir": rankdir, "fontname": FONT, "labelloc": "t"},
         node_attr={"fontname": FONT, "fontsize": "11"},
-        edge_attr={"fontname": FONT, "fontsize": "9"},
+        edge_attr={"fontname": FONT, "fontsize": "10"},
     )
     level, note = _choose_level(order, roles, unit_of, collapse, max_nodes)
+    # A node's inputs keep the order of its arrows, so x1 is drawn above x2 and h1 above
+    # h2 (left of them when the graph flows down), as in the notes.
+    dot.attr(ordering="in")
     if level == "full":
         _draw_full(dot, order, roles, style)
         drawn = set(roles.values())
@@ -522,7 +568,8 @@ def draw_graph(
     if note:
         dot.attr(label=note)
     if legend:
-        _draw_legend(dot, drawn, level, style, rankdir, has_ops=len(order) > 1)
+        tensor_edges = edge_derivatives and any(_is_array(n) for n in order)
+        _draw_legend(dot, drawn, level, style, len(order) > 1, tensor_edges)
     return dot
 
 
@@ -551,8 +598,8 @@ def _choose_level(
         # Arrows count too: 129 boxes joined by 4000 arrows are no more readable.
         if (len(boxes) <= max_nodes and len(arrows) <= 2 * max_nodes) or level == "layer":
             return level, (
-                f"Collapsed to {level} level: the full graph has {full} nodes, more than "
-                f"max_nodes={max_nodes}. Pass collapse='none' to draw every node."
+                f"Collapsed to {level} level: the full graph has {full} nodes,\n"
+                f"more than max_nodes={max_nodes}. Pass collapse='none' to draw every node."
             )
     raise AssertionError("unreachable")
 
@@ -655,7 +702,9 @@ def _draw_collapsed(
         drawn.add(role)
         dot.node(names[box], label=_table(cells, ROLES[role][1], on, False), shape="plain")
     marked = style.highlighted
-    for (src, dst), crossings in arrows.items():
+    # Emitted last to first: with ordering="in" that draws unit 1 above unit 2 (tried both
+    # ways; emitted first to last, the units of a layer come out bottom-up).
+    for (src, dst), crossings in reversed(arrows.items()):
         on = any(parent in marked and node in marked for parent, node in crossings)
         dot.edge(names[src], names[dst], **_edge_attrs(on))
     return drawn
@@ -674,7 +723,7 @@ def _labels_html(nodes: Sequence[Node], what: str) -> str:
 
 def _unit_word(unit: Unit) -> str:
     """A Value activation is one neuron; a Tensor activation is a whole layer of them."""
-    return "layer" if isinstance(unit.head, Tensor) else "neuron"
+    return "layer" if _is_array(unit.head) else "neuron"
 
 
 def _unit_cells(unit: Unit, style: _Style) -> list[str]:
@@ -746,8 +795,8 @@ def _draw_legend(
     drawn: set[str],
     level: str,
     style: _Style,
-    rankdir: str,
     has_ops: bool,
+    tensor_edges: bool = False,
 ) -> None:
     """One small table in a "cluster_legend" subgraph: a coloured cell per role drawn, and a
     word on ops, arrow labels and highlighting where they apply."""
@@ -758,19 +807,20 @@ def _draw_legend(
         cells.append(("op", OP_COLOUR))
     if style.edge_derivatives and level == "full":
         cells.append(("arrow label: ∂out/∂in", "#ffffff"))
+        if tensor_edges:
+            cells.extend((text, "#ffffff") for text in TENSOR_EDGE_SYMBOLS)
     tds = [f'<TD BGCOLOR="{colour}">{html.escape(text)}</TD>' for text, colour in cells]
     if style.highlighted:
         tds.append(f'<TD><FONT COLOR="{HIGHLIGHT_COLOUR}">highlighted path</FONT></TD>')
-    # Across the flow of the graph, so the legend takes the least room.
-    across = rankdir in ("TB", "BT")
-    rows = "<TR>" + "".join(tds) + "</TR>" if across else "".join(f"<TR>{t}</TR>" for t in tds)
+    # One cell per line: a column stays narrow, and width is what a page runs out of.
+    rows = "".join(f"<TR>{t}</TR>" for t in tds)
     with dot.subgraph(name="cluster_legend") as legend:
         legend.attr(label="legend", fontsize="10", style="dashed", color="#999999")
         legend.node(
             "legend",
             label=f'<<TABLE BORDER="0" CELLBORDER="1" CELLSPACING="2">{rows}</TABLE>>',
             shape="plain",
-            fontsize="9",
+            fontsize="10",
         )
 
 
