@@ -22,15 +22,8 @@ from typing import Any
 import numpy as np
 
 from . import checks, rules
-<<<<<<< HEAD
-from .graph import no_grad
-from .losses import cross_entropy_loss, mse_loss
-from .tensor import Tensor
-from .value import Value
-=======
 from .graph import Node, no_grad
-from .losses import mse_loss
->>>>>>> redesign-core
+from .losses import cross_entropy_loss, mse_loss
 
 Input = Node  # a Tensor or a Value
 

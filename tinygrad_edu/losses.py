@@ -142,7 +142,16 @@ def _mse_values(pred: list[Value], shape: tuple[int, ...], target: Any, reductio
     return Value._result(loss, (*pred, *t), "mse", local)
 
 
-<<<<<<< HEAD
+def _target_labels(shape: tuple[int, ...]) -> list[str]:
+    """Names for the targets drawn in a graph: "t" for one, "t1", "t2", … for one per sample
+    or per output, "t{n}_{k}" (sample n, output k) for a batch of several outputs."""
+    if math.prod(shape) == 1:
+        return ["t"]
+    if len(shape) == 1 or shape[1] == 1:
+        return [f"t{k}" for k in range(1, math.prod(shape) + 1)]
+    return [f"t{n}_{k}" for n in range(1, shape[0] + 1) for k in range(1, shape[1] + 1)]
+
+
 # --- cross-entropy ------------------------------------------------------------------------
 
 
@@ -256,13 +265,3 @@ def _cross_entropy_values(pred: Any, shape: tuple[int, ...], target: Any, reduct
     z = np.array([v.data for v in nets]).reshape(shape)
     loss, local = _cross_entropy(z, target, reduction, kinds.pop())
     return Value._result(loss, tuple(nets), "cross_entropy", tuple(local.reshape(-1).tolist()))
-=======
-def _target_labels(shape: tuple[int, ...]) -> list[str]:
-    """Names for the targets drawn in a graph: "t" for one, "t1", "t2", … for one per sample
-    or per output, "t{n}_{k}" (sample n, output k) for a batch of several outputs."""
-    if math.prod(shape) == 1:
-        return ["t"]
-    if len(shape) == 1 or shape[1] == 1:
-        return [f"t{k}" for k in range(1, math.prod(shape) + 1)]
-    return [f"t{n}_{k}" for n in range(1, shape[0] + 1) for k in range(1, shape[1] + 1)]
->>>>>>> redesign-core

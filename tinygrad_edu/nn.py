@@ -34,11 +34,7 @@ import numpy as np
 from . import checks, ops
 from .graph import Node, no_grad
 from .tensor import Tensor, _affine
-<<<<<<< HEAD
-from .value import Value, softmax, sum_values
-=======
-from .value import Parameter, Value, sum_values
->>>>>>> redesign-core
+from .value import Parameter, Value, softmax, sum_values
 
 Param = Node  # a Tensor or a Value
 Weights = list[tuple[np.ndarray, Union[np.ndarray, None]]]
