@@ -125,7 +125,7 @@ def test_compare_detects_a_wrong_autograd_derivative(monkeypatch):
     def sigmoid_with_wrong_derivative(self):
         s = 1 / (1 + np.exp(-self.data))
         # wrong on purpose: σ′ is s (1 − s), not s
-        return Tensor._result(s, (self,), "sigmoid", lambda g: g * s)
+        return Tensor.from_op(s, (self,), "sigmoid", lambda g: g * s)
 
     monkeypatch.setattr(Tensor, "sigmoid", sigmoid_with_wrong_derivative)
     model = nn.MLP([2, 3, 1], hidden="sigmoid", output="linear", seed=8)
@@ -222,7 +222,7 @@ def test_gradcheck_passes_an_mlp_forward_on_its_weights():
 
 def square_with_wrong_value_derivative(a):
     # d(a²)/da is 2a; this node claims a
-    return Value._result(a.data**2, (a,), "square", (a.data,))
+    return Value.from_op(a.data**2, (a,), "square", (a.data,))
 
 
 def square_with_one_wrong_tensor_entry(a):
@@ -231,7 +231,7 @@ def square_with_one_wrong_tensor_entry(a):
         grad[1, 2] *= 1.5  # one wrong entry of the Jacobian
         return grad
 
-    return Tensor._result(a.data**2, (a,), "square", grad_fn)
+    return Tensor.from_op(a.data**2, (a,), "square", grad_fn)
 
 
 def test_gradcheck_raises_on_a_wrong_value_derivative_naming_the_input():

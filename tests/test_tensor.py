@@ -371,17 +371,17 @@ def test_every_binary_op_matches_torch(name, f):
 @pytest.mark.parametrize("with_bias", [True, False], ids=["bias", "no-bias"])
 def test_linear_layer_node_matches_x_times_w_transposed_plus_b(x_shape, dtype, with_bias):
     """nn.Linear's one-node x Wᵀ + b against numpy, and its gradients against finite differences."""
-    from tinygrad_edu.tensor import _affine
+    from tinygrad_edu.tensor import affine
 
     rng = np.random.default_rng(7)
     x, W, b = rng.normal(size=x_shape), rng.normal(size=(4, 3)), rng.normal(size=4)
     expected = x @ W.T + b if with_bias else x @ W.T
     bias = Tensor(b.astype(dtype)) if with_bias else None
-    fused = _affine(Tensor(x.astype(dtype)), Tensor(W.astype(dtype)), bias)
+    fused = affine(Tensor(x.astype(dtype)), Tensor(W.astype(dtype)), bias)
     assert fused.op == ("@ᵀ+b" if with_bias else "@ᵀ")
     assert fused.dtype == dtype and fused.shape == expected.shape
     np.testing.assert_allclose(fused.data, expected, rtol=1e-6 if dtype == np.float32 else 1e-15)
     if dtype == np.float64 and with_bias:
-        check_gradients(_affine, x, W, b)
+        check_gradients(affine, x, W, b)
     elif dtype == np.float64:
-        check_gradients(lambda x, W: _affine(x, W, None), x, W)
+        check_gradients(lambda x, W: affine(x, W, None), x, W)

@@ -111,7 +111,7 @@ def _mse_tensor(pred: Tensor, target: Any, reduction: str) -> Tensor:
     def grad_target(g: np.ndarray) -> np.ndarray:
         return (-2 * c * float(g)) * diff  # ∂E/∂t = −2c (O − t)
 
-    return Tensor._result(loss, (pred, target), "mse", grad_pred, grad_target)
+    return Tensor.from_op(loss, (pred, target), "mse", grad_pred, grad_target)
 
 
 def _mse_values(pred: list[Value], shape: tuple[int, ...], target: Any, reduction: str) -> Value:
@@ -131,7 +131,7 @@ def _mse_values(pred: list[Value], shape: tuple[int, ...], target: Any, reductio
             f"mse_loss: pred has shape {shape} and target has shape {array.shape}; "
             "they must match exactly (no broadcasting)"
         )
-    t = [Value._lift(v, "mse_loss target") for v in array.reshape(-1).tolist()]
+    t = [Value.lift(v, "mse_loss target") for v in array.reshape(-1).tolist()]
     for name, t_k, given in zip(_target_labels(shape), t, array.reshape(-1).tolist()):
         if not isinstance(given, Value):  # a number made a constant: named as in the notes
             t_k.label = name
@@ -139,7 +139,7 @@ def _mse_values(pred: list[Value], shape: tuple[int, ...], target: Any, reductio
     diffs = [o.data - tk.data for o, tk in zip(pred, t)]  # O_k − t_k
     loss = c * sum(d * d for d in diffs)
     local = tuple([2 * c * d for d in diffs] + [-2 * c * d for d in diffs])
-    return Value._result(loss, (*pred, *t), "mse", local)
+    return Value.from_op(loss, (*pred, *t), "mse", local)
 
 
 def _target_labels(shape: tuple[int, ...]) -> list[str]:
@@ -234,7 +234,7 @@ def _cross_entropy_tensor(pred: Tensor, target: Any, reduction: str) -> Tensor:
         k = float(g)
         return local if k == 1.0 else k * local
 
-    return Tensor._result(np.asarray(loss, dtype=z.dtype), (source,), "cross_entropy", grad)
+    return Tensor.from_op(np.asarray(loss, dtype=z.dtype), (source,), "cross_entropy", grad)
 
 
 def _row_source(row: Sequence[Value]) -> tuple[Sequence[Value], bool]:
@@ -264,4 +264,4 @@ def _cross_entropy_values(pred: Any, shape: tuple[int, ...], target: Any, reduct
         )
     z = np.array([v.data for v in nets]).reshape(shape)
     loss, local = _cross_entropy(z, target, reduction, kinds.pop())
-    return Value._result(loss, tuple(nets), "cross_entropy", tuple(local.reshape(-1).tolist()))
+    return Value.from_op(loss, tuple(nets), "cross_entropy", tuple(local.reshape(-1).tolist()))

@@ -33,7 +33,7 @@ import numpy as np
 
 from . import checks, ops
 from .graph import Node, no_grad
-from .tensor import Tensor, _affine
+from .tensor import Tensor, affine
 from .value import Parameter, Value, softmax, sum_values
 
 Param = Node  # a Tensor or a Value
@@ -238,7 +238,7 @@ class Linear(Module):
                 f"Linear: expected input of shape (N, {self.in_features}) or "
                 f"({self.in_features},), got {x.shape}"
             )
-        return _affine(x, self.weight, self.bias)  # x Wᵀ + b as one node
+        return affine(x, self.weight, self.bias)  # x Wᵀ + b as one node
 
     def __repr__(self) -> str:
         bias = self.bias is not None
@@ -643,7 +643,7 @@ class TensorMLP(MLP):
         # x fits the first layer and each layer the next, so the layers' own checks of the
         # input are skipped: net = x Wᵀ + b, then e.g. net.sigmoid()
         for layer, activation in zip(self.layers, self.activations):
-            x = getattr(_affine(x, layer.weight, layer.bias), activation)()
+            x = getattr(affine(x, layer.weight, layer.bias), activation)()
         return x
 
     def slots(self) -> list[Slot]:

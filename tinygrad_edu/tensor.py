@@ -104,8 +104,16 @@ class Tensor(graph.Node):
         self.grad_fns: tuple[Grad, ...] = ()
 
     @staticmethod
-    def _result(data: np.ndarray, parents: tuple[Tensor, ...], op: str, *grad_fns: Grad) -> Tensor:
-        """A new node made by ``op``. It records its parents only if a gradient can flow."""
+    def from_op(data: np.ndarray, parents: tuple[Tensor, ...], op: str, *grad_fns: Grad) -> Tensor:
+        """A new node made by ``op``: how every op of this engine, and yours, makes its result.
+
+        ``data`` is the result's array; ``grad_fns`` holds, for each parent, the function
+        g ↦ that parent's gradient (the vector-Jacobian product, already in the parent's
+        shape), e.g. for y = a * b: ``Tensor.from_op(a.data * b.data, (a, b), "*",
+        lambda g: g * b.data, lambda g: g * a.data)``. It records its parents only if a
+        gradient can flow (outside ``no_grad``, some parent requiring grad). See
+        docs/adding-an-op.md.
+        """
         out = Tensor.__new__(Tensor)
         out.data = data
         out.grad = None
@@ -242,7 +250,7 @@ class Tensor(graph.Node):
 
     def detach(self) -> Tensor:
         """The same data as a new leaf that does not require grad."""
-        return Tensor._result(self.data, (), "")
+        return Tensor.from_op(self.data, (), "")
 
     # --- constructors -----------------------------------------------------------------
 
@@ -279,9 +287,9 @@ class Tensor(graph.Node):
                     f"Tensor {op}: cannot combine a Tensor with a {type(other).__name__}"
                 )
             if isinstance(other, numbers.Real) and not isinstance(other, bool):
-                return Tensor._result(np.asarray(other, dtype=self.dtype), (), "")
+                return Tensor.from_op(np.asarray(other, dtype=self.dtype), (), "")
             if not isinstance(other, Tensor):
-                other = Tensor._result(checks.float_array(other, f"Tensor {op}"), (), "")
+                other = Tensor.from_op(checks.float_array(other, f"Tensor {op}"), (), "")
         # Equal shapes, or other's shape the end of self's (adding a bias), always broadcast:
         # skip the general check, which costs about as much as adding two small arrays.
         shape, other_shape = self.data.shape, other.data.shape
@@ -306,7 +314,7 @@ class Tensor(graph.Node):
             grad_a = _summed_back_to(self.data.shape, grad_a)
         if b.data.shape != shape:
             grad_b = _summed_back_to(b.data.shape, grad_b)
-        return Tensor._result(out, (self, b), op, grad_a, grad_b)
+        return Tensor.from_op(out, (self, b), op, grad_a, grad_b)
 
     def __add__(self, other: Operand) -> Tensor:
         b = self._operand(other, "+")
@@ -338,7 +346,7 @@ class Tensor(graph.Node):
         if isinstance(exponent, numbers.Real) and not isinstance(exponent, bool):
             n = float(exponent)
             # d(a^n)/da = n a^(n-1)
-            return Tensor._result(
+            return Tensor.from_op(
                 a.data**n, (a,), f"**{exponent}", lambda g: g * n * a.data ** (n - 1)
             )
         b = self._operand(exponent, "**")
@@ -365,7 +373,7 @@ class Tensor(graph.Node):
         return self._operand(other, "/") / self
 
     def __neg__(self) -> Tensor:
-        return Tensor._result(-self.data, (self,), "neg", lambda g: -g)
+        return Tensor.from_op(-self.data, (self,), "neg", lambda g: -g)
 
     def __matmul__(self, other: Operand) -> Tensor:
         return self.matmul(other)
@@ -378,7 +386,7 @@ class Tensor(graph.Node):
             return other
         if isinstance(other, graph.Node):
             raise TypeError(f"Tensor {op}: cannot combine a Tensor with a {type(other).__name__}")
-        return Tensor._result(checks.float_array(other, f"Tensor {op}"), (), "")
+        return Tensor.from_op(checks.float_array(other, f"Tensor {op}"), (), "")
 
     def matmul(self, other: Operand) -> Tensor:
         """Matrix product ``self @ other`` (1-d and n-d as NumPy's matmul).
@@ -419,7 +427,7 @@ class Tensor(graph.Node):
             dB = _product_in_layout(np.swapaxes(A, -1, -2), g.reshape(C.shape), like=B)
             return unbroadcast(dB, B.shape).reshape(b.shape)
 
-        return Tensor._result(out, (a, b), "@", grad_a, grad_b)
+        return Tensor.from_op(out, (a, b), "@", grad_a, grad_b)
 
     # --- reductions and shape ops -----------------------------------------------------
 
@@ -438,7 +446,7 @@ class Tensor(graph.Node):
                 g = np.expand_dims(g, axis)
             return np.broadcast_to(g, shape)
 
-        return Tensor._result(np.asarray(out), (self,), "sum", grad)
+        return Tensor.from_op(np.asarray(out), (self,), "sum", grad)
 
     def mean(self, axis: int | tuple[int, ...] | None = None, keepdims: bool = False) -> Tensor:
         """The sum divided by the number of elements summed."""
@@ -455,7 +463,7 @@ class Tensor(graph.Node):
                 f"into {new_shape}"
             ) from None
         old_shape = self.shape
-        return Tensor._result(out, (self,), "reshape", lambda g: g.reshape(old_shape))
+        return Tensor.from_op(out, (self,), "reshape", lambda g: g.reshape(old_shape))
 
     def transpose(self, *axes: Any) -> Tensor:
         """Reverse the axes, or permute them as ``axes`` says (as NumPy)."""
@@ -469,7 +477,7 @@ class Tensor(graph.Node):
         # The inverse permutation, in plain Python (np.argsort costs more than the whole op);
         # "% ndim" turns a negative axis such as -1 into its position.
         inverse = tuple(sorted(range(self.ndim), key=lambda i: perm[i] % self.ndim))
-        return Tensor._result(out, (self,), "transpose", lambda g: g.transpose(inverse))
+        return Tensor.from_op(out, (self,), "transpose", lambda g: g.transpose(inverse))
 
     @property
     def T(self) -> Tensor:
@@ -489,17 +497,17 @@ class Tensor(graph.Node):
             np.add.at(full, index, g)  # add.at: an element picked twice gets both gradients
             return full
 
-        return Tensor._result(np.asarray(out), (self,), "getitem", grad)
+        return Tensor.from_op(np.asarray(out), (self,), "getitem", grad)
 
     # --- elementwise functions: value and derivative side by side ---------------------
 
     def exp(self) -> Tensor:
         e = np.exp(self.data)
-        return Tensor._result(e, (self,), "exp", lambda g: g * e)  # (e^x)' = e^x
+        return Tensor.from_op(e, (self,), "exp", lambda g: g * e)  # (e^x)' = e^x
 
     def log(self) -> Tensor:
         x = self.data
-        return Tensor._result(np.log(x), (self,), "log", lambda g: g / x)  # (ln x)' = 1/x
+        return Tensor.from_op(np.log(x), (self,), "log", lambda g: g / x)  # (ln x)' = 1/x
 
     def _activation(self, op: ops.Op) -> Tensor:
         """The activation of the op table's row ``op``: O = f(net), and g ⊙ f′(net, O) back."""
@@ -507,7 +515,7 @@ class Tensor(graph.Node):
         forward, f_prime = op.forward, op.derivative
         assert forward is not None and f_prime is not None  # an activation row has both
         out = forward(net)
-        return Tensor._result(out, (self,), op.name, lambda g: _chain(g, f_prime(net, out)))
+        return Tensor.from_op(out, (self,), op.name, lambda g: _chain(g, f_prime(net, out)))
 
     def tanh(self) -> Tensor:
         return self._activation(ops.OPS["tanh"])  # tanh′ = 1 − O²
@@ -519,12 +527,12 @@ class Tensor(graph.Node):
         x = self.data
         # relu' = 1 where x > 0, else 0 (at 0 we take 0, as PyTorch does); written here rather
         # than read from the table: g * (x > 0) saves the table form's float copy of the mask
-        return Tensor._result(np.maximum(x, 0), (self,), "relu", lambda g: g * (x > 0))
+        return Tensor.from_op(np.maximum(x, 0), (self,), "relu", lambda g: g * (x > 0))
 
     def linear(self) -> Tensor:
         # The identity as a node of its own (the notes' "purelin"): linear' = 1; written here
         # rather than read from the table, so neither the data nor g is copied
-        return Tensor._result(self.data, (self,), "linear", lambda g: g)
+        return Tensor.from_op(self.data, (self,), "linear", lambda g: g)
 
     def softmax(self) -> Tensor:
         """O = softmax(net) along the last axis (each row of a batch), as one node.
@@ -537,7 +545,7 @@ class Tensor(graph.Node):
         def grad(g: np.ndarray) -> np.ndarray:
             return out * (g - np.sum(g * out, axis=-1, keepdims=True))
 
-        return Tensor._result(out, (self,), "softmax", grad)
+        return Tensor.from_op(out, (self,), "softmax", grad)
 
     def log_softmax(self) -> Tensor:
         """log softmax(net) along the last axis as one node, by log-sum-exp (``ops.log_softmax``).
@@ -549,7 +557,7 @@ class Tensor(graph.Node):
         def grad(g: np.ndarray) -> np.ndarray:
             return g - np.exp(out) * np.sum(g, axis=-1, keepdims=True)
 
-        return Tensor._result(out, (self,), "log_softmax", grad)
+        return Tensor.from_op(out, (self,), "log_softmax", grad)
 
     # --- display ----------------------------------------------------------------------
 
@@ -565,7 +573,7 @@ class Tensor(graph.Node):
         return f"Tensor({', '.join([body, *extras])})"
 
 
-def _affine(x: Tensor, weight: Tensor, bias: Tensor | None) -> Tensor:
+def affine(x: Tensor, weight: Tensor, bias: Tensor | None) -> Tensor:
     """net = x Wᵀ + b as one node: what ``nn.Linear`` computes, W of shape (out, in).
 
     One node per layer, as PyTorch's ``addmm``, instead of three (``W.T``, ``@``, ``+``): at
@@ -588,10 +596,10 @@ def _affine(x: Tensor, weight: Tensor, bias: Tensor | None) -> Tensor:
         return g.T @ X
 
     if bias is None:
-        return Tensor._result(X @ W.T, (x, weight), "@ᵀ", grad_x, grad_weight)
+        return Tensor.from_op(X @ W.T, (x, weight), "@ᵀ", grad_x, grad_weight)
 
     def grad_bias(g: np.ndarray) -> np.ndarray:
         return g if g.ndim == 1 else g.sum(axis=0)
 
     net = X @ W.T + bias.data
-    return Tensor._result(net, (x, weight, bias), "@ᵀ+b", grad_x, grad_weight, grad_bias)
+    return Tensor.from_op(net, (x, weight, bias), "@ᵀ+b", grad_x, grad_weight, grad_bias)

@@ -45,12 +45,14 @@ class Value(graph.Node):
         self.local: tuple[float, ...] = ()
 
     @staticmethod
-    def _result(
+    def from_op(
         data: float, parents: tuple[Value, ...], op: str, local: tuple[float, ...]
     ) -> Value:
-        """A new node made by ``op``; outside ``no_grad`` it remembers its parents.
+        """A new node made by ``op``: how every op of this engine, and yours, makes its result.
 
-        ``local`` holds ∂out/∂parent for each parent, as a tuple (stored as it is).
+        ``local`` holds ∂out/∂parent for each parent, as a tuple (stored as it is), e.g. for
+        y = a * b: ``Value.from_op(a.data * b.data, (a, b), "*", (b.data, a.data))``.
+        Outside ``no_grad`` the result remembers its parents. See docs/adding-an-op.md.
         """
         out = Value.__new__(Value)
         out.data = data
@@ -101,8 +103,9 @@ class Value(graph.Node):
     # --- binary ops -------------------------------------------------------------------
 
     @staticmethod
-    def _lift(other: Any, op: str) -> Value:
-        """A Value for the other operand; a Python number becomes a constant leaf.
+    def lift(other: Any, op: str) -> Value:
+        """``other`` as a Value: a Value as it is, a real number as a constant leaf (``op``
+        names the op in the TypeError for anything else).
 
         (The ops below test ``isinstance(other, Value)`` before calling this: it saves a
         call per node in the common case.)
@@ -118,29 +121,29 @@ class Value(graph.Node):
         return Value(float(other))
 
     def __add__(self, other: Value | Number) -> Value:
-        other = other if isinstance(other, Value) else Value._lift(other, "+")
+        other = other if isinstance(other, Value) else Value.lift(other, "+")
         # d(a + b)/da = 1, d(a + b)/db = 1
-        return Value._result(self.data + other.data, (self, other), "+", (1.0, 1.0))
+        return Value.from_op(self.data + other.data, (self, other), "+", (1.0, 1.0))
 
     def __sub__(self, other: Value | Number) -> Value:
-        other = other if isinstance(other, Value) else Value._lift(other, "-")
+        other = other if isinstance(other, Value) else Value.lift(other, "-")
         # d(a - b)/da = 1, d(a - b)/db = -1
-        return Value._result(self.data - other.data, (self, other), "-", (1.0, -1.0))
+        return Value.from_op(self.data - other.data, (self, other), "-", (1.0, -1.0))
 
     def __mul__(self, other: Value | Number) -> Value:
-        other = other if isinstance(other, Value) else Value._lift(other, "*")
+        other = other if isinstance(other, Value) else Value.lift(other, "*")
         # d(a b)/da = b, d(a b)/db = a
-        return Value._result(self.data * other.data, (self, other), "*", (other.data, self.data))
+        return Value.from_op(self.data * other.data, (self, other), "*", (other.data, self.data))
 
     def __truediv__(self, other: Value | Number) -> Value:
-        other = other if isinstance(other, Value) else Value._lift(other, "/")
+        other = other if isinstance(other, Value) else Value.lift(other, "/")
         a, b = self.data, other.data
         if b == 0.0:
             raise ValueError(f"Value /: division by zero ({a} / 0)")
         # d(a / b)/da = 1 / b, d(a / b)/db = -a / b², as -(a / b) / b: b * b can underflow
         # to 0.0 for a tiny b (1e-200), and float / 0.0 raises where it should give inf
         q = a / b
-        return Value._result(q, (self, other), "/", (1.0 / b, -q / b))
+        return Value.from_op(q, (self, other), "/", (1.0 / b, -q / b))
 
     def __pow__(self, exponent: Number) -> Value:
         if isinstance(exponent, Value):
@@ -156,23 +159,23 @@ class Value(graph.Node):
             power, slope = a**n, n * a ** (n - 1.0)  # d(a^n)/da = n a^(n-1)
         except OverflowError:  # float ** raises instead of giving inf; say which op
             raise ValueError(f"Value **: {a} ** {n} or its derivative overflows") from None
-        return Value._result(power, (self,), f"**{exponent}", (slope,))
+        return Value.from_op(power, (self,), f"**{exponent}", (slope,))
 
     def __radd__(self, other: Number) -> Value:
-        return self._lift(other, "+") + self
+        return self.lift(other, "+") + self
 
     def __rsub__(self, other: Number) -> Value:
-        return self._lift(other, "-") - self
+        return self.lift(other, "-") - self
 
     def __rmul__(self, other: Number) -> Value:
-        return self._lift(other, "*") * self
+        return self.lift(other, "*") * self
 
     def __rtruediv__(self, other: Number) -> Value:
-        return self._lift(other, "/") / self
+        return self.lift(other, "/") / self
 
     def __neg__(self) -> Value:
         # d(-a)/da = -1
-        return Value._result(-self.data, (self,), "neg", (-1.0,))
+        return Value.from_op(-self.data, (self,), "neg", (-1.0,))
 
     # --- unary functions: value and derivative side by side ---------------------------
 
@@ -182,19 +185,19 @@ class Value(graph.Node):
         except OverflowError:
             raise ValueError(f"Value exp: exp({self.data}) overflows a float") from None
         # d e^a / da = e^a
-        return Value._result(e, (self,), "exp", (e,))
+        return Value.from_op(e, (self,), "exp", (e,))
 
     def log(self) -> Value:
         a = self.data
         if not a > 0.0:
             raise ValueError(f"Value log: log is defined for positive numbers only, got {a}")
         # d ln a / da = 1 / a
-        return Value._result(math.log(a), (self,), "log", (1.0 / a,))
+        return Value.from_op(math.log(a), (self,), "log", (1.0 / a,))
 
     def tanh(self) -> Value:
         t = math.tanh(self.data)
         # tanh' = 1 - tanh²
-        return Value._result(t, (self,), "tanh", (1.0 - t * t,))
+        return Value.from_op(t, (self,), "tanh", (1.0 - t * t,))
 
     def sigmoid(self) -> Value:
         a = self.data
@@ -205,7 +208,7 @@ class Value(graph.Node):
             e = math.exp(a)
             s = e / (1.0 + e)
         # sigmoid' = s (1 - s)
-        return Value._result(s, (self,), "sigmoid", (s * (1.0 - s),))
+        return Value.from_op(s, (self,), "sigmoid", (s * (1.0 - s),))
 
     def relu(self) -> Value:
         a = self.data
@@ -213,11 +216,11 @@ class Value(graph.Node):
         # "0.0 if a <= 0.0 else a" keeps a NaN a NaN (as np.maximum and torch.relu do).
         # (1.0,) and (0.0,) are constants: no tuple is allocated per node.
         local = (1.0,) if a > 0.0 else (0.0,)
-        return Value._result(0.0 if a <= 0.0 else a, (self,), "relu", local)
+        return Value.from_op(0.0 if a <= 0.0 else a, (self,), "relu", local)
 
     def linear(self) -> Value:
         # The identity as a node of its own (the notes' "purelin"): linear' = 1
-        return Value._result(self.data, (self,), "linear", (1.0,))
+        return Value.from_op(self.data, (self,), "linear", (1.0,))
 
     # --- display ----------------------------------------------------------------------
 
@@ -242,10 +245,10 @@ def sum_values(terms: Iterable[Value | Number]) -> Value:
     this makes one, drawn as the notes write the sum, and a value-engine network makes about
     half as many nodes per step (docs/performance.md). A number becomes a constant leaf.
     """
-    parents = tuple([t if isinstance(t, Value) else Value._lift(t, "sum_values") for t in terms])
+    parents = tuple([t if isinstance(t, Value) else Value.lift(t, "sum_values") for t in terms])
     if not parents:
         raise ValueError("sum_values: needs at least one term")
-    return Value._result(math.fsum([p.data for p in parents]), parents, "+", _ones(len(parents)))
+    return Value.from_op(math.fsum([p.data for p in parents]), parents, "+", _ones(len(parents)))
 
 
 def softmax(nets: Sequence[Value | Number]) -> list[Value]:
@@ -255,12 +258,12 @@ def softmax(nets: Sequence[Value | Number]) -> list[Value]:
     O_k (δ_kj − O_j) (δ_kj = 1 if k = j else 0). The numbers come from ``ops.softmax``,
     which subtracts the largest net first, so nets of ±1e4 give finite probabilities.
     """
-    parents = tuple([n if isinstance(n, Value) else Value._lift(n, "softmax") for n in nets])
+    parents = tuple([n if isinstance(n, Value) else Value.lift(n, "softmax") for n in nets])
     if not parents:
         raise ValueError("softmax: needs at least one net")
     O = ops.softmax(np.array([p.data for p in parents])).tolist()
     return [
-        Value._result(
+        Value.from_op(
             O_k, parents, "softmax", tuple([O_k * ((k == j) - O_j) for j, O_j in enumerate(O)])
         )
         for k, O_k in enumerate(O)
