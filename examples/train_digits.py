@@ -44,14 +44,11 @@ for epoch in range(1, 21):
         loss.backward()
         optimizer.step()
     if epoch % 5 == 0:
-        print(
-            f"epoch {epoch:>2}  training accuracy {100 * accuracy(split.X_train, split.y_train):.1f} %"
-        )
+        train = accuracy(split.X_train, split.y_train)
+        print(f"epoch {epoch:>2}  training accuracy {100 * train:.1f} %")
 
-test = accuracy(split.X_test, split.y_test)
-print(
-    f"digits: test accuracy {100 * test:.1f} % ({round(test * len(split.X_test))} of {len(split.X_test)})"
-)
+test, n_test = accuracy(split.X_test, split.y_test), len(split.X_test)
+print(f"digits: test accuracy {100 * test:.1f} % ({round(test * n_test)} of {n_test})")
 
 out_dir = Path(sys.argv[1] if len(sys.argv) > 1 else "out")
 out_dir.mkdir(parents=True, exist_ok=True)
