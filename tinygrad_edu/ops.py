@@ -129,6 +129,26 @@ TABLE: tuple[Op, ...] = (
         derivative_text="1",
         derivative_numbers="1",
     ),
+    Op(
+        "softplus",  # a smooth relu
+        ("1 − e^(−O)",),
+        ("g·(1−e^(−y))",),
+        forward=lambda net: np.logaddexp(0, net),  # ln(1 + e^net), stable at any net
+        derivative=lambda net, out: -np.expm1(-out),  # softplus′ = σ(net) = 1 − e^(−O)
+        formula="ln(1 + e^net)",
+        derivative_text="(1 − e^(−{O}))",
+        derivative_numbers="(1 − e^(−{O}))",
+    ),
+    Op(
+        "leaky_relu",  # slope 0.01 below 0, PyTorch's default
+        ("1 if net > 0, else 0.01",),
+        ("g·(1 or 0.01)",),
+        forward=lambda net: np.where(net > 0, net, 0.01 * net),
+        derivative=lambda net, out: np.where(net > 0, 1.0, 0.01).astype(net.dtype),
+        formula="net if net > 0, else 0.01 net",
+        derivative_text="(1 if {net} > 0, else 0.01)",
+        init="he",
+    ),
     # --- a layer-wide activation: each O_k reads the net of every unit of the layer --------
     Op(
         "softmax",

@@ -523,6 +523,12 @@ class Tensor(graph.Node):
     def sigmoid(self) -> Tensor:
         return self._activation(ops.OPS["sigmoid"])  # σ′ = O (1 − O), stable for any net
 
+    def softplus(self) -> Tensor:
+        return self._activation(ops.OPS["softplus"])  # ln(1 + e^net), f′ = 1 − e^(−O)
+
+    def leaky_relu(self) -> Tensor:
+        return self._activation(ops.OPS["leaky_relu"])  # f′ = 1 for net > 0, else 0.01
+
     def relu(self) -> Tensor:
         x = self.data
         # relu' = 1 where x > 0, else 0 (at 0 we take 0, as PyTorch does); written here rather

@@ -218,6 +218,20 @@ class Value(graph.Node):
         local = (1.0,) if a > 0.0 else (0.0,)
         return Value.from_op(0.0 if a <= 0.0 else a, (self,), "relu", local)
 
+    def softplus(self) -> Value:
+        a = self.data
+        # ln(1 + e^a) as max(a, 0) + ln(1 + e^(−|a|)): exp of a non-positive number only
+        s = max(a, 0.0) + math.log1p(math.exp(-abs(a)))
+        # softplus′ = σ(a) = 1 − e^(−s), written with the output as the notes do
+        return Value.from_op(s, (self,), "softplus", (-math.expm1(-s),))
+
+    def leaky_relu(self) -> Value:
+        a = self.data
+        # leaky_relu′ = 1 for a > 0, else 0.01 (PyTorch's default slope; 0.01 at 0 too)
+        if a > 0.0:
+            return Value.from_op(a, (self,), "leaky_relu", (1.0,))
+        return Value.from_op(0.01 * a, (self,), "leaky_relu", (0.01,))
+
     def linear(self) -> Value:
         # The identity as a node of its own (the notes' "purelin"): linear' = 1
         return Value.from_op(self.data, (self,), "linear", (1.0,))
