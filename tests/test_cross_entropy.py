@@ -231,8 +231,17 @@ def test_bad_pred_and_reduction_are_errors():
         cross_entropy_loss(Tensor(np.zeros((2, 2, 2))), np.zeros((2, 2), dtype=int))
     with pytest.raises(TypeError, match="pred must be a Tensor, a list of Values"):
         cross_entropy_loss(LOGITS, CLASSES)
+    with pytest.raises(ValueError, match=r"pred has no outputs \(shape \(0,\)\)"):
+        cross_entropy_loss([], 0)
     with pytest.raises(ValueError, match="rows of pred have different lengths"):
         cross_entropy_loss([[Value(1.0)], [Value(1.0), Value(2.0)]], [0, 0])
+
+
+@pytest.mark.parametrize("shape", [(), (3, 0)], ids=["0-d", "no-units"])
+@pytest.mark.parametrize("method", ["softmax", "log_softmax"])
+def test_softmax_of_a_tensor_without_units_is_an_error(method, shape):
+    with pytest.raises(ValueError, match=rf"Tensor {method}: needs the nets .* got shape"):
+        getattr(Tensor(np.zeros(shape)), method)()
 
 
 def test_softmax_of_a_single_value_is_an_error():

@@ -195,6 +195,8 @@ def cross_entropy_loss(pred: Any, target: Any, reduction: str = "mean") -> Tenso
             f"{where}: pred must be a Tensor, a list of Values (one sample) or a list of "
             f"lists of Values (a batch), got {type(pred).__name__}"
         )
+    if values[1][-1] == 0:
+        raise ValueError(f"{where}: pred has no outputs (shape {values[1]}): nothing to classify")
     return _cross_entropy_values(pred, values[1], target, reduction)
 
 
