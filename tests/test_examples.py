@@ -143,3 +143,39 @@ def test_scalar_graph_without_a_folder_leaves_nothing_behind(tmp_path):
     assert result.returncode == 0, result.stderr
     assert "pass a folder" in result.stdout
     assert list(work.iterdir()) == [] and list(temp.iterdir()) == []
+
+
+def test_check_your_rules_example_finds_the_missing_f_prime_then_agrees(tmp_path):
+    result = run_script(EXAMPLES / "check_your_rules.py", tmp_path, str(tmp_path))
+    assert result.returncode == 0, result.stderr
+    assert "hint (missing f′)" in result.stdout
+    assert "first difference: layer 1 (hidden), δ of unit 1" in result.stdout
+    assert result.stdout.rstrip().endswith("13 weights and biases compared, all agree")
+
+
+@pytest.mark.torch
+def test_moving_on_example_trains_the_same_in_both_libraries(tmp_path):
+    result = run_script(EXAMPLES / "moving_on_to_pytorch.py", tmp_path, str(tmp_path))
+    assert result.returncode == 0, result.stderr
+    assert "largest difference of the losses over 300 epochs" in result.stdout
+
+
+def test_moving_on_example_without_torch_prints_how_to_install_it(tmp_path):
+    script = EXAMPLES / "moving_on_to_pytorch.py"
+    hide_torch = (
+        "import runpy, sys; sys.modules['torch'] = None; "  # find_spec('torch') is now None
+        f"sys.argv = [{str(script)!r}]; runpy.run_path({str(script)!r}, run_name='__main__')"
+    )
+    env = dict(os.environ)
+    env["PYTHONPATH"] = os.pathsep.join(p for p in (env.get("PYTHONPATH", ""), str(REPO)) if p)
+    result = subprocess.run(
+        [sys.executable, "-c", hide_torch],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stderr
+    assert "pip install torch --index-url https://download.pytorch.org/whl/cpu" in result.stdout
+    assert "Traceback" not in result.stderr

@@ -36,6 +36,7 @@ LAYERS: tuple[tuple[str, dict[str, str]], ...] = (
             "nn": "Module, Linear, activations, Sequential; MLP on either engine (Network)",
             "optim": "SGD and Adam, as PyTorch writes them",
             "data": "toy datasets in numpy (xor, moons, spirals, sine) and the 8×8 digits",
+            "torch_bridge": "MLP.to_torch / from_torch: the same network in PyTorch",
         },
     ),
     (
@@ -43,6 +44,7 @@ LAYERS: tuple[tuple[str, dict[str, str]], ...] = (
         {
             "rules": "the notes by hand in numpy: forward, δ rules, gradient-descent step",
             "compare": "finite differences, gradcheck, autograd vs δ rules vs finite diff.",
+            "grading": "a learner's own δ rules checked against the notes', with hints",
         },
     ),
     (
@@ -57,6 +59,7 @@ LAYERS: tuple[tuple[str, dict[str, str]], ...] = (
         "applications",
         {
             "stepper": "the offline step-through HTML page of backpropagation",
+            "exercises": "grading the exercises: a learner's file run on fixed cases",
         },
     ),
     (

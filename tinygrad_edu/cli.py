@@ -6,6 +6,7 @@
     tinygrad-edu compare          autograd vs δ rules vs finite differences, per parameter
     tinygrad-edu worked-example   replay the handwritten note's iteration, number by number
     tinygrad-edu step             write an offline page that steps through backpropagation
+    tinygrad-edu check FILE       grade an exercise: a pass/fail line per case, with a hint
 
 Each subcommand is two functions: ``add_<name>`` declares its options and ``run_<name>``
 does the work and returns the exit code. ``COMMANDS`` lists the ``add_`` functions, so a
@@ -892,6 +893,33 @@ def _write_note_page(path: Path, lr: float) -> Path:
     )
 
 
+# --- check: grade an exercise ----------------------------------------------------------
+
+
+def add_check(subparsers: Any) -> None:
+    p = subparsers.add_parser(
+        "check",
+        help="grade an exercise file: a pass/fail line per case, with a hint",
+        description="Run the function an exercise file defines (e.g. exercises/"
+        "02_output_delta.py) on fixed cases and compare it with the notes' δ rules: one "
+        "PASS or FAIL line per case, and for a FAIL the first wrong entry and a hint. Exit "
+        "code 0 when every case passes, 1 otherwise, 2 for a path that is not an exercise.",
+    )
+    p.add_argument("file", type=Path, metavar="FILE", help="the exercise file to grade")
+    p.set_defaults(run=run_check)
+
+
+def run_check(args: argparse.Namespace) -> int:
+    from .exercises import ExerciseFileError, check_file
+
+    try:
+        result = check_file(args.file)
+    except ExerciseFileError as error:
+        raise UsageError(str(error)) from None
+    print("\n".join(result.lines))
+    return 0 if result.ok else 1
+
+
 # --- main -------------------------------------------------------------------------------
 
 COMMANDS: list[Callable[[Any], None]] = [
@@ -900,6 +928,7 @@ COMMANDS: list[Callable[[Any], None]] = [
     add_compare,
     add_worked_example,
     add_step,
+    add_check,
 ]
 
 

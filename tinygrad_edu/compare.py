@@ -9,7 +9,8 @@ of autograd that needs nothing but the forward pass.
   Values, like ``torch.autograd.gradcheck``.
 - :func:`compare` — for an MLP, every parameter's gradient of E = ½ Σ (O − t)² (for a
   softmax output, cross-entropy E = −Σ t log O) three ways: by autograd, by the notes' δ
-  rules (``rules.backward``) and by finite differences.
+  rules (``rules.backward``, or a learner's own function given as ``rules=``) and by
+  finite differences.
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from typing import Any
 
 import numpy as np
 
-from . import checks, rules
+from . import checks, grading, rules
 from .graph import Node, no_grad
 from .losses import cross_entropy_loss, mse_loss
 
@@ -265,12 +266,15 @@ class CompareReport:
     samples: int
     atol: float
     rtol: float
+    rules_name: str = "δ rules"
+    finding: grading.Finding | None = None  # a learner's rules: the first place they differ
     error: str = HALF_SUM  # the error E whose gradients these are, as the notes write it
 
     @property
     def ok(self) -> bool:
-        """True when, for every parameter, all three gradients agree within tolerance."""
-        return all(row.ok for row in self.rows)
+        """True when, for every parameter, all three gradients agree within tolerance (and
+        a learner's δ agree with the notes' too)."""
+        return self.finding is None and all(row.ok for row in self.rows)
 
     def __getitem__(self, name: str) -> CompareRow:
         for row in self.rows:
@@ -292,7 +296,7 @@ class CompareReport:
         )
         width = max(width, len("parameter"))
         header = (
-            f"{'parameter':<{width}} {'autograd':>14} {'δ rules':>14} {'finite diff.':>14} "
+            f"{'parameter':<{width}} {'autograd':>14} {self.rules_name:>14} {'finite diff.':>14} "
             f"{'abs err':>8} {'rel err':>8}  ok"
         )
         lines = [
@@ -309,6 +313,8 @@ class CompareReport:
         # same network should give the same count on both engines.
         count = sum(row.autograd.size for row in self.rows)
         lines.append(f"{count} weights and biases compared, {verdict}")
+        if self.finding is not None:
+            lines.append(str(self.finding))
         return "\n".join(lines)
 
 
@@ -367,6 +373,7 @@ def compare(
     atol: float | None = None,
     rtol: float | None = None,
     eps: float | None = None,
+    rules: Callable[..., Any] | None = None,
 ) -> CompareReport:
     """Every parameter's gradient of E by autograd, δ rules and finite differences.
 
@@ -381,6 +388,11 @@ def compare(
 
     Defaults suit the model's dtype: for float64 ``eps=1e-6, atol=1e-6, rtol=1e-4``; for
     float32 ``eps=1e-3, atol=1e-3, rtol=1e-2``.
+
+    ``rules`` is your own backpropagation, ``rules(weights, activations, x, t) -> [(delta,
+    dW, db), …]`` in ``rules.backward``'s layout (see :mod:`tinygrad_edu.grading`); it takes
+    the δ-rules column, and when it differs from the notes' rules the report's ``finding``
+    names the first place, in backpropagation's order, with a hint.
     """
     for attribute in ("get_weights", "set_weights", "get_gradients", "activations", "slots"):
         if not hasattr(model, attribute):
@@ -398,7 +410,7 @@ def compare(
     groups = _parameter_slots(model)
 
     loss, autograd = _autograd_gradients(model, x, t)
-    by_rules = rules.gradients(rules.backward(weights, model.activations, x, t))
+    by_rules, finding = _rules_column(rules, weights, model.activations, x, t)
     rows = []
     for name, shape, slots in groups:
         grad, rule = _entries(autograd, slots, shape), _entries(by_rules, slots, shape)
@@ -416,9 +428,35 @@ def compare(
             )
         )
     samples = 1 if x.ndim == 1 else x.shape[0]
-    error = CROSS_ENTROPY if model.activations[-1] == "softmax" else HALF_SUM
+    name = "δ rules" if rules is None else "your rules"
     engine = getattr(model, "engine", "?")
-    return CompareReport(rows, loss, engine, samples, atol, rtol, error)
+    error = CROSS_ENTROPY if model.activations[-1] == "softmax" else HALF_SUM
+    return CompareReport(rows, loss, engine, samples, atol, rtol, name, finding, error)
+
+
+def _rules_column(
+    own: Callable[..., Any] | None,
+    weights: rules.Weights,
+    activations: Sequence[str],
+    x: np.ndarray,
+    t: np.ndarray,
+) -> tuple[list[tuple[np.ndarray, np.ndarray | None]], grading.Finding | None]:
+    """The (dW, db) per layer by the notes' δ rules, or by a learner's function ``own``
+    together with the first place it differs from the notes' (None if nowhere)."""
+    if own is None:
+        return rules.gradients(rules.backward(weights, activations, x, t)), None
+    learner = grading.run_learner(own, weights, activations, x, t)
+    finding = grading.diagnose(learner, weights, activations, x, t)
+    column = [
+        (_fitted(dW, W), None if b is None else _fitted(db, b))
+        for (_, dW, db), (W, b) in zip(learner, weights)
+    ]
+    return column, finding
+
+
+def _fitted(got: np.ndarray | None, like: np.ndarray) -> np.ndarray:
+    """``got`` if it has ``like``'s shape, else NaN: a wrong shape shows as FAIL lines."""
+    return got if got is not None and got.shape == like.shape else np.full(like.shape, np.nan)
 
 
 def _check_data(

@@ -31,7 +31,7 @@ from typing import Any, Protocol, Union, runtime_checkable
 
 import numpy as np
 
-from . import checks, ops
+from . import checks, ops, torch_bridge
 from .graph import Node, no_grad
 from .tensor import Tensor, affine
 from .value import Parameter, Value, softmax, sum_values
@@ -590,6 +590,33 @@ class MLP(Module):
     def _layout(self, read: Callable[[Any], Any]) -> Weights:
         """``read(parameter)`` for every parameter, as [(W, b), …] arrays of the model's dtype."""
         raise NotImplementedError
+
+    # --- the way on: the same network in PyTorch ----------------------------------------
+
+    def to_torch(self) -> Any:
+        """A ``torch.nn.Sequential`` with this network's weights (copies): per layer a
+        ``torch.nn.Linear`` and the activation module (none for a linear layer), in this
+        model's dtype. Its outputs and gradients equal ours. Needs PyTorch, which is
+        optional (``pip install torch --index-url https://download.pytorch.org/whl/cpu``)."""
+        return torch_bridge.to_sequential(self.get_weights(), self.activations, self.dtype)
+
+    @classmethod
+    def from_torch(cls, sequential: Any, engine: str = "tensor") -> MLP:
+        """An MLP with the weights (copies) of a ``torch.nn.Sequential`` of ``Linear`` layers,
+        each followed by at most one Sigmoid, Tanh, ReLU or Identity; anything else is refused
+        with an error naming the layer. The dtype (float64 or float32) is kept."""
+        network = torch_bridge.read_sequential(sequential)
+        hidden = network.activations[0] if len(network.activations) > 1 else "sigmoid"
+        model = cls(
+            network.sizes,
+            hidden,
+            network.activations[-1],
+            bias=network.bias,
+            engine=engine,
+            dtype=network.dtype,
+        )
+        model.set_weights(network.weights)
+        return model
 
     # --- state: per layer, so a file moves between engines ------------------------------
 

@@ -18,6 +18,7 @@ and for an *activation* (an op that ends a neuron) also
 - ``init``: the weight initialisation that suits it ("he" for the ReLU family);
 - ``layer_wide``: f of one unit reads the net of every unit of its layer (softmax); such an
   activation ends the output layer only, and its f′ is a Jacobian, not one number per unit.
+- ``torch``: its ``torch.nn`` module, for the bridge to PyTorch (None: not bridged).
 
 The engines implement each op's arithmetic (the Value engine on floats, with ``math``), and
 everything else — ``rules``, ``nn``, ``viz``, the stepper and the CLI — reads the rows here.
@@ -49,6 +50,7 @@ class Op:
     derivative_numbers: str | None = None  # f′ with numbers filled in; None: show f′'s value
     init: str = "xavier"  # the weight initialisation that suits the activation
     layer_wide: bool = False  # f reads the whole layer's net (softmax): an output only
+    torch: str | None = None  # its torch.nn module, for MLP.to_torch / from_torch
 
     @property
     def is_activation(self) -> bool:
@@ -98,6 +100,7 @@ TABLE: tuple[Op, ...] = (
         formula="σ(net) = 1 / (1 + e^(−net))",
         derivative_text="{O} (1 − {O})",
         derivative_numbers="{O} · (1 − {O})",
+        torch="Sigmoid",
     ),
     Op(
         "tanh",
@@ -108,6 +111,7 @@ TABLE: tuple[Op, ...] = (
         formula="tanh(net)",
         derivative_text="(1 − {O}²)",
         derivative_numbers="(1 − {O}²)",
+        torch="Tanh",
     ),
     Op(
         "relu",
@@ -118,6 +122,7 @@ TABLE: tuple[Op, ...] = (
         formula="max(0, net)",
         derivative_text="[{net} > 0]",
         init="he",
+        torch="ReLU",
     ),
     Op(
         "linear",  # the notes' "purelin": the identity as a node of its own
@@ -128,6 +133,7 @@ TABLE: tuple[Op, ...] = (
         formula="net (linear)",
         derivative_text="1",
         derivative_numbers="1",
+        torch="Identity",  # written as no module at all by to_torch
     ),
     Op(
         "softplus",  # a smooth relu

@@ -1,0 +1,8 @@
+"""Reference solution of exercises/01_sigmoid_derivative.py (kept out of exercises/)."""
+
+import numpy as np
+
+
+def sigmoid_derivative(net: np.ndarray) -> np.ndarray:
+    O = 1.0 / (1.0 + np.exp(-net))
+    return O * (1.0 - O)

@@ -1,0 +1,7 @@
+"""Reference solution of exercises/02_output_delta.py (kept out of exercises/)."""
+
+import numpy as np
+
+
+def output_delta(net: np.ndarray, O: np.ndarray, t: np.ndarray) -> np.ndarray:
+    return (O - t) * O * (1.0 - O)

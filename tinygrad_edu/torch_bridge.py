@@ -1,0 +1,166 @@
+"""The way on to PyTorch: an MLP's weights as a ``torch.nn.Sequential``, and back.
+
+``MLP.to_torch()`` and ``MLP.from_torch()`` (in :mod:`tinygrad_edu.nn`) are built on the two
+functions here. Both layouts agree already: a ``torch.nn.Linear`` stores its weight with
+shape (out, in), exactly as ``get_weights()`` does, and computes x Wᵀ + b. Each layer
+becomes a ``Linear`` followed by its activation module (``Sigmoid``, ``Tanh``, ``ReLU``; a
+linear layer has none).
+
+PyTorch is optional: it is imported only inside these functions, and a missing PyTorch
+gives an ImportError that says how to install its CPU build. Which module stands for which
+activation is a column of the op table (``ops.py``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any, Union
+
+import numpy as np
+
+from . import ops
+
+INSTALL = "pip install torch --index-url https://download.pytorch.org/whl/cpu"
+
+# Our activation name → the torch.nn module class name, from the op table ("linear" is
+# written as no module, and read back from Identity too).
+MODULES = {op.name: op.torch for op in ops.TABLE if op.torch and op.name != "linear"}
+ACTIVATION_OF = {op.torch: op.name for op in ops.TABLE if op.torch}
+DTYPES = {"float64": np.float64, "float32": np.float32}
+
+Weights = list[tuple[np.ndarray, Union[np.ndarray, None]]]
+
+
+def import_torch(where: str) -> Any:
+    """The ``torch`` module, or an ImportError that says how to install it."""
+    try:
+        import torch
+    except ImportError:
+        raise ImportError(
+            f"{where} needs PyTorch, which is not installed. Install its CPU build with:  {INSTALL}"
+        ) from None
+    return torch
+
+
+def to_sequential(weights: Weights, activations: Sequence[str], dtype: Any) -> Any:
+    """A ``torch.nn.Sequential`` of ``Linear`` + activation modules holding copies of
+    ``weights`` (``get_weights()`` layout), in ``dtype`` (float64 or float32)."""
+    torch = import_torch("to_torch")
+    torch_dtype = getattr(torch, np.dtype(dtype).name)
+    modules = []
+    for (W, b), name in zip(weights, activations):
+        linear = torch.nn.Linear(W.shape[1], W.shape[0], bias=b is not None, dtype=torch_dtype)
+        with torch.no_grad():  # copy_: torch's parameters never share our arrays' memory
+            linear.weight.copy_(torch.from_numpy(np.asarray(W)))
+            if b is not None:
+                linear.bias.copy_(torch.from_numpy(np.asarray(b)))
+        modules.append(linear)
+        if name not in MODULES and name != "linear":
+            raise ValueError(f"to_torch: the activation {name!r} has no PyTorch module here")
+        if name != "linear":
+            modules.append(getattr(torch.nn, MODULES[name])())
+    return torch.nn.Sequential(*modules)
+
+
+@dataclass
+class TorchNetwork:
+    """What :func:`read_sequential` found: enough to build an ``MLP`` and load its weights."""
+
+    sizes: list[int]
+    activations: list[str]
+    bias: bool
+    weights: Weights
+    dtype: Any
+
+
+def read_sequential(sequential: Any) -> TorchNetwork:
+    """The layers, activations and weights (copies, float64 arrays) of a Sequential of
+    ``Linear`` layers, each followed by at most one of Sigmoid, Tanh, ReLU or Identity.
+
+    Anything an ``MLP`` cannot hold is refused with a ValueError naming the layer: other
+    modules, widths that do not chain, some layers with a bias and some without, hidden
+    layers with different activations.
+    """
+    torch = import_torch("MLP.from_torch")
+    if not isinstance(sequential, torch.nn.Sequential):
+        raise TypeError(
+            f"MLP.from_torch: expected a torch.nn.Sequential, got {type(sequential).__name__}"
+        )
+    supported = "Linear layers, each followed by at most one of Sigmoid, Tanh, ReLU, Identity"
+    linears: list[Any] = []
+    activations: list[str] = []
+    for index, module in enumerate(sequential):
+        kind = type(module).__name__
+        where = f"MLP.from_torch: layer {index} ({kind})"
+        if isinstance(module, torch.nn.Linear):
+            if linears and len(activations) < len(linears):
+                activations.append("linear")  # the previous Linear had no activation
+            linears.append(module)
+        elif kind in ACTIVATION_OF and type(module) is getattr(torch.nn, kind):
+            if len(activations) == len(linears):
+                raise ValueError(f"{where} does not follow a Linear; an MLP takes {supported}")
+            activations.append(ACTIVATION_OF[kind])
+        else:
+            raise ValueError(f"{where} is not supported; an MLP takes {supported}")
+    if not linears:
+        raise ValueError(
+            f"MLP.from_torch: the Sequential has no Linear layer; it needs {supported}"
+        )
+    if len(activations) < len(linears):
+        activations.append("linear")
+    return TorchNetwork(
+        sizes=_sizes(linears),
+        activations=_check_activations(activations),
+        bias=_has_bias(linears),
+        weights=[_weights(linear) for linear in linears],
+        dtype=_dtype(linears),
+    )
+
+
+def _sizes(linears: list[Any]) -> list[int]:
+    sizes = [linears[0].in_features]
+    for l, linear in enumerate(linears):
+        if linear.in_features != sizes[-1]:
+            raise ValueError(
+                f"MLP.from_torch: Linear {l} takes {linear.in_features} inputs, but the layer "
+                f"before it has {sizes[-1]} outputs"
+            )
+        sizes.append(linear.out_features)
+    return sizes
+
+
+def _check_activations(activations: list[str]) -> list[str]:
+    hidden = set(activations[:-1])
+    if len(hidden) > 1:
+        raise ValueError(
+            f"MLP.from_torch: the hidden layers use different activations {activations[:-1]}; "
+            "an MLP has one activation for all hidden layers"
+        )
+    return activations
+
+
+def _has_bias(linears: list[Any]) -> bool:
+    biases = [linear.bias is not None for linear in linears]
+    if len(set(biases)) > 1:
+        raise ValueError(
+            f"MLP.from_torch: some Linear layers have a bias and some do not ({biases}); "
+            "an MLP has biases in every layer or in none"
+        )
+    return biases[0]
+
+
+def _weights(linear: Any) -> tuple[np.ndarray, np.ndarray | None]:
+    W = linear.weight.detach().cpu().numpy().astype(np.float64)
+    b = None if linear.bias is None else linear.bias.detach().cpu().numpy().astype(np.float64)
+    return W, b
+
+
+def _dtype(linears: list[Any]) -> Any:
+    names = {str(linear.weight.dtype).removeprefix("torch.") for linear in linears}
+    if len(names) != 1 or not names <= DTYPES.keys():
+        raise ValueError(
+            f"MLP.from_torch: the Linear layers' dtype is {sorted(names)}; an MLP takes "
+            "float64 or float32, the same in every layer"
+        )
+    return DTYPES[names.pop()]
