@@ -280,6 +280,27 @@ def test_rules_output_delta_is_o_minus_t_and_the_hidden_delta_follows_the_notes(
     np.testing.assert_allclose(records[1].dW, delta2.T @ O1, rtol=1e-12, atol=1e-15)
 
 
+def test_compare_checks_a_learners_softmax_rules_and_names_a_cancelled_f_prime():
+    model = nn.MLP([3, 4, 3], hidden="tanh", output="softmax", seed=3)
+
+    def right(weights, activations, x, t):
+        return [(r.delta, r.dW, r.db) for r in rules.backward(weights, activations, x, t)]
+
+    def kept_f_prime(weights, activations, x, t):
+        (W1, b1), (W2, b2) = weights
+        O1 = np.tanh(x @ W1.T + b1)
+        O2 = np.array([softmax_by_hand(z) for z in O1 @ W2.T + b2])
+        delta2 = (O2 - t) * O2 * (1 - O2)  # the sigmoid's habit: an f′ that cancels here
+        delta1 = (1 - O1**2) * (delta2 @ W2)
+        return [(d, d.T @ O, d.sum(axis=0)) for d, O in ((delta1, x), (delta2, O1))]
+
+    assert compare.compare(model, X, np.eye(3)[Y], rules=right).ok
+    report = compare.compare(model, X, np.eye(3)[Y], rules=kept_f_prime)
+    assert not report.ok
+    assert "layer 2 (output)" in str(report.finding)
+    assert "an f′ that cancels" in str(report.finding)
+
+
 def test_softmax_is_for_the_output_layer_only():
     with pytest.raises(ValueError, match=r"hidden activation 'softmax'.*only the output"):
         nn.MLP([2, 3, 2], hidden="softmax")
