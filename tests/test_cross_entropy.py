@@ -390,3 +390,30 @@ def test_softmax_mlp_gradients_match_torch(engine):
     ours = [a for pair in model.get_gradients() for a in pair]
     for got, p in zip(ours, params):
         np.testing.assert_allclose(got, p.grad.numpy(), rtol=1e-12, atol=1e-15)
+
+
+@pytest.mark.torch
+@pytest.mark.parametrize("engine", ["tensor", "value"])
+def test_a_softmax_mlp_goes_to_torch_and_back(engine):
+    import torch
+
+    model = nn.MLP([3, 4, 3], hidden="tanh", output="softmax", engine=engine, seed=4)
+    sequential = model.to_torch()
+    assert isinstance(sequential[-1], torch.nn.Softmax) and sequential[-1].dim == -1
+    out = sequential(torch.tensor(X))
+    loss = torch.nn.functional.nll_loss(torch.log(out), torch.tensor(Y))  # −mean log O_true
+    loss.backward()
+    cross_entropy_loss(model(X), Y).backward()
+    ours = np.array([[o.data for o in row] for row in model(X)]) if engine == "value" else None
+    np.testing.assert_allclose(
+        model(X).data if engine == "tensor" else ours, out.detach().numpy(), rtol=1e-12
+    )
+    torch_grads = [p.grad.numpy() for p in sequential.parameters()]
+    for got, expected in zip([a for pair in model.get_gradients() for a in pair], torch_grads):
+        np.testing.assert_allclose(got, expected, rtol=1e-10, atol=1e-14)
+
+    back = nn.MLP.from_torch(sequential)
+    assert back.activations == ["tanh", "softmax"]
+    sequential[-1].dim = 0
+    with pytest.raises(ValueError, match=r"layer 3 \(Softmax\) has dim=0.*dim=-1"):
+        nn.MLP.from_torch(sequential)

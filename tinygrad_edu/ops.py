@@ -164,6 +164,7 @@ TABLE: tuple[Op, ...] = (
         formula="softmax(net)_k = e^(net_k) / Σ_j e^(net_j)",
         derivative_text="{O}_k (δ_kj − {O}_j)",
         layer_wide=True,
+        torch="Softmax",  # torch.nn.Softmax(dim=-1): over the units of a layer
     ),
     # --- the other ops of the engines ------------------------------------------------
     Op("log_softmax", ("δ_kj − O_j",), ("g − O·Σ g",)),
