@@ -269,3 +269,23 @@ def test_gallery_drawings_are_readable_at_1280_px(browser: Any, site: Path) -> N
             f"{src}: its smallest text is {smallest:.1f} px at 1280 px "
             f"({view_width:.0f} units shown {shown_width:.0f} px wide)"
         )
+
+
+def test_a_script_like_label_and_infinite_numbers_do_not_stop_the_page(
+    browser: Any, tmp_path: Path
+) -> None:
+    # "<!--<script>" inside the page's JSON used to keep its <script> from running, and an
+    # inf written as Infinity made JSON.parse throw: either way no button worked.
+    a, big = Value(2.0, label="<!--<script>"), Value(1e308, label="big")
+    root = (a * big * 10.0).tanh() + a
+    page = open_page(browser, stepper(root, path=tmp_path / "edge.html"))
+    first = page.inner_text("#counter")
+    assert first.startswith("step 1 / ")
+    assert "<!--<script>" in page.inner_text("#sentence")
+    page.click("#next")
+    assert page.inner_text("#counter") == "step 2 / " + first.split(" / ")[1]
+    assert "= inf." in page.inner_text("#sentence")  # a * big overflows, shown as text
+    page.keyboard.press("End")
+    assert page.is_disabled("#next")
+    assert page.errors == []
+    page.close()

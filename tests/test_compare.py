@@ -336,3 +336,41 @@ def test_summary_counts_weights_and_biases_the_same_on_both_engines():
         last = str(compare(model, *data([2, 3, 1], 2))).splitlines()[-1]
         counts.append(last)
     assert counts == ["13 weights and biases compared, all agree"] * 2
+
+
+@pytest.mark.parametrize(
+    "kwargs, error, match",
+    [
+        ({"eps": 0}, ValueError, "compare: eps must be a finite number > 0, got 0"),
+        ({"eps": -1e-6}, ValueError, "compare: eps must be a finite number > 0"),
+        ({"atol": "a"}, TypeError, "compare: atol must be a number, got str 'a'"),
+        ({"rtol": None}, None, None),  # None is the dtype's default, not an error
+        ({"rtol": float("nan")}, ValueError, "compare: rtol must be a finite number >= 0"),
+        ({"atol": 10**400}, ValueError, "compare: atol must be a finite number, got an integer"),
+    ],
+)
+def test_compare_checks_its_tolerances_by_name(kwargs, error, match):
+    model = nn.MLP([2, 2, 1], seed=0)
+    x, t = np.ones((3, 2)), np.zeros((3, 1))
+    if error is None:
+        assert compare(model, x, t, **kwargs).ok
+        return
+    with pytest.raises(error, match=match):
+        compare(model, x, t, **kwargs)
+
+
+def test_gradcheck_rejects_an_int_beyond_float_range():
+    (a,) = tensors((2,))
+    with pytest.raises(ValueError, match="gradcheck: eps must be a finite number, got an integer"):
+        gradcheck(lambda a: a.sum(), [a], eps=10**400)
+
+
+@pytest.mark.parametrize("engine", ["tensor", "value"])
+def test_compare_rejects_strings_and_empty_data_by_name(engine):
+    model = nn.MLP([2, 2, 1], seed=0, engine=engine)
+    with pytest.raises(TypeError, match="compare: x: expected numbers, got list of dtype <U1"):
+        compare(model, [["a", "b"]], [[1.0]])
+    with pytest.raises(TypeError, match="compare: t: expected numbers"):
+        compare(model, [[1.0, 2.0]], [["a"]])
+    with pytest.raises(ValueError, match=r"compare: x has no samples \(shape \(0, 2\)\)"):
+        compare(model, np.zeros((0, 2)), np.zeros((0, 1)))

@@ -113,6 +113,11 @@ def test_sine_targets_are_sin_of_inputs_within_minus_pi_to_pi():
     np.testing.assert_allclose(y, np.sin(X), rtol=0, atol=1e-15)
 
 
+def test_noise_beyond_float_range_is_a_value_error():
+    with pytest.raises(ValueError, match="noise must be a finite number, got an integer too large"):
+        data.moons(noise=10**400)
+
+
 # --- the 8×8 digits shipped with scikit-learn -------------------------------------------------
 
 

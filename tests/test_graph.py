@@ -53,3 +53,89 @@ def test_no_grad_nests_and_restores_on_error():
     except RuntimeError:
         pass
     assert is_grad_enabled()
+
+
+def _run_inside_block_in_another_thread(block, check_here):
+    """Thread A enters ``block`` and waits there while this thread runs ``check_here``."""
+    import threading
+
+    entered, release = threading.Event(), threading.Event()
+    seen_in_a = []
+
+    def thread_a():
+        with block():
+            entered.set()
+            release.wait(timeout=30)
+            seen_in_a.append(is_grad_enabled())
+
+    a = threading.Thread(target=thread_a)
+    a.start()
+    try:
+        assert entered.wait(timeout=30)
+        check_here()
+    finally:
+        release.set()
+        a.join(timeout=30)
+    return seen_in_a
+
+
+def test_no_grad_is_per_thread():
+    """As torch.no_grad: a thread inside the block does not stop graph building elsewhere."""
+    import threading
+
+    import numpy as np
+
+    from tinygrad_edu import Tensor
+
+    def check_here():
+        assert is_grad_enabled()
+        v = Value(2.0) * Value(3.0)
+        t = Tensor(np.ones(2), requires_grad=True) * 2.0
+        assert len(v.parents) == 2 and len(t.parents) == 2
+        v.backward()
+        assert v.parents[0].grad == 3.0  # d(ab)/da = b
+        # a third thread, started while A is inside no_grad, builds graphs too
+        built = []
+        b = threading.Thread(target=lambda: built.append(len((Value(1.0) + 1.0).parents)))
+        b.start()
+        b.join(timeout=30)
+        assert built == [2]
+
+    seen_in_a = _run_inside_block_in_another_thread(no_grad, check_here)
+    assert seen_in_a == [False]  # thread A itself stayed inside no_grad throughout
+    assert is_grad_enabled() and len((Value(1.0) * 2.0).parents) == 2
+
+
+def test_detect_anomaly_is_per_thread():
+    """As torch.autograd.detect_anomaly: another thread's NaN flows on silently."""
+    import math
+
+    import pytest
+
+    from tinygrad_edu.anomaly import AnomalyError, detect_anomaly, is_anomaly_enabled
+
+    def check_here():
+        assert not is_anomaly_enabled()
+        y = Value(1e308) * 10.0  # inf, no AnomalyError: this thread is not in the block
+        assert math.isinf(y.data)
+
+    _run_inside_block_in_another_thread(detect_anomaly, check_here)
+
+    errors = []
+
+    def in_block():
+        with detect_anomaly():
+            try:
+                Value(1e308) * 10.0
+            except AnomalyError as error:
+                errors.append(error)
+
+    import threading
+
+    t = threading.Thread(target=in_block)
+    t.start()
+    t.join(timeout=30)
+    assert len(errors) == 1  # inside its own block, the thread is checked
+    # and this thread, in a block of its own, too
+    with pytest.raises(AnomalyError), detect_anomaly():
+        Value(1e308) * 10.0

@@ -149,3 +149,13 @@ def test_value_rows_against_a_target_of_another_shape_are_an_error():
         mse_loss(rows, np.zeros(2))
     with pytest.raises(ValueError, match="rows of pred have different lengths"):
         mse_loss([[Value(1.0)], [Value(2.0), Value(3.0)]], np.zeros((2, 1)))
+
+
+def test_a_python_int_beyond_float_range_as_a_target_is_a_value_error():
+    with pytest.raises(
+        ValueError,
+        match="mse_loss target must be a finite number, got an integer too large for a float",
+    ):
+        mse_loss([Value(1.0)], [10**400])
+    with pytest.raises(ValueError, match="too large for a float"):
+        mse_loss(Value(1.0), 10**400)

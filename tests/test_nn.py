@@ -532,3 +532,68 @@ def test_value_engine_batch_loss_gradients_match_finite_differences_and_the_tens
     for (dW_v, db_v), (dW_t, db_t) in zip(value_grads, tensor_grads):
         np.testing.assert_allclose(dW_v, dW_t, rtol=1e-12, atol=1e-15)
         np.testing.assert_allclose(db_v, db_t, rtol=1e-12, atol=1e-15)
+
+
+# --- dtypes: a float32 model computes in float32; weights are floats -----------------------
+
+
+def _forward_by_hand(weights, x, activations):
+    """The notes' forward pass in numpy, every step in x's dtype: net = x Wᵀ + b, f(net)."""
+    f = {"sigmoid": lambda n: 1 / (1 + np.exp(-n)), "linear": lambda n: n}
+    for (W, b), act in zip(weights, activations):
+        x = f[act](x @ W.T + b)
+    return x
+
+
+def test_a_float32_model_casts_plain_float64_data_to_float32():
+    from tinygrad_edu import data
+
+    X = data.moons(n=20, seed=0)[0]
+    assert X.dtype == np.float64
+    model = nn.MLP([2, 3, 1], seed=0, dtype=np.float32)
+    out = model(X)
+    assert out.dtype == np.float32
+    expected = _forward_by_hand(model.get_weights(), X.astype(np.float32), model.activations)
+    assert expected.dtype == np.float32
+    np.testing.assert_allclose(out.data, expected, rtol=1e-6)
+    layer = nn.Linear(2, 3, seed=0, dtype=np.float32)
+    assert layer(X).dtype == np.float32
+    assert layer([[1, 2]]).dtype == np.float32  # a list of ints too
+
+
+def test_a_tensor_input_of_another_dtype_is_refused_naming_both():
+    X = Tensor(np.ones((4, 2)))  # float64
+    with pytest.raises(ValueError, match="dtype float64 and the model has dtype float32"):
+        nn.MLP([2, 3, 1], seed=0, dtype=np.float32)(X)
+    with pytest.raises(ValueError, match="dtype float64 and the model has dtype float32"):
+        nn.Linear(2, 3, seed=0, dtype=np.float32)(X)
+    with pytest.raises(ValueError, match="dtype float32 and the model has dtype float64"):
+        nn.MLP([2, 3, 1], seed=0)(Tensor(np.ones((4, 2), dtype=np.float32)))
+
+
+def test_mse_loss_casts_a_plain_target_and_refuses_a_tensor_of_another_dtype():
+    pred = Tensor(np.array([1.0, 2.0], dtype=np.float32), requires_grad=True)
+    assert mse_loss(pred, np.array([0.5, 0.5])).dtype == np.float32
+    with pytest.raises(ValueError, match="pred has dtype float32 and the target Tensor has dtype"):
+        mse_loss(pred, Tensor(np.array([0.5, 0.5])))
+
+
+@pytest.mark.parametrize("dtype", [np.int32, np.int8, np.uint8, np.bool_, object, np.complex128])
+def test_weights_must_be_floats(dtype):
+    name = np.dtype(dtype).name
+    with pytest.raises(ValueError, match=f"MLP: dtype must be a float dtype .*got {name}"):
+        nn.MLP([2, 3, 1], seed=0, dtype=dtype)
+    with pytest.raises(ValueError, match=f"Linear: dtype must be a float dtype .*got {name}"):
+        nn.Linear(2, 3, dtype=dtype)
+
+
+def test_a_dtype_that_is_not_a_dtype_is_a_type_error():
+    with pytest.raises(TypeError, match="dtype 'floaty' is not a NumPy dtype"):
+        nn.MLP([2, 1], dtype="floaty")
+
+
+def test_value_engine_given_a_tensor_says_so_not_shape_against_the_same_shape():
+    model = nn.MLP([2, 3, 1], engine="value", seed=0)
+    with pytest.raises(ValueError, match=r"got a Tensor of shape \(2,\)") as error:
+        model(Tensor([1.0, 2.0]))
+    assert "expected one sample of shape" not in str(error.value)

@@ -240,3 +240,99 @@ def test_adam_skipping_a_parameter_matches_torch_step_counts():
         opt.step()
         topt.step()
     np.testing.assert_allclose(p.data, tp.detach().numpy(), rtol=1e-12)
+
+
+# --- Value parameters that start receiving gradients late; duplicates ----------------------
+
+
+def _late_value_run(make_opt, steps=5, late=2):
+    """w1 is used from the start, w2 only from step ``late`` on; returns both (Values)."""
+    w1, w2 = Value(0.5), Value(-1.5)
+    opt = make_opt([w1, w2])
+    for step in range(steps):
+        opt.zero_grad()
+        loss = (w1 - 2.0) * (w1 - 2.0)
+        if step >= late:
+            loss = loss + (w2 * 3.0 - 1.0) * (w2 * 3.0 - 1.0)
+        loss.backward()
+        opt.step()
+    return w1, w2
+
+
+def test_value_adam_counts_a_late_parameters_steps_from_its_first_gradient():
+    # Adam's first step for a parameter moves it by lr · g / (|g| + ε) (m̂ = g, v̂ = g²),
+    # whatever step the optimizer is at: its own step count starts at its first gradient.
+    lr, eps = 0.1, 1e-8
+    _, w2 = _late_value_run(lambda ps: optim.Adam(ps, lr=lr, eps=eps), steps=3, late=2)
+    g = 2 * (3 * -1.5 - 1.0) * 3  # dE/dw2 = 2 (3 w2 − 1) · 3 at w2 = −1.5
+    assert w2.data == pytest.approx(-1.5 - lr * g / (abs(g) + eps), rel=1e-14)
+
+
+@pytest.mark.torch
+def test_value_adam_with_a_late_parameter_matches_torch():
+    torch = pytest.importorskip("torch")
+    w1, w2 = _late_value_run(lambda ps: optim.Adam(ps, lr=0.1), steps=6, late=3)
+    t1 = torch.tensor(0.5, dtype=torch.float64, requires_grad=True)
+    t2 = torch.tensor(-1.5, dtype=torch.float64, requires_grad=True)
+    topt = torch.optim.Adam([t1, t2], lr=0.1)
+    for step in range(6):
+        topt.zero_grad()
+        loss = (t1 - 2.0) ** 2
+        if step >= 3:
+            loss = loss + (t2 * 3.0 - 1.0) ** 2
+        loss.backward()
+        topt.step()
+    assert (w1.data, w2.data) == pytest.approx((t1.item(), t2.item()), rel=1e-13)
+
+
+@pytest.mark.parametrize("cls", [optim.SGD, optim.Adam])
+def test_a_parameter_listed_twice_is_refused(cls):
+    w, p = Value(1.0), param([1.0])
+    with pytest.raises(ValueError, match="parameter 2 is the same object as parameter 0"):
+        cls([w, p, w], lr=0.1)
+    with pytest.raises(ValueError, match="more than once"):
+        cls([p, p], lr=0.1)
+
+
+@pytest.mark.parametrize("cls", [optim.SGD, optim.Adam])
+def test_params_none_or_a_number_is_a_type_error(cls):
+    with pytest.raises(
+        TypeError, match=f"{cls.__name__}: params must be a list of parameters, got NoneType"
+    ):
+        cls(None, lr=0.1)
+    with pytest.raises(TypeError, match="got float"):
+        cls(1.5, lr=0.1)
+
+
+@pytest.mark.parametrize("lr", [10**400, -(10**400)], ids=["1e400", "-1e400"])
+def test_a_python_int_beyond_float_range_is_a_value_error(lr):
+    with pytest.raises(
+        ValueError, match="SGD: lr must be a finite number, got an integer too large for a float"
+    ):
+        optim.SGD([param([1.0])], lr=lr)
+    with pytest.raises(ValueError, match="Adam: eps"):
+        optim.Adam([param([1.0])], eps=10**400)
+
+
+@pytest.mark.parametrize("cls", [optim.SGD, optim.Adam])
+def test_a_gradient_of_another_dtype_is_refused_naming_both(cls):
+    p = param([1.0], dtype=np.float32)
+    p.grad = np.array([0.5])  # float64
+    opt = cls([p], lr=0.1)
+    with pytest.raises(ValueError, match="dtype float32 but its gradient has dtype float64"):
+        opt.step()
+    np.testing.assert_array_equal(p.data, [1.0])
+
+
+def test_an_exact_zero_gradient_on_a_value_counts_as_none():
+    # The value engine cannot tell "not reached" from "reached with exactly 0.0": both skip.
+    # (PyTorch steps a parameter whose gradient is a zero tensor, with its momentum.)
+    w = Value(1.0)
+    opt = optim.Adam([w], lr=0.1)
+    w.grad = 2.0
+    opt.step()
+    after_first = w.data
+    assert after_first == pytest.approx(1.0 - 0.1 * 2.0 / (2.0 + 1e-8), rel=1e-14)
+    w.grad = 0.0
+    opt.step()
+    assert w.data == after_first and opt.t == [1]

@@ -307,3 +307,11 @@ def test_backward_matches_torch_autograd(sizes, activations, bias):
         np.testing.assert_allclose(record.dW, W_t.grad.numpy(), rtol=1e-12, atol=1e-14)
         if b_t is not None:
             np.testing.assert_allclose(record.db, b_t.grad.numpy(), rtol=1e-12, atol=1e-14)
+
+
+def test_sgd_step_rejects_a_learning_rate_beyond_float_range():
+    weights = [(np.ones((1, 2)), np.zeros(1))]
+    with pytest.raises(
+        ValueError, match=r"rules\.sgd_step: lr must be a finite number, got an integer"
+    ):
+        rules.sgd_step(weights, [(np.ones((1, 2)), np.ones(1))], lr=10**400)

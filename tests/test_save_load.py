@@ -126,12 +126,12 @@ def test_a_failing_write_leaves_the_old_file_intact_and_no_temp_file(tmp_path, m
     old.save(path)
     old_bytes = path.read_bytes()
 
-    def crash_midway(file, **arrays):
+    def crash_midway(file, arrays):
         file.write(b"PK\x03\x04 half a zip")  # start writing, then die
-        raise OSError("disk full")
+        raise OSError(28, "No space left on device")
 
-    monkeypatch.setattr(np, "savez", crash_midway)
-    with pytest.raises(OSError, match="disk full"):
+    monkeypatch.setattr(nn, "_write_npz", crash_midway)
+    with pytest.raises(OSError, match=re.escape(f"No space left on device: {str(path)!r}")):
         nn.MLP([2, 3, 1], seed=2).save(path)
     assert path.read_bytes() == old_bytes
     assert os.listdir(tmp_path) == ["m.npz"]
@@ -182,3 +182,89 @@ def test_the_saving_page_runs_and_its_file_is_what_it_says(tmp_path, monkeypatch
         f"{k}.npy" for k in scope["model"].state_dict()
     )
     assert {m.compress_type for m in members} == {zipfile.ZIP_STORED}
+
+
+# --- files that are not what save() writes: each gets its own message naming the path -----
+
+
+@pytest.mark.parametrize(
+    "kind, write, match",
+    [
+        ("npy", lambda p: np.save(p, np.ones(3)), "is a .npy file (one array, from np.save)"),
+        ("text", lambda p: p.write_text("w = 0.5\nb = ä\n"), "is a text file, not an .npz"),
+        (
+            "random",
+            lambda p: p.write_bytes(b"\xff\xfe" + np.random.default_rng(0).bytes(300)),
+            "its first bytes are not a zip archive's",
+        ),
+    ],
+)
+def test_a_file_that_is_not_an_npz_says_what_it_is(tmp_path, kind, write, match):
+    path = tmp_path / f"{kind}.npz"
+    write(path)
+    if kind == "npy":
+        os.replace(tmp_path / "npy.npz.npy", path)  # np.save added ".npy"
+    model = nn.MLP([2, 3, 1], seed=1)
+    before = model.get_weights()
+    with pytest.raises(ValueError) as error:
+        model.load(path)
+    assert str(path) in str(error.value) and match in str(error.value)
+    assert "truncated or corrupt" not in str(error.value)
+    assert_same_weights(before, model.get_weights())
+
+
+def test_an_unreadable_file_is_a_permission_error_naming_it(tmp_path, monkeypatch):
+    import builtins
+
+    path = tmp_path / "locked.npz"
+    nn.MLP([2, 1], seed=0).save(path)
+    real_open = builtins.open
+
+    def refuse(file, *args, **kwargs):  # what open() does without read permission
+        if os.fspath(file) == str(path):
+            raise PermissionError(13, "Permission denied", os.fspath(file))
+        return real_open(file, *args, **kwargs)
+
+    monkeypatch.setattr(builtins, "open", refuse)
+    with pytest.raises(PermissionError, match=re.escape(f"Permission denied: {str(path)!r}")):
+        nn.MLP([2, 1], seed=1).load(path)
+
+
+@pytest.mark.skipif(not hasattr(os, "geteuid") or os.geteuid() == 0, reason="root reads all")
+def test_a_file_without_read_permission_is_a_permission_error(tmp_path):
+    path = tmp_path / "locked.npz"
+    nn.MLP([2, 1], seed=0).save(path)
+    os.chmod(path, 0)
+    with pytest.raises(PermissionError, match=r"locked\.npz"):
+        nn.MLP([2, 1], seed=1).load(path)
+
+
+def test_a_failed_save_names_the_users_path_not_the_temporary_file(tmp_path):
+    path = tmp_path / "no such folder" / "m.npz"
+    with pytest.raises(FileNotFoundError) as error:
+        nn.MLP([2, 1], seed=0).save(path)
+    assert str(path) in str(error.value) and ".tmp-" not in str(error.value)
+
+
+def test_saving_over_a_file_keeps_its_permission_bits(tmp_path):
+    path = tmp_path / "m.npz"
+    nn.MLP([2, 1], seed=0).save(path)
+    os.chmod(path, 0o640)
+    nn.MLP([2, 1], seed=1).save(path)
+    assert os.stat(path).st_mode & 0o7777 == 0o640
+
+
+def test_parameters_named_file_and_allow_pickle_save_and_load(tmp_path):
+    from tinygrad_edu import Tensor
+
+    class Odd(nn.Module):
+        def __init__(self, a, b):
+            self.file = Tensor(np.array([a, 2.0]), requires_grad=True)
+            self.allow_pickle = Tensor(np.array([b]), requires_grad=True)
+
+    Odd(1.5, -3.0).save(tmp_path / "odd.npz")
+    other = Odd(0.0, 0.0).load(tmp_path / "odd.npz")
+    np.testing.assert_array_equal(other.file.data, [1.5, 2.0])
+    np.testing.assert_array_equal(other.allow_pickle.data, [-3.0])
+    with np.load(tmp_path / "odd.npz") as file:  # still a plain .npz that numpy reads
+        assert sorted(file.files) == ["allow_pickle", "file"]

@@ -377,3 +377,56 @@ def test_step_command_rejects_inputs_that_do_not_fit(
         main(["step", "--t", "one"])
     assert exit_info.value.code == 2
     assert not (tmp_path / "s.html").exists()
+
+
+# --- the embedded JSON: every "<" escaped, no Infinity/NaN ---------------------------------
+
+
+def _strict_frames(page: str) -> tuple[str, list[dict[str, Any]]]:
+    """The JSON text of the frames and the frames, parsed as strictly as JSON.parse does."""
+    match = re.search(r'<script type="application/json" id="frames">(.*?)</script>', page, re.S)
+    assert match, "the page carries its recorded frames as JSON"
+
+    def refuse(constant: str) -> Any:
+        raise ValueError(f"not JSON: {constant}")
+
+    return match.group(1), json.loads(match.group(1), parse_constant=refuse)
+
+
+def _script_label_graph() -> Value:
+    a, big = Value(2.0, label="<!--<script>"), Value(1e308, label="big")
+    return (a * big * 10.0).tanh() + a  # a * big * 10 overflows to inf; tanh(inf) = 1
+
+
+def test_page_json_escapes_every_less_than_sign(tmp_path: Path) -> None:
+    page = stepper(_script_label_graph(), path=tmp_path / "label.html").read_text()
+    text, frames = _strict_frames(page)
+    assert "<" not in text
+    assert "<!--<script>" in frames[0]["t"]  # the label itself survives, decoded
+
+
+@pytest.mark.filterwarnings("ignore:overflow encountered:RuntimeWarning")  # meant to
+def test_page_json_has_no_infinity_or_nan_and_shows_them_as_text(tmp_path: Path) -> None:
+    page = stepper(_script_label_graph(), path=tmp_path / "inf.html").read_text()
+    _, frames = _strict_frames(page)
+    shown = [cell for f in frames for cell in f["set"].values()]
+    assert ["inf", "inf"] in shown  # 2 · 1e308 · 10: text and value both "inf"
+    # `tinygrad-edu step --x 1e308,1e308`: note 05's network; its outputs stay finite, E is inf
+    model = nn.MLP([2, 2, 1], hidden="linear", output="linear", bias=False, engine="value")
+    model.set_weights(
+        [(np.array([[0.11, 0.21], [0.12, 0.08]]), None), (np.array([[0.14, 0.15]]), None)]
+    )
+    page = stepper(model, x=[1e308, 1e308], t=[1.0], path=tmp_path / "cli.html").read_text()
+    text, frames = _strict_frames(page)
+    assert "Infinity" not in text and "NaN" not in text
+    values = [cell[1] for f in frames for cell in f["set"].values()]
+    assert any(v in ("inf", "−inf", "nan") for v in values)
+    assert all(isinstance(v, str) or math.isfinite(v) for v in values)
+
+
+def test_stepper_rejects_strings_as_data(tmp_path: Path) -> None:
+    model = nn.MLP([2, 2, 1], engine="value", seed=0)
+    with pytest.raises(TypeError, match="stepper: x: expected numbers, got list of dtype <U1"):
+        stepper(model, x=["a", "b"], t=[1.0], path=tmp_path / "s.html")
+    with pytest.raises(TypeError, match="stepper: t: expected numbers"):
+        stepper(model, x=[1.0, 2.0], t=["a"], path=tmp_path / "s.html")

@@ -541,3 +541,39 @@ def test_signature_follows_the_documented_order_root_rankdir_show_grad():
     with_grads, without = draw_graph(y, "TB", True).source, draw_graph(y, "TB", False).source
     assert "rankdir=TB" in without
     assert "grad" in with_grads and "grad" not in without.replace("show_grad", "")
+
+
+@pytest.mark.parametrize(
+    "kwargs, error, match",
+    [
+        ({"precision": -1}, ValueError, "precision must be an int from 1 to 17, got -1"),
+        ({"precision": 0}, ValueError, "precision must be an int from 1 to 17, got 0"),
+        ({"precision": 10**400}, ValueError, "precision must be an int from 1 to 17"),
+        ({"precision": 2.5}, TypeError, "precision must be an int from 1 to 17, got 2.5"),
+        ({"precision": "4"}, TypeError, "precision must be an int"),
+        ({"max_nodes": "5"}, TypeError, "max_nodes must be a positive int or None, got '5'"),
+        ({"max_nodes": 2.5}, TypeError, "max_nodes must be a positive int or None, got 2.5"),
+    ],
+)
+def test_precision_and_max_nodes_are_checked_by_name(kwargs, error, match):
+    with pytest.raises(error, match=match):
+        viz.draw_graph(Value(1.0) * 2.0, **kwargs)
+
+
+@needs_dot
+@pytest.mark.parametrize("bad", ["\x1b", "\x00", "\x07", "\n", "\x7f"])
+def test_labels_with_control_characters_still_render(bad, tmp_path):
+    import subprocess
+
+    a = Value(1.0, label=f"a{bad}[31m")
+    b = Value(2.0, label=f"w1_2{bad}")  # also one in the notes' w¹₂ notation
+    drawing = viz.draw_graph(a * b, edge_derivatives=True)
+    result = subprocess.run(
+        ["dot", "-Tsvg"], input=drawing.source.encode(), capture_output=True, timeout=60
+    )
+    assert result.returncode == 0, result.stderr.decode()
+    svg = ET.fromstring(result.stdout)
+    text = "".join(svg.itertext())
+    escape = repr(bad)[1:-1]  # the label shows the character as its escape, e.g. \x1b
+    assert f"a{escape}[31m" in text
+    assert f"a{bad}[31m" not in drawing.source

@@ -14,9 +14,10 @@ constant) and, for a backward error, the line of the user's code that created th
 what ``torch.autograd.detect_anomaly`` does.
 
 The mode is an observer of the graph core (``graph.Observer``): installed for the block, it
-sees every op as it is made and every push of the one backward walk. Cost when off: one
-truth test per op (is any observer installed?) and one per ``backward()`` call; the
-backward walk itself is unchanged.
+sees every op as it is made and every push of the one backward walk. Per thread, as in
+PyTorch: a block in one thread does not check another thread's ops. Cost when off: one
+global-flag check per op (is an observer installed in any thread?) and one per
+``backward()`` call; the backward walk itself is unchanged.
 """
 
 from __future__ import annotations
@@ -46,7 +47,7 @@ class AnomalyError(ValueError):
 
 def is_anomaly_enabled() -> bool:
     """True inside a ``detect_anomaly()`` block."""
-    return any(isinstance(observer, AnomalyObserver) for observer in graph.observers)
+    return any(isinstance(observer, AnomalyObserver) for observer in graph.modes.observers)
 
 
 @contextlib.contextmanager

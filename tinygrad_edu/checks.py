@@ -1,6 +1,7 @@
 """The shared input checks: a clear error that names the problem, or the checked value.
 
-One place for what several modules need: a real number (``Value``, the optimizers), a float
+One place for what several modules need: a real number (``Value``, the optimizers, the
+learning rates and tolerances: never a bare OverflowError for 10**400), a float dtype, a float
 array (``Tensor``, the losses, ``nn``, ``rules``, ``compare``), a positive size, and a
 ``[(W, b), …]`` list of weights whose shapes chain layer to layer (``rules``).
 """
@@ -24,17 +25,47 @@ def real_number(data: Any, what: str) -> float:
         return data
     if isinstance(data, bool) or not isinstance(data, numbers.Real):
         raise TypeError(f"{what}: expected a real number, got {type(data).__name__} {data!r}")
-    return float(data)
+    return as_float(data, what)
+
+
+def as_float(x: Any, what: str) -> float:
+    """``float(x)`` of a real number, or a ValueError naming ``what`` for an int beyond float
+    range (10**400).
+
+    Python ints are unbounded; ``float(10**400)`` raises a bare OverflowError.
+    """
+    try:
+        return float(x)
+    except OverflowError:
+        bits = int(x).bit_length()
+        raise ValueError(
+            f"{what} must be a finite number, got an integer too large for a float "
+            f"({bits} bits, about 10**{int(bits * math.log10(2))}; floats stop near 1.8e308)"
+        ) from None
 
 
 def number_in(x: Any, what: str, low: float = 0.0, high: float = math.inf) -> float:
     """A finite real number in [low, high), or a clear error (an optimizer's lr, betas …)."""
     if isinstance(x, bool) or not isinstance(x, numbers.Real):
         raise TypeError(f"{what} must be a real number, got {type(x).__name__} {x!r}")
-    x = float(x)
+    x = as_float(x, what)
     if not (math.isfinite(x) and low <= x < high):
         raise ValueError(f"{what} must be a finite number in [{low}, {high}), got {x}")
     return x
+
+
+def float_dtype(dtype: Any, where: str) -> np.dtype[Any]:
+    """``dtype`` as a NumPy float dtype, or an error naming it: weights must be floats."""
+    try:
+        checked = np.dtype(dtype)
+    except TypeError:
+        raise TypeError(f"{where}: dtype {dtype!r} is not a NumPy dtype") from None
+    if checked.kind != "f":
+        raise ValueError(
+            f"{where}: dtype must be a float dtype (float64, float32, float16), got {checked} "
+            "(integer weights cannot take a gradient step)"
+        )
+    return checked
 
 
 def positive_int(n: Any, what: str) -> int:
@@ -44,11 +75,13 @@ def positive_int(n: Any, what: str) -> int:
     return int(n)
 
 
-def float_array(data: Any, what: str = "Tensor") -> np.ndarray:
+def float_array(data: Any, what: str = "Tensor", requires_grad: bool = False) -> np.ndarray:
     """A float ndarray (a copy) of ``data``; float32/float16 kept, ints and bools to float64.
 
     A Tensor gives its array; anything else that is not made of real numbers is a TypeError
-    naming ``what`` (strings, None, complex numbers, a node inside a list).
+    naming ``what`` (strings, None, complex numbers, a node inside a list). Integer or bool
+    data that should get a gradient (``requires_grad``) is refused, as PyTorch does: its
+    gradient is not an integer, and a model made of it could not be saved as it trains.
     """
     if isinstance(data, graph.Node) and isinstance(data.data, np.ndarray):  # a Tensor
         data = data.data
@@ -60,6 +93,11 @@ def float_array(data: Any, what: str = "Tensor") -> np.ndarray:
     if kind == "f":
         return array
     if kind in "iub":
+        if requires_grad:
+            raise ValueError(
+                f"{what}: requires_grad=True needs float data, got dtype {array.dtype} "
+                "(only floats have gradients: pass e.g. np.asarray(data, dtype=float))"
+            )
         return array.astype(np.float64)
     if kind == "c":
         raise TypeError(f"{what}: complex numbers are not supported (dtype {array.dtype})")

@@ -16,6 +16,7 @@ of autograd that needs nothing but the forward pass.
 from __future__ import annotations
 
 import math
+import numbers
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -23,6 +24,7 @@ from typing import Any
 import numpy as np
 
 from . import checks, grading, rules
+from .checks import as_float
 from .graph import Node, no_grad
 from .losses import cross_entropy_loss, mse_loss
 
@@ -85,12 +87,7 @@ def gradcheck(
     worst element, or returns False when ``raise_exception=False``. The inputs' data and
     ``.grad`` are left as they were.
     """
-    for name, number in (("eps", eps), ("atol", atol), ("rtol", rtol)):
-        if isinstance(number, bool) or not isinstance(number, (int, float)):
-            raise TypeError(f"gradcheck: {name} must be a number, got {type(number).__name__}")
-        smallest = "> 0" if name == "eps" else ">= 0"
-        if not (math.isfinite(number) and number >= 0) or (name == "eps" and number == 0):
-            raise ValueError(f"gradcheck: {name} must be a finite number {smallest}, got {number}")
+    eps, atol, rtol = _check_tolerances("gradcheck", eps, atol, rtol)
     inputs = _input_list(inputs)
     checked = [k for k, inp in enumerate(inputs) if inp.requires_grad]
     if not checked:
@@ -127,6 +124,22 @@ def gradcheck(
         f"finite difference {n:.10g} (|difference| {abs(a - n):.3g} > atol + rtol·|numeric| "
         f"= {atol + rtol * abs(n):.3g}); {n_bad} element(s) of that input fail"
     )
+
+
+def _check_tolerances(where: str, eps: Any, atol: Any, rtol: Any) -> tuple[float, float, float]:
+    """eps > 0, atol ≥ 0 and rtol ≥ 0 as finite floats, or an error naming the argument."""
+    checked = []
+    for name, number in (("eps", eps), ("atol", atol), ("rtol", rtol)):
+        if isinstance(number, bool) or not isinstance(number, numbers.Real):
+            raise TypeError(
+                f"{where}: {name} must be a number, got {type(number).__name__} {number!r}"
+            )
+        value = as_float(number, f"{where}: {name}")
+        smallest = "> 0" if name == "eps" else ">= 0"
+        if not (math.isfinite(value) and value >= 0) or (name == "eps" and value == 0):
+            raise ValueError(f"{where}: {name} must be a finite number {smallest}, got {number}")
+        checked.append(value)
+    return checked[0], checked[1], checked[2]
 
 
 def _input_list(inputs: Any) -> list[Input]:
@@ -401,9 +414,12 @@ def compare(
                 f"got {type(model).__name__}"
             )
     double = np.dtype(getattr(model, "dtype", np.float64)) == np.float64
-    eps = (1e-6 if double else 1e-3) if eps is None else eps
-    atol = (1e-6 if double else 1e-3) if atol is None else atol
-    rtol = (1e-4 if double else 1e-2) if rtol is None else rtol
+    eps, atol, rtol = _check_tolerances(
+        "compare",
+        (1e-6 if double else 1e-3) if eps is None else eps,
+        (1e-6 if double else 1e-3) if atol is None else atol,
+        (1e-4 if double else 1e-2) if rtol is None else rtol,
+    )
 
     weights = model.get_weights()
     x, t = _check_data(weights, x, t, model.activations[-1])
@@ -462,11 +478,13 @@ def _fitted(got: np.ndarray | None, like: np.ndarray) -> np.ndarray:
 def _check_data(
     weights: rules.Weights, x: Any, t: Any, output: str
 ) -> tuple[np.ndarray, np.ndarray]:
-    """x and t as float64 arrays of shapes (in,)/(out,) or (N, in)/(N, out)."""
+    """x and t as float64 arrays of shapes (in,)/(out,) or (N, in)/(N, out), N ≥ 1."""
     n_in, n_out = weights[0][0].shape[1], weights[-1][0].shape[0]
     x = checks.real_array(x, "compare: x")
     if x.ndim not in (1, 2) or x.shape[-1] != n_in:
         raise ValueError(f"compare: x must have shape ({n_in},) or (N, {n_in}), got {x.shape}")
+    if x.ndim == 2 and x.shape[0] == 0:
+        raise ValueError(f"compare: x has no samples (shape {x.shape}); give at least one row")
     out_shape = (*x.shape[:-1], n_out)
     if output == "softmax":  # class indices or probability rows, as cross_entropy_loss takes
         t = checks.class_targets(t, out_shape, "compare: t")

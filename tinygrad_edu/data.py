@@ -16,6 +16,8 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
+from .checks import as_float
+
 Dataset = tuple[np.ndarray, np.ndarray]
 
 
@@ -31,7 +33,7 @@ def _check_n(n: Any, what: str, least: int = 1) -> int:
 def _check_noise(noise: Any, what: str) -> float:
     if isinstance(noise, bool) or not isinstance(noise, numbers.Real):
         raise TypeError(f"{what}: noise must be a number, got {type(noise).__name__}")
-    value = float(noise)
+    value = as_float(noise, f"{what}: noise")
     if not (math.isfinite(value) and value >= 0):
         raise ValueError(f"{what}: noise must be a finite number ≥ 0, got {noise!r}")
     return value

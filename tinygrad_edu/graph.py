@@ -20,27 +20,63 @@ from __future__ import annotations
 
 import contextlib
 import gc
+import threading
 from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
-# Whether new results record their parents. Flipped by ``no_grad``.
-_grad_enabled = True
+# The modes are per thread, as in PyTorch: a thread inside ``no_grad`` does not switch off
+# graph building in another, nor does ``detect_anomaly`` check another thread's ops. Each
+# thread's own setting lives in ``modes``. The engines read a module-level shortcut first,
+# so the common case (no thread inside a block) costs one global look-up per op:
+# - ``grad_everywhere`` is True while no thread at all is inside ``no_grad``; when False an
+#   op asks its own thread (``modes.grad_enabled``);
+# - ``observing_somewhere`` is True while some thread has an observer installed; then an op
+#   asks its own thread (``modes.observers``).
+# A block sets the shortcut before its own thread's setting and restores it after, so the
+# shortcut only ever sends an op to the (always correct) per-thread setting.
+
+
+class ThreadModes(threading.local):
+    """This thread's modes; a new thread starts with these defaults."""
+
+    grad_enabled = True
+    observers: tuple[Observer, ...] = ()
+
+
+modes = ThreadModes()
+grad_everywhere = True
+observing_somewhere = False
+_open_blocks = {"no_grad": 0, "observing": 0}  # blocks open in all threads together
+_blocks_lock = threading.Lock()
+
+
+def _count_block(kind: str, change: int) -> None:
+    """Count a ``no_grad``/``observing`` block in or out and update the shortcuts."""
+    global grad_everywhere, observing_somewhere
+    with _blocks_lock:
+        _open_blocks[kind] += change
+        grad_everywhere = _open_blocks["no_grad"] == 0
+        observing_somewhere = _open_blocks["observing"] > 0
 
 
 def is_grad_enabled() -> bool:
-    """True unless we are inside a ``no_grad()`` block."""
-    return _grad_enabled
+    """True unless this thread is inside a ``no_grad()`` block."""
+    return modes.grad_enabled
 
 
 @contextlib.contextmanager
 def no_grad() -> Iterator[None]:
-    """Build no graph inside the block: results have ``parents == ()`` (for inference)."""
-    global _grad_enabled
-    previous, _grad_enabled = _grad_enabled, False
+    """Build no graph inside the block: results have ``parents == ()`` (for inference).
+
+    Only in this thread, as ``torch.no_grad``: other threads go on building graphs.
+    """
+    _count_block("no_grad", +1)
+    previous, modes.grad_enabled = modes.grad_enabled, False
     try:
         yield
     finally:
-        _grad_enabled = previous
+        modes.grad_enabled = previous
+        _count_block("no_grad", -1)
 
 
 class Observer:
@@ -68,19 +104,18 @@ class Observer:
         """``node`` has pushed into every parent."""
 
 
-# The observers installed by a mode (anomaly.detect_anomaly). Empty: ops and the walk skip
-# every observer call, and the engines' check of this list is one truth test per op.
-observers: list[Observer] = []
-
-
 @contextlib.contextmanager
 def observing(observer: Observer) -> Iterator[None]:
-    """Install ``observer`` for every op and every backward walk inside the block."""
-    observers.append(observer)
+    """Install ``observer`` for every op and every backward walk of this thread inside the
+    block (as ``anomaly.detect_anomaly`` does)."""
+    _count_block("observing", +1)
+    previous = modes.observers
+    modes.observers = (*previous, observer)
     try:
         yield
     finally:
-        observers.remove(observer)
+        modes.observers = previous
+        _count_block("observing", -1)
 
 
 # --- hooks: how an engine reaches a layer above it without importing it ----------------
@@ -224,7 +259,9 @@ def backward(root: Node, seed: Any, trace: bool = False, observer: Observer | No
     """
     if trace:
         return hook("trace")(root, seed)
-    watchers = observers if observer is None else [*observers, observer]
+    watchers: tuple[Observer, ...] = modes.observers if observing_somewhere else ()
+    if observer is not None:
+        watchers = (*watchers, observer)
     collector_was_on = gc.isenabled()
     gc.disable()
     try:
@@ -271,3 +308,10 @@ def _observed_walk(root: Node, seed: Any, watchers: Iterable[Observer]) -> None:
                     watcher.on_push(node, parent, local, added, before)
         for watcher in watchers:
             watcher.on_node_done(node)
+
+
+def checked_label(label: Any, what: str) -> str:
+    """``label`` if it is a string; a TypeError naming ``what`` otherwise (drawings need text)."""
+    if not isinstance(label, str):
+        raise TypeError(f"{what}: label must be a string, got {type(label).__name__} {label!r}")
+    return label

@@ -51,10 +51,11 @@ def mse_loss(pred: Value | Sequence[Any], target: Any, reduction: str = "mean") 
 def mse_loss(pred: Any, target: Any, reduction: str = "mean") -> Tensor | Value:
     """Squared error between ``pred`` and ``target`` as a single "mse" node.
 
-    ``pred`` is a Tensor (``target`` an array or Tensor of exactly the same shape), or what
-    a value-engine model returns: a list of Values, or a list of such lists for a batch.
-    Its ``target`` has the same shape: a NumPy array, or (nested) lists of numbers or
-    Values. So ``mse_loss(model(X), y)`` takes the same ``y`` on both engines.
+    ``pred`` is a Tensor (``target`` an array or Tensor of exactly the same shape; an
+    array is cast to pred's dtype, a Tensor must have it), or what a value-engine model
+    returns: a list of Values, or a list of such lists for a batch. Its ``target`` has the
+    same shape: a NumPy array, or (nested) lists of numbers or Values. So
+    ``mse_loss(model(X), y)`` takes the same ``y`` on both engines.
     """
     if isinstance(pred, Tensor):
         return _mse_tensor(pred, target, reduction)
@@ -92,6 +93,11 @@ def _values_and_shape(
 def _mse_tensor(pred: Tensor, target: Any, reduction: str) -> Tensor:
     if not isinstance(target, Tensor):  # a plain array target takes pred's dtype; "t" in drawings
         target = Tensor(checks.float_array(target, "mse_loss target").astype(pred.dtype), label="t")
+    elif target.data.dtype != pred.data.dtype:  # a Tensor's dtype is its own: never recast
+        raise ValueError(
+            f"mse_loss: pred has dtype {pred.data.dtype} and the target Tensor has dtype "
+            f"{target.data.dtype}; they must match (a plain array target is cast to pred's)"
+        )
     if pred.data.shape != target.data.shape:
         raise ValueError(
             f"mse_loss: pred has shape {pred.shape} and target has shape {target.shape}; "
@@ -131,7 +137,10 @@ def _mse_values(pred: list[Value], shape: tuple[int, ...], target: Any, reductio
             f"mse_loss: pred has shape {shape} and target has shape {array.shape}; "
             "they must match exactly (no broadcasting)"
         )
-    t = [Value.lift(v, "mse_loss target") for v in array.reshape(-1).tolist()]
+    try:
+        t = [Value.lift(v, "mse_loss target") for v in array.reshape(-1).tolist()]
+    except OverflowError:  # a Python int beyond float range, e.g. 10**400
+        raise ValueError("mse_loss target: a number is too large for a float") from None
     for name, t_k, given in zip(_target_labels(shape), t, array.reshape(-1).tolist()):
         if not isinstance(given, Value):  # a number made a constant: named as in the notes
             t_k.label = name

@@ -21,8 +21,10 @@ weight from i to j, i.e. our ``W[j, i]``.
 
 from __future__ import annotations
 
+import codecs
 import math
 import os
+import stat
 import tempfile
 import zipfile
 from collections.abc import Callable, Iterator, Sequence
@@ -115,43 +117,103 @@ class Module:
         array per key, at exactly ``path`` (no suffix added); ``np.load`` reads it.
         The arrays go to a temporary file in the same folder, which then replaces ``path``
         in one step (``os.replace``): a crash mid-write never leaves a half-written file
-        where a good one was.
+        where a good one was. A file saved over keeps its permission bits; a new one gets
+        the mode ``open()`` would give it. An error names ``path``, never the temporary file.
         """
         path = os.fspath(path)
         state = self.state_dict()
         folder = os.path.dirname(os.path.abspath(path))
-        fd, tmp = tempfile.mkstemp(dir=folder, prefix=".tmp-", suffix=".npz")
+        try:
+            mode = stat.S_IMODE(os.stat(path).st_mode)
+        except OSError:  # a new file (or one we cannot stat): what open() would give
+            umask = os.umask(0)
+            os.umask(umask)
+            mode = 0o666 & ~umask
+        try:
+            fd, tmp = tempfile.mkstemp(dir=folder, prefix=".tmp-", suffix=".npz")
+        except OSError as error:  # e.g. no such folder, or no permission to write there
+            raise _about(error, path) from None
         try:
             with os.fdopen(fd, "wb") as file:
-                # mkstemp makes the file private (0600); give it the mode open() would.
-                umask = os.umask(0)
-                os.umask(umask)
-                os.chmod(tmp, 0o666 & ~umask)
-                np.savez(file, **state)  # type: ignore[arg-type]
+                os.chmod(tmp, mode)  # mkstemp makes the file private (0600)
+                _write_npz(file, state)
                 file.flush()
                 os.fsync(file.fileno())
             os.replace(tmp, path)
-        except BaseException:
+        except BaseException as error:
             os.unlink(tmp)
+            if isinstance(error, OSError):
+                raise _about(error, path) from None
             raise
 
     def load(self, path: str | os.PathLike[str]) -> Module:
         """Read a file written by ``save`` into this model (all or nothing); returns self.
 
-        ``allow_pickle=False``: loading never runs code stored in the file.
+        ``allow_pickle=False``: loading never runs code stored in the file. A file that is
+        not an ``.npz`` archive (a ``.npy`` array, a text file, other bytes) is refused with
+        a message saying what it is.
         """
+        where = f"{type(self).__name__}.load"
+        path = os.fspath(path)
+        try:
+            with open(path, "rb") as file:
+                head = file.read(512)
+        except OSError as error:  # missing, unreadable, a folder: the same error, our words
+            raise _about(error, path) from None
+        if not head.startswith(b"PK\x03\x04"):  # every .npz is a zip archive
+            raise ValueError(f"{where}: {path!r} {_not_an_npz(head)}")
         try:
             with np.load(path, allow_pickle=False) as file:
                 state = {name: file[name] for name in file.files}
-        except FileNotFoundError:
-            raise
         except (OSError, ValueError, EOFError, KeyError, zipfile.BadZipFile) as error:
+            why = (
+                "an array in it needs pickle, which load() never uses"
+                if "pickle" in str(error)
+                else "truncated or corrupt?"
+            )
             raise ValueError(
-                f"{type(self).__name__}.load: {os.fspath(path)!r} is not a readable .npz file "
-                f"written by save() (truncated or corrupt?): {error}"
+                f"{where}: {path!r} is not a readable .npz file written by save() ({why}): {error}"
             ) from None
         self.load_state_dict(state)
         return self
+
+
+def _write_npz(file: Any, arrays: dict[str, np.ndarray]) -> None:
+    """What ``np.savez(file, **arrays)`` writes, for any names.
+
+    (``np.savez`` takes the arrays as keyword arguments, so a parameter named "file" or
+    "allow_pickle" would collide with its own arguments.)
+    """
+    with zipfile.ZipFile(file, mode="w", compression=zipfile.ZIP_STORED) as archive:
+        for name, array in arrays.items():
+            with archive.open(name + ".npy", mode="w", force_zip64=True) as member:
+                np.lib.format.write_array(member, np.asanyarray(array), allow_pickle=False)
+
+
+def _about(error: OSError, path: str) -> OSError:
+    """The same kind of OSError, naming ``path`` (not a temporary file): "[Errno 13] …"."""
+    if error.errno is None:  # raised with a message only
+        return type(error)(f"{error}: {path!r}")
+    return type(error)(error.errno, error.strerror, path)
+
+
+def _not_an_npz(head: bytes) -> str:
+    """Why a file whose first bytes are ``head`` is not an ``.npz`` archive."""
+    if not head:
+        return "is empty: not an .npz file written by save() (truncated or corrupt?)"
+    if head.startswith(b"\x93NUMPY"):
+        return (
+            "is a .npy file (one array, from np.save), not the .npz archive of named "
+            "arrays that save() writes"
+        )
+    try:  # (incremental: the 512 bytes may end inside a character)
+        codecs.getincrementaldecoder("utf-8")().decode(head, final=False)
+        text = b"\x00" not in head
+    except UnicodeDecodeError:
+        text = False
+    if text:
+        return "is a text file, not an .npz file written by save()"
+    return "is not an .npz file written by save(): its first bytes are not a zip archive's"
 
 
 def _shape_dtype(param: Param) -> tuple[tuple[int, ...], np.dtype[Any]]:
@@ -211,6 +273,33 @@ def init_weights(
     return W, b
 
 
+def _as_input(x: Any, dtype: np.dtype[Any], where: str) -> Tensor:
+    """The input of a tensor-engine model, in the model's dtype.
+
+    Plain data (a list, a NumPy array) is cast to ``dtype``: a float32 model fed float64
+    data from ``data.moons()`` computes in float32. A Tensor already has a dtype of its own;
+    one that differs from the model's is refused naming both, as PyTorch does.
+    """
+    if isinstance(x, Tensor):
+        if x.data.dtype != dtype:
+            raise ValueError(
+                f"{where}: the input Tensor has dtype {x.data.dtype} and the model has dtype "
+                f"{dtype}; they must match (pass the plain array, which is cast, or make the "
+                "Tensor with that dtype)"
+            )
+        return x
+    x = Tensor(x)
+    if x.data.dtype != dtype:
+        x.data = x.data.astype(dtype)  # a fresh leaf of our own: recast before any op
+    return x
+
+
+def _check_size(n: Any, what: str) -> int:
+    if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 1:
+        raise ValueError(f"{what} must be a positive integer, got {n!r}")
+    return int(n)
+
+
 class Linear(Module):
     """y = x Wᵀ + b, with ``weight`` W of shape (out, in) and ``bias`` b of shape (out,)."""
 
@@ -225,13 +314,17 @@ class Linear(Module):
     ) -> None:
         self.in_features = checks.positive_int(in_features, "Linear in_features")
         self.out_features = checks.positive_int(out_features, "Linear out_features")
+        self.dtype = checks.float_dtype(dtype, "Linear")
         rng = np.random.default_rng(seed)
         W, b = init_weights(rng, self.in_features, self.out_features, init, bias)
-        self.weight = Tensor(W.astype(dtype), requires_grad=True, label="weight")
-        self.bias = None if b is None else Tensor(b.astype(dtype), requires_grad=True, label="bias")
+        self.weight = Tensor(W.astype(self.dtype), requires_grad=True, label="weight")
+        self.bias = (
+            None if b is None else Tensor(b.astype(self.dtype), requires_grad=True, label="bias")
+        )
 
     def forward(self, x: Any) -> Tensor:
-        x = x if isinstance(x, Tensor) else Tensor(x)
+        """x Wᵀ + b; plain data is cast to the layer's dtype, a Tensor must already have it."""
+        x = _as_input(x, self.dtype, "Linear")
         shape = x.data.shape
         if len(shape) not in (1, 2) or shape[-1] != self.in_features:
             raise ValueError(
@@ -494,7 +587,7 @@ class MLP(Module):
             raise ValueError(
                 f"MLP: unknown output activation {output!r}, expected {OUTPUT_ACTIVATIONS}"
             )
-        self.dtype = np.dtype(dtype)
+        self.dtype = checks.float_dtype(dtype, "MLP")
         self.sizes = [int(n) for n in sizes]
         self.hidden, self.output = hidden, output
         self.activations = [hidden] * (len(sizes) - 2) + [output]
@@ -661,7 +754,7 @@ class TensorMLP(MLP):
         return layer
 
     def forward(self, x: Any) -> Tensor:
-        x = x if isinstance(x, Tensor) else Tensor(x)
+        x = _as_input(x, self.dtype, "MLP")  # plain data cast to the model's dtype
         n_in, shape = self.sizes[0], x.data.shape
         if len(shape) not in (1, 2) or shape[-1] != n_in:
             raise ValueError(
@@ -735,8 +828,13 @@ class ValueMLP(MLP):
     def forward(self, x: Any) -> list[Any]:
         """One sample (in,) gives a list of ``out`` Values; a batch (N, in) gives N such lists."""
         n_in, shape = self.sizes[0], np.shape(x)
-        if isinstance(x, Tensor) or len(shape) not in (1, 2) or shape[-1] != n_in:
-            shape = x.shape if isinstance(x, Tensor) else shape
+        if isinstance(x, Tensor):
+            raise ValueError(
+                f"MLP (value engine): expected one sample as a sequence of {n_in} numbers or "
+                f"Values, or a batch (N, {n_in}), got a Tensor of shape {x.shape} (pass "
+                "x.data.tolist(), or use engine='tensor')"
+            )
+        if len(shape) not in (1, 2) or shape[-1] != n_in:
             raise ValueError(
                 f"MLP (value engine): expected one sample of shape ({n_in},) or a batch of "
                 f"shape (N, {n_in}) (numbers or Values; not a Tensor), got shape {shape}"

@@ -1,7 +1,8 @@
 """Optimizers: SGD (with momentum) and Adam, with PyTorch's update formulas and defaults.
 
 Both work on Tensor parameters (``.data`` updated in place; a parameter whose ``.grad`` is
-None is skipped, as PyTorch does) and on Value parameters (``.data`` a float). The
+None is skipped, as PyTorch does) and on Value parameters (``.data`` a float; a ``.grad`` of
+exactly 0.0 counts as no gradient and is skipped the same way). The
 arithmetic is written once: a gradient is an ndarray or a float, and ``+ - * / ** 0.5``
 mean the same for both. So does ``p.data -= update``: in place for an array (a layer keeps
 its array), a new float for a Value.
@@ -21,21 +22,50 @@ from .graph import Node
 Param = Node  # a Tensor or a Value
 
 
+def _received_gradient(p: Param, i: int, optimizer: str) -> Any:
+    """``p.grad``, or None when no gradient reached ``p`` (then ``step`` skips it).
+
+    A Tensor's ``.grad`` is None until a backward pass reaches it. A Value's is a float that
+    starts at 0.0, so an exact 0.0 counts as "no gradient": a Value stepped only once
+    gradients start to reach it counts its Adam steps as PyTorch's ``state['step']`` does.
+    A Tensor's gradient must have the parameter's dtype, as PyTorch checks on assignment.
+    """
+    g = p.grad
+    if type(g) is float:
+        return g if g != 0.0 else None
+    if g is not None and g.dtype != p.data.dtype:
+        raise ValueError(
+            f"{optimizer}: parameter {i} has dtype {p.data.dtype} but its gradient has dtype "
+            f"{g.dtype}; they must match (a float32 model gets float32 gradients)"
+        )
+    return g
+
+
 class Optimizer:
     """Holds the parameter list; subclasses define ``step()``."""
 
     def __init__(self, params: Iterable[Param], lr: float) -> None:
-        if isinstance(params, Node):
-            raise TypeError(f"{type(self).__name__}: params must be a list of parameters")
+        name = type(self).__name__
+        if isinstance(params, Node) or not isinstance(params, Iterable):
+            raise TypeError(
+                f"{name}: params must be a list of parameters, got {type(params).__name__}"
+            )
         self.params = list(params)
         if not self.params:
-            raise ValueError(f"{type(self).__name__}: got an empty parameter list")
-        for p in self.params:
+            raise ValueError(f"{name}: got an empty parameter list")
+        seen: dict[int, int] = {}
+        for i, p in enumerate(self.params):
             if not isinstance(p, Node):
                 raise TypeError(
-                    f"{type(self).__name__}: parameters must be Tensors or Values, "
-                    f"got {type(p).__name__}"
+                    f"{name}: parameters must be Tensors or Values, got {type(p).__name__}"
                 )
+            if id(p) in seen:  # it would be stepped twice per step()
+                raise ValueError(
+                    f"{name}: parameter {i} is the same object as parameter {seen[id(p)]}; "
+                    "some parameters appear more than once in the list (PyTorch refuses "
+                    "this too)"
+                )
+            seen[id(p)] = i
         self.lr = checks.number_in(lr, f"{type(self).__name__}: lr")
 
     def zero_grad(self) -> None:
@@ -61,7 +91,7 @@ class SGD(Optimizer):
 
     def step(self) -> None:
         for i, p in enumerate(self.params):
-            g = p.grad
+            g = _received_gradient(p, i, "SGD")
             if g is None:  # no gradient reached it: skipped, as PyTorch does
                 continue
             if self.momentum != 0.0:
@@ -108,8 +138,8 @@ class Adam(Optimizer):
     def step(self) -> None:
         beta1, beta2 = self.betas
         for i, p in enumerate(self.params):
-            g = p.grad
-            if g is None:  # no gradient reached it: skipped, as PyTorch does
+            g = _received_gradient(p, i, "Adam")
+            if g is None:  # no gradient reached it: skipped, its step count kept, as PyTorch
                 continue
             self.t[i] += 1
             t = self.t[i]

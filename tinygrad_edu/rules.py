@@ -30,6 +30,7 @@ from typing import Any
 import numpy as np
 
 from . import checks, ops
+from .checks import as_float
 
 Weights = checks.Weights
 
@@ -219,6 +220,7 @@ def sgd_step(weights: Sequence[tuple[Any, Any]], grads: Sequence[Any], lr: float
     layers = checks.weight_pairs(weights, "rules.sgd_step")
     if isinstance(lr, bool) or not isinstance(lr, (int, float, np.floating, np.integer)):
         raise TypeError(f"rules.sgd_step: lr must be a number, got {type(lr).__name__}")
+    lr = as_float(lr, "rules.sgd_step: lr")
     if not isinstance(grads, (list, tuple)) or len(grads) != len(layers):
         got = len(grads) if isinstance(grads, (list, tuple)) else type(grads).__name__
         raise ValueError(

@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import html
 import json
+import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -31,7 +32,7 @@ from typing import Any
 
 import numpy as np
 
-from . import graph, nn, ops, optim, rules
+from . import checks, graph, nn, ops, optim, rules
 from .losses import mse_loss
 from .trace import BackwardTrace, naive_backward
 from .value import Value
@@ -183,7 +184,7 @@ def _net_node(out: Value, activation: str, name: str) -> Value:
 
 def _as_rows(a: Any, width: int, what: str) -> np.ndarray:
     """``a`` as an (N, width) float array, or a ValueError naming the shape."""
-    rows = np.asarray(a, dtype=np.float64)
+    rows = checks.real_array(a, f"stepper: {what}")  # strings: a TypeError
     if rows.ndim == 1:
         rows = rows.reshape(1, -1)
     if rows.ndim != 2 or rows.shape[1] != width:
@@ -1072,6 +1073,20 @@ def _legend(keys: Sequence[str]) -> str:
     return f'<div class="legend" id="legend">{items}</div>'
 
 
+def _json_safe(x: Any) -> Any:
+    """``x`` with every non-finite float as the text the page shows ("inf", "−inf", "nan").
+
+    JSON has no Infinity or NaN: ``JSON.parse`` refuses them, and the page would not step.
+    """
+    if isinstance(x, float):
+        return x if math.isfinite(x) else _num(x)
+    if isinstance(x, dict):
+        return {k: _json_safe(v) for k, v in x.items()}
+    if isinstance(x, (list, tuple)):
+        return [_json_safe(v) for v in x]
+    return x
+
+
 def _page(
     title: str,
     subtitle: str,
@@ -1081,8 +1096,12 @@ def _page(
     extra: str,
     legend: Sequence[str] = tuple(_LEGEND),
 ) -> str:
-    data = json.dumps(frames, ensure_ascii=False, separators=(",", ":"))
-    data = data.replace("</", "<\\/")  # keep the JSON from closing its <script> early
+    data = json.dumps(
+        _json_safe(frames), ensure_ascii=False, separators=(",", ":"), allow_nan=False
+    )
+    # Every "<" as its JSON escape: no "</script>" or "<!--<script>" inside the data can end
+    # or confuse the <script> element (a "<" only ever sits inside a JSON string).
+    data = data.replace("<", "\\u003c")
     return f"""<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">

@@ -12,14 +12,17 @@ has no reference cycles and is freed as soon as the user drops the result.
 
 from __future__ import annotations
 
+import math
 import numbers
 import operator
+import warnings
 from collections.abc import Callable, Sequence
 from typing import Any, Union
 
 import numpy as np
 
 from . import checks, graph, ops
+from .checks import as_float
 
 Grad = Callable[[np.ndarray], np.ndarray]
 Operand = Union["Tensor", np.ndarray, float, int]
@@ -42,6 +45,19 @@ def _new_shape(shape: tuple[Any, ...]) -> tuple[int, ...]:
     if any(n < 0 for n in dims):
         raise ValueError(f"Tensor: a new tensor's shape cannot be negative, got {dims}")
     return dims
+
+
+def _float_dtype(dtype: Any, what: str) -> np.dtype[Any]:
+    """``dtype`` as a NumPy float dtype, or a ValueError naming it (a Tensor holds floats)."""
+    try:
+        kind = np.dtype(dtype)
+    except TypeError:
+        raise TypeError(f"{what}: {dtype!r} is not a NumPy dtype") from None
+    if kind.kind != "f":
+        raise ValueError(
+            f"{what}: dtype must be a float type (float16, float32 or float64), got {kind}"
+        )
+    return kind
 
 
 def unbroadcast(grad: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
@@ -67,6 +83,46 @@ def _chain(g: np.ndarray, local: np.ndarray) -> np.ndarray:
     """
     local *= g
     return local
+
+
+def _switched_off(g: np.ndarray, off: np.ndarray) -> np.ndarray:
+    """g, with exactly 0 where ``off``: the chain rule through a derivative that is a switch.
+
+    A dead relu unit passes back 0 whatever comes from above, even inf or NaN (as PyTorch's
+    relu). While g is finite, g · (not off) is that; only an inf or NaN in g needs np.where
+    (which costs about twice the product, and 0 · inf would be NaN with a warning).
+    """
+    if np.isfinite(g).all():
+        return g * ~off
+    return np.where(off, 0, g)
+
+
+def _pow_grad_base(g: np.ndarray, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """g · b a^(b-1), exactly 0 where b = 0 (a^0 = 1 does not depend on a), as PyTorch."""
+    with np.errstate(divide="ignore", invalid="ignore"):  # 0^(-1) = inf, then selected away
+        return np.where(b == 0, 0, g * (b * a ** (b - 1)))
+
+
+def _pow_grad_exponent(g: np.ndarray, a: np.ndarray, b: np.ndarray, out: Any) -> np.ndarray:
+    """g · a^b ln a, with 0 where a = 0 and b ≥ 0 (0^b is constant there), as PyTorch."""
+    with np.errstate(divide="ignore", invalid="ignore"):  # ln 0 = -inf, then selected away
+        return g * np.where((a == 0) & (b >= 0), 0, out * np.log(a))
+
+
+def _own_if_leaf(grad: np.ndarray, g: np.ndarray, parent: Tensor) -> np.ndarray:
+    """``grad`` for ``parent``, copied if parent is a leaf and grad is g or a view of it.
+
+    "+", "-", reshape, transpose and a one-sample bias pass their gradient g on unchanged
+    (or as a view), so the same memory could reach two leaves: ``w_a.grad is w_b.grad``
+    after ``x @ (w_a + w_b)``. A leaf's gradient is its own array, as in PyTorch. An array
+    an op computed afresh (g · b, g @ W, a sum) goes to one parent only: it is kept as it
+    is, so the common case copies nothing.
+    """
+    if parent.parents or not (
+        grad is g or (grad.base is not None and (grad.base is g or grad.base is g.base))
+    ):
+        return grad
+    return grad.copy()
 
 
 def _summed_back_to(shape: tuple[int, ...], grad_fn: Grad) -> Grad:
@@ -95,12 +151,12 @@ class Tensor(graph.Node):
     __array_ufunc__ = None
 
     def __init__(self, data: Any, requires_grad: bool = False, label: str = "") -> None:
-        self.data = checks.float_array(data)
+        self.data = checks.float_array(data, requires_grad=requires_grad)
         self.grad: np.ndarray | None = None
         self.requires_grad = bool(requires_grad)
         self.parents: tuple[Tensor, ...] = ()
         self.op = ""
-        self.label = label
+        self.label = label if type(label) is str else graph.checked_label(label, "Tensor")
         self.grad_fns: tuple[Grad, ...] = ()
 
     @staticmethod
@@ -121,7 +177,7 @@ class Tensor(graph.Node):
         out.label = ""
         # A loop rather than any(... for p in parents): no generator made per op.
         requires_grad = False
-        if graph._grad_enabled:
+        if graph.grad_everywhere or graph.modes.grad_enabled:
             for parent in parents:
                 if parent.requires_grad:
                     requires_grad = True
@@ -131,8 +187,8 @@ class Tensor(graph.Node):
             out.parents, out.grad_fns = parents, grad_fns
         else:
             out.parents, out.grad_fns = (), ()
-        if graph.observers:  # none by default: one truth test per op
-            for observer in graph.observers:
+        if graph.observing_somewhere and graph.modes.observers:  # one flag check when off
+            for observer in graph.modes.observers:
                 observer.on_op(out, parents)
         return out
 
@@ -148,16 +204,20 @@ class Tensor(graph.Node):
         if grad.dtype is not dtype and grad.dtype != dtype:
             grad = grad.astype(dtype)
         if self.grad is None:
-            # Kept without a copy (a weight's gradient is as big as the weight), so it may be
-            # shared with another node's gradient ("+" passes its gradient on unchanged).
-            # A leaf's must be writable for the user: a read-only one (a view from sum, or
-            # the half-sum loss's O − t) is copied.
+            # Kept without a copy (a weight's gradient is as big as the weight). An op node's
+            # may be shared with another node's ("+" passes its gradient on unchanged); a
+            # leaf's never is (_own_if_leaf), and it must be writable for the user: a
+            # read-only one (a view from sum, or the half-sum loss's O − t) is copied.
+            # (A NumPy scalar, which a 0-d op gives, is read-only too: np.array makes it a
+            # 0-d ndarray, as a 0-d leaf's gradient is in NumPy's and PyTorch's terms.)
             if not self.parents and not grad.flags.writeable:
-                grad = grad.copy()
+                grad = np.array(grad)
             self.grad = grad
         else:
-            # A new array, never +=, since the first one may be shared with another node.
-            self.grad = self.grad + grad
+            # A new array, never +=, since the first one may be shared with another node
+            # (asarray: the sum of two 0-d arrays is a NumPy scalar).
+            total = self.grad + grad
+            self.grad = total if type(total) is np.ndarray else np.asarray(total)
 
     @property
     def is_parameter(self) -> bool:  # type: ignore[override]
@@ -174,7 +234,7 @@ class Tensor(graph.Node):
         if g is None:  # no gradient reached this node
             return []
         return [
-            (parent, grad_fn, grad_fn(g))
+            (parent, grad_fn, _own_if_leaf(grad_fn(g), g, parent))
             for parent, grad_fn in zip(self.parents, self.grad_fns)
             if parent.requires_grad  # constants and inputs get no gradient
         ]
@@ -186,7 +246,7 @@ class Tensor(graph.Node):
             return
         for parent, grad_fn in zip(self.parents, self.grad_fns):
             if parent.requires_grad:  # skip work for constants and inputs
-                parent._accumulate(grad_fn(g))  # already in the parent's shape
+                parent._accumulate(_own_if_leaf(grad_fn(g), g, parent))  # in parent's shape
 
     def backward(self, grad: Any = None, trace: bool = False) -> Any:
         """d self / d node for every node of the graph, added into each ``.grad``.
@@ -233,6 +293,13 @@ class Tensor(graph.Node):
     def dtype(self) -> np.dtype[Any]:
         return self.data.dtype
 
+    def __bool__(self) -> bool:
+        """As NumPy: one element has a truth value; more, or none, raise a ValueError."""
+        try:
+            return bool(self.data)
+        except ValueError as error:
+            raise ValueError(f"Tensor of shape {self.shape}: {error}") from None
+
     def __len__(self) -> int:
         if self.ndim == 0:
             raise TypeError("len() of a 0-d Tensor")
@@ -256,11 +323,11 @@ class Tensor(graph.Node):
 
     @classmethod
     def zeros(cls, *shape: Any, dtype: Any = np.float64, requires_grad: bool = False) -> Tensor:
-        return cls(np.zeros(_new_shape(shape), dtype=dtype), requires_grad=requires_grad)
+        return cls._filled(np.zeros, "Tensor.zeros", shape, dtype, requires_grad)
 
     @classmethod
     def ones(cls, *shape: Any, dtype: Any = np.float64, requires_grad: bool = False) -> Tensor:
-        return cls(np.ones(_new_shape(shape), dtype=dtype), requires_grad=requires_grad)
+        return cls._filled(np.ones, "Tensor.ones", shape, dtype, requires_grad)
 
     @classmethod
     def randn(
@@ -271,8 +338,24 @@ class Tensor(graph.Node):
         seed: int | None = None,
     ) -> Tensor:
         """Standard normal samples; the same ``seed`` gives the same numbers."""
-        samples = np.random.default_rng(seed).standard_normal(_new_shape(shape))
-        return cls(samples.astype(dtype), requires_grad=requires_grad)
+        rng = np.random.default_rng(seed)
+
+        def samples(dims: tuple[int, ...], dtype: np.dtype[Any]) -> np.ndarray:
+            return rng.standard_normal(dims).astype(dtype)  # float64 draws: the same numbers
+
+        return cls._filled(samples, "Tensor.randn", shape, dtype, requires_grad)
+
+    @classmethod
+    def _filled(
+        cls, fill: Callable[..., np.ndarray], what: str, shape: Any, dtype: Any, grad: bool
+    ) -> Tensor:
+        """A new tensor of ``shape`` from ``fill(shape, dtype=...)``; a float dtype only."""
+        dims, kind = _new_shape(shape), _float_dtype(dtype, what)
+        try:
+            data = fill(dims, dtype=kind)
+        except (ValueError, MemoryError) as error:  # e.g. Tensor.zeros(10**20)
+            raise ValueError(f"{what}: cannot make an array of shape {dims}: {error}") from None
+        return cls(data, requires_grad=grad)
 
     # --- binary ops (NumPy broadcasting; the walk sums gradients back) ----------------
 
@@ -287,7 +370,11 @@ class Tensor(graph.Node):
                     f"Tensor {op}: cannot combine a Tensor with a {type(other).__name__}"
                 )
             if isinstance(other, numbers.Real) and not isinstance(other, bool):
-                return Tensor.from_op(np.asarray(other, dtype=self.dtype), (), "")
+                try:
+                    constant = np.asarray(other, dtype=self.dtype)
+                except OverflowError:  # an int beyond float range: say which op
+                    constant = np.asarray(as_float(other, f"Tensor {op}"))
+                return Tensor.from_op(constant, (), "")
             if not isinstance(other, Tensor):
                 other = Tensor.from_op(checks.float_array(other, f"Tensor {op}"), (), "")
         # Equal shapes, or other's shape the end of self's (adding a bias), always broadcast:
@@ -344,20 +431,24 @@ class Tensor(graph.Node):
     def __pow__(self, exponent: Operand) -> Tensor:
         a = self
         if isinstance(exponent, numbers.Real) and not isinstance(exponent, bool):
-            n = float(exponent)
-            # d(a^n)/da = n a^(n-1)
+            n = as_float(exponent, "Tensor ** exponent")
+            if n == 0.0:  # a ** 0 = 1 everywhere (0 ** 0 too): its derivative is exactly 0
+                return Tensor.from_op(a.data**n, (a,), f"**{exponent}", np.zeros_like)
+            # d(a^n)/da = n a^(n-1) (grouped as PyTorch does)
             return Tensor.from_op(
-                a.data**n, (a,), f"**{exponent}", lambda g: g * n * a.data ** (n - 1)
+                a.data**n, (a,), f"**{exponent}", lambda g: g * (n * a.data ** (n - 1))
             )
         b = self._operand(exponent, "**")
         out = a.data**b.data
-        # d(a^b)/da = b a^(b-1), d(a^b)/db = a^b ln a
+        # d(a^b)/da = b a^(b-1), d(a^b)/db = a^b ln a, with PyTorch's choices where a^b is
+        # constant: 0 for a where b = 0, and 0 for b where a = 0 and b ≥ 0 (there a^(b-1)
+        # and ln a are infinite, and would give NaN)
         return a._elementwise(
             b,
             out,
             "**",
-            lambda g: g * b.data * a.data ** (b.data - 1),
-            lambda g: g * out * np.log(a.data),
+            lambda g: _pow_grad_base(g, a.data, b.data),
+            lambda g: _pow_grad_exponent(g, a.data, b.data, out),
         )
 
     def __radd__(self, other: Operand) -> Tensor:
@@ -437,6 +528,8 @@ class Tensor(graph.Node):
             out = self.data.sum(axis=axis, keepdims=keepdims)
         except np.exceptions.AxisError as error:
             raise ValueError(f"Tensor.sum: {error}") from None
+        except ValueError as error:  # e.g. axis=(0, 0): "duplicate value in 'axis'"
+            raise ValueError(f"Tensor.sum: axis {axis!r} for shape {self.shape}: {error}") from None
         except TypeError:  # numpy's own message does not say which op or argument
             raise TypeError(f"Tensor.sum: axis must be int(s) or None, got {axis!r}") from None
         shape = self.shape
@@ -449,9 +542,16 @@ class Tensor(graph.Node):
         return Tensor.from_op(np.asarray(out), (self,), "sum", grad)
 
     def mean(self, axis: int | tuple[int, ...] | None = None, keepdims: bool = False) -> Tensor:
-        """The sum divided by the number of elements summed."""
+        """The sum divided by the number of elements summed.
+
+        As NumPy: the mean of no elements is 0 / 0 = NaN, with a RuntimeWarning.
+        """
         total = self.sum(axis, keepdims)
-        return total / (self.size // max(total.size, 1) if self.size else 1)
+        count = self.size // total.size if total.size else 1  # (an empty result: any count)
+        if count == 0:  # the mean of nothing: 0 / 0, as NaN · 0 (no warning again in backward)
+            warnings.warn("Mean of empty slice.", RuntimeWarning, stacklevel=2)
+            return total * math.nan
+        return total / count
 
     def reshape(self, *shape: Any) -> Tensor:
         new_shape = _shape_of(shape)
@@ -484,8 +584,14 @@ class Tensor(graph.Node):
         return self.transpose()
 
     def __getitem__(self, index: Any) -> Tensor:
-        if isinstance(index, Tensor):
-            index = index.data.astype(np.intp)
+        parts = index if type(index) is tuple else (index,)
+        if any(isinstance(part, graph.Node) for part in parts):
+            # A Tensor holds floats, and NumPy refuses a float index; truncating it (or
+            # reading a mask of 1.0/0.0 as the rows 1 and 0) would be a silent wrong answer.
+            raise TypeError(
+                "Tensor[...]: cannot index with a Tensor or a Value; use ints, slices, or a "
+                "NumPy array of ints or bools (e.g. t[t.data > 0])"
+            )
         try:
             out = self.data[index]
         except IndexError as error:
@@ -531,9 +637,10 @@ class Tensor(graph.Node):
 
     def relu(self) -> Tensor:
         x = self.data
-        # relu' = 1 where x > 0, else 0 (at 0 we take 0, as PyTorch does); written here rather
+        # relu' = 1 where x > 0, else 0 (at 0 we take 0, as PyTorch does); a NaN keeps its
+        # gradient, as in PyTorch (x <= 0 is False there). Written here rather
         # than read from the table: g * (x > 0) saves the table form's float copy of the mask
-        return Tensor.from_op(np.maximum(x, 0), (self,), "relu", lambda g: g * (x > 0))
+        return Tensor.from_op(np.maximum(x, 0), (self,), "relu", lambda g: _switched_off(g, x <= 0))
 
     def linear(self) -> Tensor:
         # The identity as a node of its own (the notes' "purelin"): linear' = 1; written here

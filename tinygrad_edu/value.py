@@ -19,8 +19,15 @@ from typing import Any, Union
 import numpy as np
 
 from . import checks, graph, ops
+from .checks import as_float
 
 Number = Union[int, float]
+
+# The local derivatives of a one-parent node whose derivative is a switch that is off here:
+# a dead relu unit, or x ** 0. Its parent gets exactly 0 back, whatever arrives from above
+# (0 · inf would be NaN), as PyTorch's relu and pow do. (Shared constants: no tuple per node.)
+SWITCHED_OFF = (0.0,)
+_ON = (1.0,)
 
 
 class Value(graph.Node):
@@ -41,7 +48,7 @@ class Value(graph.Node):
         self.grad = 0.0
         self.parents: tuple[Value, ...] = ()
         self.op = ""
-        self.label = label
+        self.label = label if type(label) is str else graph.checked_label(label, "Value")
         self.local: tuple[float, ...] = ()
 
     @staticmethod
@@ -59,14 +66,14 @@ class Value(graph.Node):
         out.grad = 0.0
         out.op = op
         out.label = ""
-        if graph._grad_enabled:
+        if graph.grad_everywhere or graph.modes.grad_enabled:
             out.parents = parents
             out.local = local
         else:
             out.parents = ()
             out.local = ()
-        if graph.observers:  # none by default: one truth test per op
-            for observer in graph.observers:
+        if graph.observing_somewhere and graph.modes.observers:  # one flag check when off
+            for observer in graph.modes.observers:
                 observer.on_op(out, parents)
         return out
 
@@ -80,13 +87,18 @@ class Value(graph.Node):
 
     def chain_rule(self) -> list[tuple[graph.Node, float, float]]:
         # The chain rule, the same for every op: parent.grad += ∂self/∂parent · self.grad
+        if self.local is SWITCHED_OFF:  # a dead relu unit or x ** 0: exactly 0 goes back
+            return [(parent, 0.0, 0.0) for parent in self.parents]
         grad = self.grad
         return [(parent, local, local * grad) for parent, local in zip(self.parents, self.local)]
 
     def _push_grad_to_parents(self) -> None:
         # chain_rule's pushes, without building the list (the walk's fast path)
+        derivatives = self.local
+        if derivatives is SWITCHED_OFF:  # a dead relu unit or x ** 0 passes back exactly 0
+            return
         grad = self.grad
-        for parent, local in zip(self.parents, self.local):
+        for parent, local in zip(self.parents, derivatives):
             parent.grad += local * grad
 
     def item(self) -> float:
@@ -98,6 +110,12 @@ class Value(graph.Node):
 
         With ``trace=True`` the same walk is recorded and returned (see ``trace.py``).
         """
+        if self.op and not self.parents:  # an op's result that kept no parents: no_grad
+            raise ValueError(
+                f"Value.backward: this value (op {self.op!r}) was computed inside no_grad(), "
+                "so it has no graph to walk (build the graph outside no_grad(); a leaf made "
+                "with Value(...) may call backward())"
+            )
         return graph.backward(self, 1.0, trace)
 
     # --- binary ops -------------------------------------------------------------------
@@ -118,7 +136,7 @@ class Value(graph.Node):
             raise TypeError(
                 f"Value {op}: unsupported operand of type {type(other).__name__}: {other!r}"
             )
-        return Value(float(other))
+        return Value(as_float(other, f"Value {op}"))
 
     def __add__(self, other: Value | Number) -> Value:
         other = other if isinstance(other, Value) else Value.lift(other, "+")
@@ -150,6 +168,10 @@ class Value(graph.Node):
             raise TypeError("Value **: the exponent must be a Python number, not a Value")
         n = checks.real_number(exponent, "Value ** exponent")
         a = self.data
+        if n == 0.0:
+            # a ** 0 = 1 for every a, 0 ** 0 included (as Python and PyTorch): a constant, so
+            # the derivative is exactly 0 (n a^(n-1) would be 0 · inf = NaN at a = 0)
+            return Value.from_op(1.0, (self,), f"**{exponent}", SWITCHED_OFF)
         if a == 0.0 and n < 1.0:
             # The derivative n a^(n-1) (and for n < 0 the value) is infinite at 0.
             raise ValueError(f"Value **: 0 ** {n} has no finite derivative")
@@ -189,7 +211,7 @@ class Value(graph.Node):
 
     def log(self) -> Value:
         a = self.data
-        if not a > 0.0:
+        if a <= 0.0:  # (a NaN goes on as NaN, as NaN does everywhere else)
             raise ValueError(f"Value log: log is defined for positive numbers only, got {a}")
         # d ln a / da = 1 / a
         return Value.from_op(math.log(a), (self,), "log", (1.0 / a,))
@@ -212,10 +234,11 @@ class Value(graph.Node):
 
     def relu(self) -> Value:
         a = self.data
-        # relu' = 1 for a > 0, else 0 (at 0 we take 0, as PyTorch does).
-        # "0.0 if a <= 0.0 else a" keeps a NaN a NaN (as np.maximum and torch.relu do).
-        # (1.0,) and (0.0,) are constants: no tuple is allocated per node.
-        local = (1.0,) if a > 0.0 else (0.0,)
+        # relu' = 1 for a > 0, else 0 (at 0 we take 0, as PyTorch does). A dead unit is
+        # switched off: it passes back exactly 0, even an inf or NaN gradient.
+        # "0.0 if a <= 0.0 else a" keeps a NaN a NaN and lets its gradient through (as
+        # np.maximum and torch.relu do).
+        local = SWITCHED_OFF if a <= 0.0 else _ON
         return Value.from_op(0.0 if a <= 0.0 else a, (self,), "relu", local)
 
     def softplus(self) -> Value:
@@ -284,7 +307,12 @@ def softmax(nets: Sequence[Value | Number]) -> list[Value]:
     ]
 
 
-@functools.cache
+@functools.lru_cache(maxsize=256)
 def _ones(n: int) -> tuple[float, ...]:
-    """(1.0, …, 1.0): the local derivatives of an n-term sum, one shared tuple per n."""
+    """(1.0, …, 1.0): the local derivatives of an n-term sum, one shared tuple per n.
+
+    A network has a handful of widths, so a few tuples are reused for every neuron. The
+    cache keeps the 256 lengths used last: sums of thousands of distinct lengths would
+    otherwise keep every tuple forever (6,000 lengths kept about 200 MB).
+    """
     return (1.0,) * n

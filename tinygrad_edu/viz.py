@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import html
 import math
+import numbers
 import os
 import re
 import shutil
@@ -163,13 +164,24 @@ def render(
 _NOTATION = re.compile(r"(?P<base>[^\W\d_]+)(?P<digits>\d*)(?:_(?P<sub>[^\W_]+(?:,[^\W_]+)*))?")
 
 
+# ASCII control characters (NUL, ESC, newline, …) and DEL: `dot` refuses some of them.
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+
+
+def printable(text: str) -> str:
+    """``text`` with each control character written as its escape: ESC as "\\x1b"."""
+    return _CONTROL.sub(lambda m: repr(m[0])[1:-1], text)
+
+
 def label_html(label: str) -> str:
     """The notes' notation for a label, as Graphviz HTML.
 
     "x1" and "x_1" read x₁; "w1_21" reads w¹₂₁ and "w1_12,3" w¹₁₂,₃ (nn's layer 1, unit 2,
     input 1; unit 12, input 3): digits right after the name are a subscript, or a
-    superscript when an "_" subscript follows. Any other label is shown as it is.
+    superscript when an "_" subscript follows. Any other label is shown as it is, with
+    control characters written as escapes (``printable``) so that ``dot`` still renders it.
     """
+    label = printable(label)
     match = _NOTATION.fullmatch(label)
     if match is None:
         return html.escape(label)
@@ -271,7 +283,7 @@ def _add_record(dot: graphviz.Digraph, name: str, node: Node, role: str, style: 
     # down, whose width is the widest rank's records side by side.
     across = not _is_array(node) and not style.flows_down
     label = _table(cells, ROLES[role][1], node in style.highlighted, across)
-    tooltip = f"{node.label} ({ROLES[role][0]})" if node.label else ROLES[role][0]
+    tooltip = f"{printable(node.label)} ({ROLES[role][0]})" if node.label else ROLES[role][0]
     dot.node(name, label=label, shape="plain", tooltip=tooltip)
 
 
@@ -530,8 +542,16 @@ def draw_graph(
         raise ValueError(f"draw_graph: rankdir must be one of {RANKDIRS}, got {rankdir!r}")
     if collapse not in COLLAPSE_MODES:
         raise ValueError(f"draw_graph: collapse must be one of {COLLAPSE_MODES}, got {collapse!r}")
-    if max_nodes is not None and (isinstance(max_nodes, bool) or max_nodes < 1):
+    if max_nodes is not None and (
+        isinstance(max_nodes, bool) or not isinstance(max_nodes, numbers.Integral)
+    ):
+        raise TypeError(f"draw_graph: max_nodes must be a positive int or None, got {max_nodes!r}")
+    if max_nodes is not None and max_nodes < 1:
         raise ValueError(f"draw_graph: max_nodes must be a positive int or None, got {max_nodes!r}")
+    if isinstance(precision, bool) or not isinstance(precision, numbers.Integral):
+        raise TypeError(f"draw_graph: precision must be an int from 1 to 17, got {precision!r}")
+    if not 1 <= precision <= 17:
+        raise ValueError(f"draw_graph: precision must be an int from 1 to 17, got {precision!r}")
 
     order = graph.topological_order(root)
     param_list = list(parameters) if parameters is not None else None
