@@ -137,7 +137,9 @@ def run(quick: bool = False, threads: str = "default", sizes: list[str] | None =
             torch.set_num_threads(1)
         torch_threads = torch.get_num_threads()
     except ImportError:
-        skipped.append("PyTorch is not installed (pip install torch==2.13.0): skipped")
+        skipped.append(
+            "PyTorch is not installed (bash setup.sh dev installs its CPU build): skipped"
+        )
         print(skipped[-1], file=sys.stderr)
         torch_threads = 0
     blas = {name: os.environ.get(name, "") for name in BLAS_THREAD_VARIABLES}

@@ -7,7 +7,8 @@ The note's weights map to the library's layout W[unit, input] (row = the unit fe
     h2 = x1 w2 + x2 w4    →  layer 1, row 1: [w2, w4]
     ŷ  = h1 w5 + h2 w6    →  layer 2, row 0: [w5, w6]
 
-One iteration: forward, Error = ½ (ŷ − y)², backward, one SGD step with α = 0.05.
+One iteration: forward, Error = ½ (ŷ − y)², backward, one SGD step with learning rate
+η = 0.05 (the note writes α).
 `tinygrad-edu worked-example` replays the same iteration line by line.
 
 Usage: python examples/worked_example.py [OUT_DIR]   (OUT_DIR gets the graph picture)
@@ -49,7 +50,7 @@ params = {note_name[label]: p for label, p in model.named_parameters()}
 old = {name: p.data for name, p in params.items()}
 if len(sys.argv) > 1:  # draw before the step, so the picture shows the values used
     print("wrote", render(error, Path(sys.argv[1]) / "worked_example.svg"))
-SGD(model.parameters(), lr=lr).step()  # w ← w − α ∂Error/∂w
+SGD(model.parameters(), lr=lr).step()  # w ← w − η ∂Error/∂w
 
 print(f"{'weight':<8}{'old':>8}{'∂E/∂w':>12}{'new':>12}")
 for name in sorted(params):

@@ -7,6 +7,7 @@ rational arithmetic; bad arguments must give exit code 2 and exactly one line on
 import os
 import re
 import shutil
+import signal
 import subprocess
 import sys
 from fractions import Fraction
@@ -235,12 +236,19 @@ def test_every_subcommand_has_help(command, capsys):
     assert out.startswith(f"usage: tinygrad-edu {command}")
 
 
-@pytest.mark.parametrize("argv", [["--help"], []])
-def test_help_and_no_command_list_every_subcommand(argv, capsys):
-    code, out, _ = run_main(argv, capsys)
+def test_help_lists_every_subcommand_and_the_options_each_takes(capsys):
+    code, out, _ = run_main(["--help"], capsys)
     assert code == 0
-    for command in ("demo", "graph", "compare", "worked-example"):
+    for command in ("demo", "graph", "compare", "worked-example", "step"):
         assert command in out
+    assert re.search(r"^  worked-example\s+--lr --html$", out, re.MULTILINE)
+
+
+def test_no_command_prints_the_usage_and_exits_2(capsys):
+    code, out, err = run_main([], capsys)
+    assert code == 2
+    assert out == ""
+    assert err.startswith("usage: tinygrad-edu") and "worked-example" in err
 
 
 @pytest.mark.parametrize(
@@ -264,15 +272,36 @@ def test_help_and_no_command_list_every_subcommand(argv, capsys):
         (["demo", "--out", str(Path(__file__).resolve())], ["--out", "folder"]),
         (["worked-example", "--lr", "0"], ["--lr"]),
         (["compare", "--epochs", "5"], ["unrecognized", "--epochs"]),
+        # no abbreviations: --out is not --output, --deriv not --derivatives
+        (["compare", "--out", "tanh"], ["unrecognized", "--out tanh"]),
+        (["graph", "--deriv"], ["unrecognized", "--deriv"]),
+        (["demo", "--data", "xor"], ["unrecognized", "--data"]),
+        (["graph", "--collapse", "all"], ["--collapse", "all"]),
         (["train"], ["train"]),
+        # limits, refused before anything is built
+        (["demo", "--sizes", "99999999999999999999,1"], ["--sizes", "at most 10,000"]),
+        (["graph", "--sizes", "2,10001,1"], ["--sizes", "at most 10,000"]),
+        (["compare", "--samples", str(10**12)], ["--samples", "at most 10,000"]),
+        (["compare", "--samples", "10**12"], ["--samples", "whole number"]),
+        (["step", "--steps", str(10**9)], ["--steps", "at most 100"]),
+        (["demo", "--epochs", str(10**12)], ["--epochs", "at most 1,000,000"]),
+        (["demo", "--sizes", "2,3000,3000,1"], ["--sizes", "9,015,001", "1,000,000", "tensor"]),
+        (["graph", "--sizes", "2,100,100,1"], ["--sizes", "10,501", "10,000", "value"]),
+        (["compare", "--sizes", "2,300,300,1"], ["--sizes", "forward passes", "--samples"]),
+        (["compare", "--sizes", "2,40,40,1", "--engine", "value"], ["--sizes", "2,40,40,1"]),
+        (["demo", "--dataset", "xor", "--sizes", "2,2000,1"], ["--sizes", "forward passes"]),
+        (["step", "--sizes", "2,40,40,1"], ["--sizes", "1,801 parameters × 2", "at most 2,000"]),
+        (["step", "--sizes", "2,5,1", "--steps", "100"], ["--steps 100", "2,100 entries"]),
     ],
 )
-def test_bad_arguments_give_exit_code_2_and_one_line(argv, names, capsys):
+def test_bad_arguments_give_exit_code_2_and_one_line(argv, names, tmp_path, monkeypatch, capsys):
+    monkeypatch.chdir(tmp_path)  # a case that wrongly ran would write its files here
     code, out, err = run_main(argv, capsys)
     assert code == 2
     assert out == ""
     assert err.endswith("\n") and err.count("\n") == 1, err
-    assert err.startswith("tinygrad-edu")
+    command = argv[0] if argv[0] in cli.options_per_command(cli.build_parser()) else ""
+    assert err.startswith(f"tinygrad-edu {command}".strip() + ":"), err  # names the subcommand
     for name in names:
         assert name in err
 
@@ -282,3 +311,212 @@ def test_bad_arguments_exit_2_from_the_real_command(tmp_path):
     assert result.returncode == 2
     assert result.stderr.count("\n") == 1 and "--sizes" in result.stderr
     assert result.stdout == ""
+
+
+# --- output paths: checked before any work ------------------------------------------------
+
+LONG_NAME = "n" * 300  # more than the 255 bytes a file name may have
+
+
+@pytest.mark.parametrize(
+    ("argv", "shown", "why"),
+    [
+        (["graph", "--out", "a_folder"], "a_folder", "is a folder"),
+        (["step", "--out", "a_folder"], "a_folder", "is a folder"),
+        (["demo", "--out", "a_file"], "a_file", "is a file"),
+        (["graph", "--out", "a_file/g.svg"], "a_file/g.svg", "not a folder"),
+        (["graph", "--out", "missing/g.svg"], "missing/g.svg", "does not exist"),
+        (["demo", "--out", "missing/demo"], "missing/demo", "does not exist"),
+        (["worked-example", "--html", "missing/w.html"], "missing/w.html", "does not exist"),
+        (["graph", "--out", "/proc/tinygrad_edu.svg"], "/proc/tinygrad_edu.svg", "cannot be"),
+        (["step", "--out", "/proc/version"], "/proc/version", "cannot be written"),
+        (["demo", "--out", "/proc/tinygrad_edu_demo"], "/proc/tinygrad_edu_demo", "cannot be"),
+        (["step", "--out", LONG_NAME + ".html"], LONG_NAME, "too long"),
+        (["demo", "--out", LONG_NAME], LONG_NAME, "too long"),
+        (["graph", "--out", ""], "''", "empty path"),
+        (["demo", "--out", ""], "''", "empty path"),
+        (["worked-example", "--html", ""], "''", "empty path"),
+    ],
+)
+def test_a_bad_output_path_gives_one_line_naming_it_before_any_work(
+    argv, shown, why, tmp_path, monkeypatch, capsys
+):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "a_folder").mkdir()
+    (tmp_path / "a_file").write_text("keep me")
+
+    def no_training(*args, **kwargs):
+        raise AssertionError("the demo trained before checking its output")
+
+    monkeypatch.setattr(cli, "_train", no_training)
+    code, out, err = run_main(argv, capsys)
+    assert code == 2
+    assert out == ""
+    assert err.count("\n") == 1 and err.startswith(f"tinygrad-edu {argv[0]}: error: {argv[1]} ")
+    assert shown in err and why in err
+    assert (tmp_path / "a_file").read_text() == "keep me"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["a_file", "a_folder"]  # nothing made
+
+
+def test_an_unwritable_working_directory_is_named_before_any_work(monkeypatch, capsys):
+    monkeypatch.chdir("/proc")  # not writable, even by root
+    code, out, err = run_main(["graph"], capsys)
+    assert (code, out) == (2, "")
+    assert err.count("\n") == 1 and "--out 'graph.svg': cannot be written" in err
+
+
+@pytest.mark.skipif(os.geteuid() == 0, reason="root may write into a read-only folder")
+def test_a_folder_without_write_permission_is_refused(tmp_path, monkeypatch, capsys):
+    locked = tmp_path / "locked"
+    locked.mkdir(mode=0o555)
+    code, _, err = run_main(["step", "--out", str(locked / "s.html")], capsys)
+    assert code == 2 and "Permission denied" in err and str(locked) in err
+
+
+def test_without_dot_two_pictures_never_share_one_dot_file(tmp_path, monkeypatch, capsys):
+    from tinygrad_edu import viz
+
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setattr(viz, "dot_available", lambda: False)
+    code, _, err = run_main(["graph", "--out", "g.png"], capsys)
+    assert code == 0
+    assert "wrote the DOT source g.dot instead of g.png" in err  # names the file written
+    source = (tmp_path / "g.dot").read_text()
+    assert source.startswith("digraph")
+    code, out, err = run_main(["graph", "--out", "g.pdf", "--forward-only"], capsys)
+    assert (code, out) == (2, "")
+    assert err.count("\n") == 1 and "g.dot" in err and "g.png" in err
+    assert (tmp_path / "g.dot").read_text() == source  # not overwritten
+    assert run_main(["graph", "--out", "g.png"], capsys)[0] == 0  # the same request again
+    (tmp_path / "mine.dot").write_text("digraph { a -> b }\n")  # a .dot file of the user's
+    assert run_main(["graph", "--out", "mine.svg"], capsys)[0] == 2
+    assert (tmp_path / "mine.dot").read_text() == "digraph { a -> b }\n"
+
+
+# --- stdout closed or full, Ctrl-C --------------------------------------------------------
+
+
+def cli_process(*args: str, cwd: Path, **kwargs) -> subprocess.Popen:
+    environment = dict(os.environ)
+    environment["PYTHONPATH"] = os.pathsep.join(
+        p for p in (environment.get("PYTHONPATH", ""), str(REPO)) if p
+    )
+    return subprocess.Popen(
+        [sys.executable, "-m", "tinygrad_edu", *args], cwd=cwd, env=environment, **kwargs
+    )
+
+
+def test_a_reader_that_goes_away_ends_the_output_quietly(tmp_path):
+    # About 1000 rows: more than a pipe holds, so the writer meets the closed pipe.
+    process = cli_process(
+        "compare",
+        "--sizes",
+        "2,30,30,1",
+        cwd=tmp_path,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
+    assert process.stdout is not None and process.stderr is not None
+    process.stdout.readline()
+    process.stdout.close()  # as `| head -1` does
+    err = process.stderr.read().decode()
+    assert process.wait(timeout=120) == 1
+    assert err == ""
+
+
+def test_a_full_stdout_gives_one_line_and_an_error_code(tmp_path):
+    with open("/dev/full", "w") as full:
+        process = cli_process("worked-example", cwd=tmp_path, stdout=full, stderr=subprocess.PIPE)
+        _, err = process.communicate(timeout=120)
+    assert process.returncode == 1
+    assert err.decode().count("\n") == 1 and "No space left on device" in err.decode()
+
+
+def test_ctrl_c_stops_the_training_with_one_line(tmp_path):
+    process = cli_process(
+        "demo",
+        "--dataset",
+        "spirals",
+        "--epochs",
+        "1000000",
+        cwd=tmp_path,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
+    assert process.stderr is not None
+    seen = b""
+    while b"epoch" not in seen:  # the progress bar is up: training has begun
+        chunk = os.read(process.stderr.fileno(), 4096)
+        assert chunk, "the demo ended before training"
+        seen += chunk
+    process.send_signal(signal.SIGINT)
+    _, rest = process.communicate(timeout=60)
+    err = (seen + rest).decode()
+    assert process.returncode == 130
+    assert "Traceback" not in err
+    assert err.rstrip("\n").split("\n")[-1] == "tinygrad-edu demo: interrupted (Ctrl-C)"
+
+
+# --- worked-example at another learning rate ------------------------------------------------
+
+
+def test_worked_example_at_another_rate_keeps_the_slips_that_do_not_depend_on_it(tmp_path):
+    out = run("worked-example", "--lr", "0.1", cwd=tmp_path).stdout
+    assert "learning rate η = 0.1" in out and "α" not in out
+    header = next(ln for ln in out.splitlines() if ln.strip().startswith("weight"))
+    assert "new, η = 0.1" in header and "η = 0.05" in header  # each column's own rate
+    slip_rows = [ln for ln in out.splitlines() if "← slip" in ln]
+    assert [row.split()[0] for row in slip_rows] == ["w3"]  # its old w3: wrong at any η
+    exact_w3 = Fraction("0.21") + Fraction("0.1") * Fraction("0.809") * Fraction("0.14") * 3
+    assert "w3 (old) as 0.11" in out and f"= {float(exact_w3):.6f}" in out
+    with_one = Fraction("0.11") + Fraction("0.1") * Fraction("0.809") * Fraction("0.14")
+    assert f"would be {float(with_one):.6f}" in out  # the "· 1" slip, at this η
+    assert "w_old" in out and "0.191 to 0.19" in out
+
+
+# --- demo defaults: every dataset's default run ends trained -----------------------------------
+
+# The bounds docs/cli.md states for the final mean squared error of each default run.
+DEMO_LOSS_BOUND = {"xor": 0.02, "moons": 0.02, "spirals": 0.02, "sine": 0.005}
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("engine", ["tensor", "value"])
+@pytest.mark.parametrize("dataset", sorted(DEMO_LOSS_BOUND))
+def test_each_default_demo_ends_trained(dataset, engine, tmp_path, capsys):
+    code, out, _ = run_main(
+        ["demo", "--dataset", dataset, "--engine", engine, "--out", str(tmp_path / "d")], capsys
+    )
+    assert code == 0
+    end = float(re.search(r"([\d.]+) at the end", out).group(1))
+    assert end < DEMO_LOSS_BOUND[dataset]
+    if dataset != "sine":
+        assert float(re.search(r"training accuracy: ([\d.]+) %", out).group(1)) >= 97
+
+
+def test_graph_collapse_draws_one_box_per_neuron_or_every_node(tmp_path):
+    neuron = run("graph", "--collapse", "neuron", "--out", "n.dot", cwd=tmp_path)
+    full = run("graph", "--collapse", "none", "--out", "f.dot", cwd=tmp_path)
+    assert neuron.returncode == full.returncode == 0, neuron.stderr + full.stderr
+    collapsed = (tmp_path / "n.dot").read_text(encoding="utf-8")
+    every_node = (tmp_path / "f.dot").read_text(encoding="utf-8")
+    assert "neuron (collapsed)" in collapsed and "(collapsed)" not in every_node
+    # 2-3-1 in full: one "*" op per weight (9); collapsed, the neurons hide them
+    assert every_node.count('label="*"') == 9
+    assert collapsed.count('label="*"') == 0
+
+
+def test_the_demo_defaults_table_of_the_docs_is_the_one_the_demo_uses():
+    page = (REPO / "docs" / "cli.md").read_text(encoding="utf-8")
+    rows = re.findall(r"^\| `(\w+)` \| ([\d., ]+) \| ([\w\d., ]+) \|$", page, re.MULTILINE)
+    assert sorted(row[0] for row in rows) == sorted(cli.DATASETS)
+    for dataset, tensor, value in rows:
+        for engine, cell in (("tensor", tensor), ("value", value)):
+            d = cli.DEMO_DEFAULTS[dataset, engine]
+            width, lr, epochs, *samples = (part.strip() for part in cell.split(","))
+            assert (int(width), float(lr), int(epochs)) == (d.hidden_width, d.lr, d.epochs)
+            if samples:  # "all 4" (every sample) or "32 of 200"
+                first = samples[0].split()[0]
+                assert (None if first == "all" else int(first)) == d.samples, (dataset, engine)
+            else:
+                assert d.samples is None

@@ -20,8 +20,26 @@ def test_readme_python_block_runs(index, tmp_path, monkeypatch, capsys):
     exec(compile(PYTHON_BLOCKS[index], f"README block {index}", "exec"), {})
 
 
-def test_quick_start_has_two_shell_commands_and_ci_runs_the_test_one():
+def test_quick_start_has_two_shell_commands_and_ci_runs_both_as_written():
     quick = README.split("## Quick start", 1)[1].split("\n## ", 1)[0]
     commands = re.findall(r"```shell\n(.*?)\n```", quick, flags=re.DOTALL)
     assert len(commands) == 2
-    assert commands[1] in (ROOT / ".ci" / "run").read_text(encoding="utf-8")
+    ci = (ROOT / ".ci" / "run").read_text(encoding="utf-8")
+    for command in commands:
+        assert f"'{command}'" in ci  # run by CI with only the system directories on PATH
+
+
+def test_the_options_table_says_which_subcommand_takes_which_option():
+    from tinygrad_edu import cli
+
+    taken = cli.options_per_command(cli.build_parser())
+    section = README.split("## The command line", 1)[1].split("\n## ", 1)[0]
+    rows = [ln.split("|")[1:-1] for ln in section.splitlines() if ln.startswith("| `--")]
+    header = next(ln for ln in section.splitlines() if ln.startswith("| option"))
+    commands = [cell.strip() for cell in header.split("|")[3:-1]]
+    assert sorted(commands) == sorted(taken)
+    assert len(rows) >= 8
+    for row in rows:
+        for option in re.findall(r"`(--[a-z-]+)", row[0]):
+            marked = {c for c, cell in zip(commands, row[2:]) if cell.strip() == "✓"}
+            assert marked == {c for c in commands if option in taken[c]}, option

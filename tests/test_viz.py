@@ -480,6 +480,27 @@ def test_without_dot_render_writes_the_source_and_one_line(tmp_path, monkeypatch
     assert not (tmp_path / "graph.svg").exists()
 
 
+def test_without_dot_two_pictures_of_one_name_never_overwrite_each_others_source(
+    tmp_path, monkeypatch, capsys
+):
+    *_, out = neuron_expression()
+    hide_dot(monkeypatch, tmp_path)
+    written = viz.render(out, tmp_path / "g.png")
+    assert written == tmp_path / "g.dot"
+    assert f"wrote the DOT source {written} instead of {tmp_path / 'g.png'}" in (
+        capsys.readouterr().err
+    )
+    source = written.read_text()
+    with pytest.raises(FileExistsError, match=r"g\.dot holds the DOT source of g\.png"):
+        viz.render(out, tmp_path / "g.pdf")
+    assert written.read_text() == source
+    assert viz.render(out, tmp_path / "g.png") == written  # the same picture again: fine
+    (tmp_path / "own.dot").write_text("digraph { a }\n")
+    with pytest.raises(FileExistsError, match="not written for it"):
+        viz.render(out, tmp_path / "own.svg")
+    assert (tmp_path / "own.dot").read_text() == "digraph { a }\n"
+
+
 def test_without_dot_digraph_render_keeps_the_source(tmp_path, monkeypatch, capsys):
     *_, out = neuron_expression()
     hide_dot(monkeypatch, tmp_path)

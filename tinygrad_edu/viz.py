@@ -87,12 +87,41 @@ def dot_available() -> bool:
     return shutil.which("dot") is not None
 
 
-def _notice_missing_dot(wrote: str | os.PathLike[str]) -> None:
+def _notice_missing_dot(wrote: str | os.PathLike[str], wanted: str | os.PathLike[str] = "") -> None:
     """The one line a user sees when pictures cannot be made."""
+    instead = f" instead of {wanted}" if wanted else ""
     print(
-        f"tinygrad_edu: `dot` not found, wrote the DOT source {wrote}; {INSTALL_HINT}",
+        f"tinygrad_edu: `dot` not found, wrote the DOT source {wrote}{instead}; {INSTALL_HINT}",
         file=sys.stderr,
     )
+
+
+def _source_mark(path: Path) -> str:
+    """The last line of the DOT source written in place of the picture ``path``."""
+    return f"// the DOT source of {path.name} (Graphviz's dot was not found)"
+
+
+def dot_fallback(path: str | os.PathLike[str]) -> Path:
+    """Where :func:`render` writes the DOT source of the picture ``path`` without ``dot``.
+
+    It is ``path`` with the suffix ``.dot``, and its last line names the picture it stands
+    for. Raises ``FileExistsError`` when that file holds anything else (a ``.dot`` file of
+    your own, or the source written for another picture: ``g.pdf``'s when ``g.png`` is
+    asked for), so two requests never silently write over each other.
+    """
+    path = Path(path)
+    source = path.with_suffix(".dot")
+    if source.exists():
+        lines = source.read_bytes().decode("utf-8", "replace").rstrip("\n").split("\n")
+        if lines[-1] != _source_mark(path):
+            prefix, _, rest = lines[-1].partition(" of ")
+            held = rest.split(" (")[0] if prefix == "// the DOT source" else ""
+            what = f"the DOT source of {held}" if held else "a DOT file not written for it"
+            raise FileExistsError(
+                f"render: {source} holds {what}, not {path.name}'s; not overwritten "
+                "(remove it, or choose another name)"
+            )
+    return source
 
 
 class GraphDrawing(graphviz.Digraph):
@@ -131,7 +160,8 @@ def render(
     ``graph_or_root`` is a drawing or a node (drawn with ``draw_graph(node, **draw_options)``).
     The format comes from ``format`` or the suffix of ``path``: ``svg``, ``png``, ``pdf``, or
     ``dot``/``gv`` for the Graphviz source. Without the ``dot`` program the source goes to
-    ``path`` with the suffix ``.dot`` and one line on stderr says how to install Graphviz.
+    :func:`dot_fallback` (``path`` with the suffix ``.dot``, never over another drawing's)
+    and one line on stderr names it and says how to install Graphviz.
     """
     drawing = graph_or_root if isinstance(graph_or_root, graphviz.Digraph) else None
     if drawing is None:
@@ -153,8 +183,10 @@ def render(
                 return path
         except graphviz.ExecutableNotFound:
             pass
-        path = path.with_suffix(".dot")
-        _notice_missing_dot(path)
+        source = dot_fallback(path)
+        _notice_missing_dot(source, path)
+        source.write_text(f"{drawing.source}{_source_mark(path)}\n", encoding="utf-8")
+        return source
     path.write_text(drawing.source, encoding="utf-8")
     return path
 
