@@ -8,6 +8,7 @@ Every module's imports are read with ``ast`` — also those inside functions and
 from __future__ import annotations
 
 import ast
+import re
 from pathlib import Path
 
 import pytest
@@ -125,3 +126,29 @@ def test_the_reader_sees_lazy_relative_and_absolute_imports() -> None:
     )
     found = imports_of(PACKAGE / "stepper" / "probe.py", source)
     assert found == {"nn", "viz", "cli", "__init__", "rules"}  # ".frames" is stepper's own
+
+
+ROOT = PACKAGE.parent
+
+
+def _file_name(module: str) -> str:
+    return f"{module}/" if (PACKAGE / module).is_dir() else f"{module}.py"
+
+
+def test_architecture_page_shows_every_module_with_its_line_from_the_table() -> None:
+    page = (ROOT / "docs" / "architecture.md").read_text(encoding="utf-8")
+    for number, (layer, modules) in enumerate(LAYERS, 1):
+        for module, line in modules.items():
+            row = f"| {number} {layer} | `{_file_name(module)}` | {line} |"
+            assert row in page, f"docs/architecture.md lacks the row {row!r}"
+
+
+def test_readme_layout_lists_every_module_with_its_line_from_the_table() -> None:
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    layout = readme[readme.index("## Layout") :]
+    layout = layout[: layout.index("```", layout.index("```") + 3)]
+    for module_lines in (modules for _, modules in LAYERS):
+        for module, line in module_lines.items():
+            assert re.search(
+                rf"\n +{re.escape(_file_name(module))} +{re.escape(line)}\n", layout
+            ), f"README's layout lacks {module}: {line!r}"

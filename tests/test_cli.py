@@ -402,7 +402,13 @@ def cli_process(*args: str, cwd: Path, **kwargs) -> subprocess.Popen:
         p for p in (environment.get("PYTHONPATH", ""), str(REPO)) if p
     )
     return subprocess.Popen(
-        [sys.executable, "-m", "tinygrad_edu", *args], cwd=cwd, env=environment, **kwargs
+        [sys.executable, "-m", "tinygrad_edu", *args],
+        cwd=cwd,
+        env=environment,
+        # A test runner's worker may ignore SIGINT, and a child inherits that; Ctrl-C as a
+        # user's terminal delivers it needs the default action back.
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
+        **kwargs,
     )
 
 

@@ -274,7 +274,7 @@ def test_indexing_with_a_tensor_is_a_type_error():
 @pytest.mark.parametrize("dtype", [np.int32, np.int8, np.uint8, bool, object, np.complex128])
 def test_new_tensors_refuse_a_dtype_that_is_not_float(make, dtype):
     name = np.dtype(dtype).name
-    with pytest.raises(ValueError, match=rf"dtype must be a float type .*got {name}$"):
+    with pytest.raises(ValueError, match=rf"dtype must be a float dtype .*got {name}$"):
         make(3, dtype=dtype)
     with pytest.raises(TypeError, match="'abc' is not a NumPy dtype"):
         make(3, dtype="abc")

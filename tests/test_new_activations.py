@@ -8,13 +8,11 @@ central finite differences and from the formulas written out here.
 from __future__ import annotations
 
 import math
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import numpy as np
 import pytest
+from test_cli import run
 
 from tinygrad_edu import Tensor, Value, mse_loss, nn, rules, viz
 from tinygrad_edu.compare import central_difference, compare
@@ -170,16 +168,8 @@ def test_cli_accepts_hidden_softplus_and_output_leaky_relu(tmp_path, command):
         "graph": ["--out", "g.dot"],
         "step": ["--out", "s.html", "--sizes", "2,2,1"],
     }
-    env = dict(os.environ)
-    env["PYTHONPATH"] = os.pathsep.join(p for p in (str(REPO), env.get("PYTHONPATH", "")) if p)
-    activations = ["--hidden", "softplus", "--output", "leaky_relu"]
-    done = subprocess.run(
-        [sys.executable, "-m", "tinygrad_edu", command, *activations, *out[command]],
-        cwd=tmp_path,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
+    done = run(
+        command, "--hidden", "softplus", "--output", "leaky_relu", *out[command], cwd=tmp_path
     )
     assert done.returncode == 0, done.stderr
     if command == "compare":

@@ -17,7 +17,7 @@ LAYERS: tuple[tuple[str, dict[str, str]], ...] = (
         "core",
         {
             "architecture": "this table of layers",
-            "graph": "Node, topological order, THE backward walk, no_grad, observers and hooks",
+            "graph": "Node, topological order, THE backward walk and its observers, no_grad, hooks",
             "ops": "the op table: per op its name, f, f′ in the notes' form and its texts",
             "checks": "the shared input checks: real numbers, float arrays, sizes, weights",
         },
@@ -33,7 +33,7 @@ LAYERS: tuple[tuple[str, dict[str, str]], ...] = (
         "models",
         {
             "losses": "mse_loss and cross_entropy_loss: one node each, for either engine",
-            "nn": "Module, Linear, activations, Sequential; MLP on either engine (Network)",
+            "nn": "Module, Linear, activations, Sequential; MLP (TensorMLP, ValueMLP: Network)",
             "optim": "SGD and Adam, as PyTorch writes them",
             "data": "toy datasets in numpy (xor, moons, spirals, sine) and the 8×8 digits",
             "torch_bridge": "MLP.to_torch / from_torch: the same network in PyTorch",
@@ -65,9 +65,9 @@ LAYERS: tuple[tuple[str, dict[str, str]], ...] = (
     (
         "entry",
         {
-            "cli": "the tinygrad-edu command: argument parsing and dispatch",
+            "cli": "the tinygrad-edu command and its subcommands",
             "__main__": "python -m tinygrad_edu",
-            "__init__": "the package's top-level names (imports every layer below)",
+            "__init__": "the top-level names; imports trace, viz, stepper (their hooks)",
         },
     ),
 )

@@ -54,16 +54,17 @@ def number_in(x: Any, what: str, low: float = 0.0, high: float = math.inf) -> fl
     return x
 
 
-def float_dtype(dtype: Any, where: str) -> np.dtype[Any]:
-    """``dtype`` as a NumPy float dtype, or an error naming it: weights must be floats."""
+def float_dtype(dtype: Any, where: str, why: str = "") -> np.dtype[Any]:
+    """``dtype`` as a NumPy float dtype, or an error naming it (and ``why``, if given)."""
     try:
         checked = np.dtype(dtype)
     except TypeError:
         raise TypeError(f"{where}: dtype {dtype!r} is not a NumPy dtype") from None
     if checked.kind != "f":
+        because = f" ({why})" if why else ""
         raise ValueError(
-            f"{where}: dtype must be a float dtype (float64, float32, float16), got {checked} "
-            "(integer weights cannot take a gradient step)"
+            f"{where}: dtype must be a float dtype (float16, float32 or float64), "
+            f"got {checked}{because}"
         )
     return checked
 

@@ -43,6 +43,7 @@ Weights = list[tuple[np.ndarray, Union[np.ndarray, None]]]
 
 ACTIVATIONS = ops.ACTIVATIONS  # every activation of one unit in the op table (ops.py)
 OUTPUT_ACTIVATIONS = ops.OUTPUT_ACTIVATIONS  # and what may end the output layer (softmax)
+WEIGHTS_ARE_FLOATS = "integer weights cannot take a gradient step"
 
 
 # --- Module: the parameter bookkeeping every model shares ------------------------------
@@ -314,7 +315,7 @@ class Linear(Module):
     ) -> None:
         self.in_features = checks.positive_int(in_features, "Linear in_features")
         self.out_features = checks.positive_int(out_features, "Linear out_features")
-        self.dtype = checks.float_dtype(dtype, "Linear")
+        self.dtype = checks.float_dtype(dtype, "Linear", WEIGHTS_ARE_FLOATS)
         rng = np.random.default_rng(seed)
         W, b = init_weights(rng, self.in_features, self.out_features, init, bias)
         self.weight = Tensor(W.astype(self.dtype), requires_grad=True, label="weight")
@@ -587,7 +588,7 @@ class MLP(Module):
             raise ValueError(
                 f"MLP: unknown output activation {output!r}, expected {OUTPUT_ACTIVATIONS}"
             )
-        self.dtype = checks.float_dtype(dtype, "MLP")
+        self.dtype = checks.float_dtype(dtype, "MLP", WEIGHTS_ARE_FLOATS)
         self.sizes = [int(n) for n in sizes]
         self.hidden, self.output = hidden, output
         self.activations = [hidden] * (len(sizes) - 2) + [output]

@@ -47,19 +47,6 @@ def _new_shape(shape: tuple[Any, ...]) -> tuple[int, ...]:
     return dims
 
 
-def _float_dtype(dtype: Any, what: str) -> np.dtype[Any]:
-    """``dtype`` as a NumPy float dtype, or a ValueError naming it (a Tensor holds floats)."""
-    try:
-        kind = np.dtype(dtype)
-    except TypeError:
-        raise TypeError(f"{what}: {dtype!r} is not a NumPy dtype") from None
-    if kind.kind != "f":
-        raise ValueError(
-            f"{what}: dtype must be a float type (float16, float32 or float64), got {kind}"
-        )
-    return kind
-
-
 def unbroadcast(grad: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
     """Sum ``grad`` down to ``shape``: the gradient of NumPy broadcasting.
 
@@ -350,7 +337,7 @@ class Tensor(graph.Node):
         cls, fill: Callable[..., np.ndarray], what: str, shape: Any, dtype: Any, grad: bool
     ) -> Tensor:
         """A new tensor of ``shape`` from ``fill(shape, dtype=...)``; a float dtype only."""
-        dims, kind = _new_shape(shape), _float_dtype(dtype, what)
+        dims, kind = _new_shape(shape), checks.float_dtype(dtype, what)
         try:
             data = fill(dims, dtype=kind)
         except (ValueError, MemoryError) as error:  # e.g. Tensor.zeros(10**20)
