@@ -1,8 +1,8 @@
 """Train MLPs on XOR and on two moons, with both engines.
 
 The tensor engine trains on whole batches (one array per layer); the value engine builds
-one node per weight per sample, so it trains on a small subset of the moons. The loop is
-the same for both: forward, loss, zero_grad, backward, step.
+one node per weight per sample, so it trains on a small subset of the moons. One loop,
+``tinygrad_edu.train.fit``, trains both: forward, loss, zero_grad, backward, step.
 
 Usage: python examples/train_xor_moons.py [OUT_DIR]   (OUT_DIR gets the trained weights)
 """
@@ -13,40 +13,18 @@ from pathlib import Path
 
 import numpy as np
 
-from tinygrad_edu import mse_loss, no_grad
 from tinygrad_edu.data import moons, xor
 from tinygrad_edu.nn import MLP
-from tinygrad_edu.optim import SGD
-
-
-def loss_of(model: MLP, X: np.ndarray, y: np.ndarray):
-    """E = ½ Σ (O − t)² over the batch, on the model's own engine."""
-    if model.engine == "tensor":
-        return mse_loss(model(X), y, reduction="half_sum")
-    outputs = [o for row in X for o in model(row)]  # one list of Values for all samples
-    return mse_loss(outputs, y.reshape(-1).tolist(), reduction="half_sum")
-
-
-def accuracy(model: MLP, X: np.ndarray, y: np.ndarray) -> float:
-    with no_grad():  # evaluation builds no graph
-        if model.engine == "tensor":
-            out = model(X).data
-        else:
-            out = np.array([[o.data for o in model(row)] for row in X])
-    return float(np.mean((out > 0.5) == (y > 0.5)))
+from tinygrad_edu.train import accuracy, fit
 
 
 def train(name: str, model: MLP, X: np.ndarray, y: np.ndarray, lr: float, epochs: int) -> MLP:
-    optimizer = SGD(model.parameters(), lr=lr, momentum=0.9)
+    """Full-batch SGD with momentum on E = ½ Σ (O − t)²; print the error and the accuracy."""
     start = time.perf_counter()
-    for _ in range(epochs):
-        loss = loss_of(model, X, y)
-        optimizer.zero_grad()
-        loss.backward()
-        optimizer.step()
+    history = fit(model, X, y, lr=lr, steps=epochs, momentum=0.9, reduction="half_sum")
     seconds = time.perf_counter() - start
     print(
-        f"{name:<22} {model.engine:<6} {len(X):>4} samples  E = {float(loss.data):.5f}  "
+        f"{name:<22} {model.engine:<6} {len(X):>4} samples  E = {history.loss[-1]:.5f}  "
         f"accuracy {100 * accuracy(model, X, y):5.1f} %  ({seconds:.2f} s)"
     )
     return model

@@ -9,7 +9,8 @@ The note's weights map to the library's layout W[unit, input] (row = the unit fe
 
 One iteration: forward, Error = ½ (ŷ − y)², backward, one SGD step with learning rate
 η = 0.05 (the note writes α).
-`tinygrad-edu worked-example` replays the same iteration line by line.
+`tinygrad-edu worked-example` replays the same iteration line by line; the note's numbers
+(and where its table slips) are in ``tinygrad_edu.notes05``.
 
 Usage: python examples/worked_example.py [OUT_DIR]   (OUT_DIR gets the graph picture)
 """
@@ -17,18 +18,15 @@ Usage: python examples/worked_example.py [OUT_DIR]   (OUT_DIR gets the graph pic
 import sys
 from pathlib import Path
 
-import numpy as np
-
-from tinygrad_edu import mse_loss
+from tinygrad_edu import mse_loss, notes05
 from tinygrad_edu.nn import MLP
 from tinygrad_edu.optim import SGD
 from tinygrad_edu.viz import render
 
-w1, w2, w3, w4, w5, w6 = 0.11, 0.12, 0.21, 0.08, 0.14, 0.15
-x, target, lr = [2.0, 3.0], 1.0, 0.05
+x, target, lr = list(notes05.X), notes05.TARGET, notes05.LR  # (2, 3), 1, 0.05
 
 model = MLP([2, 2, 1], hidden="linear", output="linear", bias=False, engine="value")
-model.set_weights([(np.array([[w1, w3], [w2, w4]]), None), (np.array([[w5, w6]]), None)])
+model.set_weights(notes05.weights())  # [[w1, w3], [w2, w4]] and [[w5, w6]]
 
 # Forward and error.
 (y_hat,) = model(x)

@@ -115,10 +115,39 @@ def exact() -> dict[str, Fraction]:
     return out
 
 
-def shown(page: Any, cell: str) -> tuple[str, float]:
-    """The text a cell shows and the exact float it carries."""
-    text = page.inner_text(f"#{cell}")
-    return text, float(page.get_attribute(f"#{cell}", "data-value"))
+def table_row(page: Any, table: str, name: str) -> dict[str, tuple[str, float | None]]:
+    """A row of one of the page's tables as a reader sees it: column heading → (the text
+    shown, the exact float the cell carries in data-value). The row is found by its first
+    cell (``h1``, ``w3``, ``E``); a column by the first line of its heading."""
+    heads, cells = page.evaluate(
+        """([table, name]) => {
+        const rows = Array.from(document.querySelectorAll('#' + table + ' tr'));
+        const heads = Array.from(rows[0].cells).map(c => c.innerText.split('\\n')[0]);
+        const row = rows.find(r => r.cells[0].textContent === name);
+        const cells = Array.from(row.cells).map(c => [c.textContent, c.getAttribute('data-value')]);
+        return [heads, cells];
+      }""",
+        [table, name],
+    )
+    return {
+        head: (text, None if value is None else float(value))
+        for head, (text, value) in zip(heads[1:], cells[1:])
+    }
+
+
+def unit(page: Any, name: str) -> dict[str, tuple[str, float | None]]:
+    """The units table's row of ``name``: net, O, ∂E/∂O, δ autograd, δ rules."""
+    return table_row(page, "units", name)
+
+
+def param(page: Any, name: str) -> dict[str, tuple[str, float | None]]:
+    """The parameters table's row of ``name``: value, ∂E/∂w autograd, δ rule, new value."""
+    return table_row(page, "params", name)
+
+
+def error(page: Any) -> tuple[str, float | None]:
+    """E as the units table shows it (its row has one number, in the first column)."""
+    return next(iter(unit(page, "E").values()))
 
 
 def close_to(text: str, value: Fraction) -> bool:
@@ -146,32 +175,33 @@ def test_pressing_next_shows_the_engines_numbers_and_the_exact_ones(
         page.click("#next")
     assert page.inner_text("#counter") == f"step {AFTER_ERROR + 1} / 42"
     assert page.inner_text("#sentence").startswith("Error: E = ½ Σ_k (O_k − t_k)²")
-    for cell, key in (("tu1_0_out", "h1"), ("tu1_1_out", "h2"), ("tu2_0_out", "y"), ("t_E", "E")):
-        text, value = shown(page, cell)
-        assert value == run[key], cell  # exactly the engine's float
-        assert close_to(text, ex[key]), (cell, text)
-    assert page.inner_text("#tu2_0_out") == "0.191"
-    assert page.inner_text("#tp_w1_grad") == "·"  # not computed yet
+    outputs = {"h1": unit(page, "h1")["O"], "h2": unit(page, "h2")["O"]}
+    outputs |= {"y": unit(page, "ŷ")["O"], "E": error(page)}
+    for key, (text, value) in outputs.items():
+        assert value == run[key], key  # exactly the engine's float
+        assert close_to(text, ex[key]), (key, text)
+    assert unit(page, "ŷ")["O"][0] == "0.191"
+    assert param(page, "w1")["∂E/∂w autograd"] == ("·", None)  # not computed yet
     for _ in range(END_OF_ITERATION_1 - AFTER_ERROR):
         page.keyboard.press("ArrowRight")
     assert page.inner_text("#sentence").startswith("Update w6 ← w6 − η ∂E/∂w6 = 0.15 − 0.05")
     for k in NOTE_W:
-        for kind in ("grad", "new"):
-            text, value = shown(page, f"tp_{k}_{kind}")
+        row = param(page, k)
+        for kind, column in (("grad", "∂E/∂w autograd"), ("new", "new value")):
+            text, value = row[column]
             assert value == run[f"{kind}_{k}"], (k, kind)
             assert close_to(text, ex[f"{kind}_{k}"]), (k, kind, text)
         # the δ rule's gradient sits beside autograd's
-        assert shown(page, f"tp_{k}_rule")[1] == pytest.approx(run[f"grad_{k}"], rel=1e-12)
-    assert page.inner_text("#tp_w3_new") == "0.226989"  # the note's table slips: 0.12
+        assert row["δ rule"][1] == pytest.approx(run[f"grad_{k}"], rel=1e-12)
+    assert param(page, "w3")["new value"][0] == "0.226989"  # the note's table slips: 0.12
     page.screenshot(path=str(tmp_path / "stepper.png"))
     assert (tmp_path / "stepper.png").stat().st_size > 10_000
     print(f"screenshot: {tmp_path / 'stepper.png'}")
     # one more step starts iteration 2 with the updated weights
     page.click("#next")
     assert page.inner_text("#phase") == "iteration 2 · start"
-    text, value = shown(page, "tp_w3_val")
-    assert value == run["new_w3"]
-    assert page.inner_text("#tu2_0_out") == "·"
+    assert param(page, "w3")["value"][1] == run["new_w3"]
+    assert unit(page, "ŷ")["O"] == ("·", None)
     # back goes back, End goes to the last step
     page.keyboard.press("ArrowLeft")
     assert page.inner_text("#counter") == f"step {END_OF_ITERATION_1 + 1} / 42"
@@ -222,6 +252,58 @@ def test_no_labels_overlap_at_desktop_and_phone_width(
         assert name >= 10
         assert page.errors == []
         page.close()
+
+
+def drawn_unit(page: Any, name: str) -> dict[str, Any]:
+    """Unit ``name`` in the drawing: its value lines (tag → text) and its circle's stroke."""
+    return page.evaluate(
+        """(name) => {
+        const g = Array.from(document.querySelectorAll('#net g.unit'))
+          .find(g => g.querySelector('.uname').textContent === name);
+        const lines = {};
+        for (const t of g.querySelectorAll('.uval')) {
+          const [tag, ...rest] = t.textContent.split(' ');
+          lines[tag] = rest.join(' ');
+        }
+        return {lines, stroke: getComputedStyle(g.querySelector('circle')).stroke};
+      }""",
+        name,
+    )
+
+
+def test_the_drawing_shows_the_tables_numbers_and_marks_the_current_unit(
+    browser: Any, note_page: Path
+) -> None:
+    page = open_page(browser, note_page)
+    page.click("#next")  # iteration 1, forward: unit h1
+    assert page.inner_text("#sentence").startswith("Forward, unit h1: net_h1 = x1·w1 + x2·w3")
+    h1, h2 = drawn_unit(page, "h1"), drawn_unit(page, "h2")
+    row = unit(page, "h1")
+    assert h1["lines"]["net"] == row["net"][0] and h1["lines"]["O"] == row["O"][0] == "0.85"
+    assert h1["stroke"] == "rgb(240, 165, 0)"  # amber: this step
+    assert h2["lines"]["O"] == "·" and h2["stroke"] != h1["stroke"]
+    page.keyboard.press("End")
+    assert drawn_unit(page, "ŷ")["lines"]["δ"] == unit(page, "ŷ")["δ autograd"][0]
+    assert page.errors == []
+    page.close()
+
+
+def test_a_value_graphs_page_fills_in_each_gradient_as_the_walk_pushes_it(
+    browser: Any, tmp_path: Path
+) -> None:
+    a, b = Value(2.0, label="a"), Value(-0.5, label="b")
+    c = a * b
+    c.label = "c"
+    d = c * c + a  # dd/da = 2 c b + 1 = 2, dd/db = 2 c a = −4
+    d.label = "d"
+    page = open_page(browser, stepper(d, path=tmp_path / "g.html"))
+    assert table_row(page, "nodes", "a")["grad"] == ("·", None)
+    page.keyboard.press("End")
+    assert table_row(page, "nodes", "a")["grad"] == ("2", 2.0)
+    assert table_row(page, "nodes", "b")["grad"] == ("−4", -4.0)
+    assert table_row(page, "nodes", "c = *")["data"] == ("−1", -1.0)
+    assert page.errors == []
+    page.close()
 
 
 # --- the gallery: every drawing readable at the width the site shows it -------------------

@@ -16,7 +16,7 @@ from pathlib import Path
 import note05
 import pytest
 
-from tinygrad_edu import cli
+from tinygrad_edu import cli, train
 
 REPO = Path(__file__).resolve().parents[1]
 HAS_DOT = shutil.which("dot") is not None
@@ -348,7 +348,7 @@ def test_a_bad_output_path_gives_one_line_naming_it_before_any_work(
     def no_training(*args, **kwargs):
         raise AssertionError("the demo trained before checking its output")
 
-    monkeypatch.setattr(cli, "_train", no_training)
+    monkeypatch.setattr(train, "fit", no_training)
     code, out, err = run_main(argv, capsys)
     assert code == 2
     assert out == ""

@@ -1,7 +1,9 @@
 """The step-through page: one offline file whose every number is a recorded engine value.
 
-Expected numbers come from note 05's worked example redone here in exact arithmetic
-(fractions), from central finite differences, or from the Value engine run by hand.
+The recording (typed dataclasses) and the frames the page replays are checked here; the
+page's behaviour in a browser is checked in test_browser.py. Expected numbers come from
+note 05's worked example redone here in exact arithmetic (fractions), from central finite
+differences, or from the Value engine run by hand.
 """
 
 from __future__ import annotations
@@ -20,7 +22,10 @@ import pytest
 
 from tinygrad_edu import Value, nn, viz
 from tinygrad_edu.compare import central_difference
-from tinygrad_edu.stepper import R, _Box, _label_box, _layout, _network, _text_block, stepper
+from tinygrad_edu.stepper import NetworkRecording, recording, stepper
+from tinygrad_edu.stepper.layout import Box, R, label_box, network_layout, text_block
+from tinygrad_edu.stepper.record import network
+from tinygrad_edu.stepper.render import asset
 
 F = Fraction
 NOTE_W = {"w1": "0.11", "w2": "0.12", "w3": "0.21", "w4": "0.08", "w5": "0.14", "w6": "0.15"}
@@ -48,16 +53,24 @@ def note_iteration(w: dict[str, Fraction]) -> dict[str, Any]:
 def frames_of(page: str) -> list[dict[str, Any]]:
     match = re.search(r'<script type="application/json" id="frames">(.*?)</script>', page, re.S)
     assert match, "the page carries its recorded frames as JSON"
-    return json.loads(match.group(1).replace("<\\/", "</"))
+    assert "<" not in match.group(1), "nothing in the data can close its <script>"
+    return json.loads(match.group(1))
 
 
-def state_after(frames: list[dict[str, Any]], i: int) -> dict[str, list[Any]]:
-    """What the page shows after step i: replay from the last reset, as the script does."""
+def state_after(frames: list[dict[str, Any]], i: int) -> dict[str, tuple[str, float]]:
+    """What the page shows after step i: replay from the last reset, as the script does.
+
+    Keys are the recording's: "h1:out" is unit h1's output, "w3:new" the updated w3.
+    """
     start = max(k for k in range(i + 1) if frames[k]["reset"])
-    shown: dict[str, list[Any]] = {}
+    shown: dict[str, tuple[str, float]] = {}
     for frame in frames[start : i + 1]:
-        shown.update(frame["set"])
+        shown.update({k: (v["text"], v["value"]) for k, v in frame["values"].items()})
     return shown
+
+
+def end_of(frames: list[dict[str, Any]], iteration: int) -> dict[str, tuple[str, float]]:
+    return state_after(frames, max(i for i, f in enumerate(frames) if f["iteration"] == iteration))
 
 
 def reads_as(text: str, exact: Fraction) -> bool:
@@ -89,6 +102,48 @@ def test_page_is_one_file_that_loads_nothing_from_a_network(note_page: tuple[Pat
     assert page.count("<html") == 1
 
 
+def test_the_pages_style_and_script_are_the_packages_asset_files(
+    note_page: tuple[Path, str],
+) -> None:
+    _, page = note_page
+    for name in ("page.css", "page.js"):
+        text = asset(name)
+        assert len(text) > 1000 and text in page, name
+    assert f"<style>{asset('page.css')}</style>" in page
+    assert page.count("<script>") == 1
+
+
+def test_the_recording_holds_note_05s_numbers_in_exact_arithmetic() -> None:
+    rec = recording(note_model(), x=NOTE_X, t=[NOTE_T], lr=float(NOTE_LR), steps=2)
+    assert isinstance(rec, NetworkRecording)
+    net = rec.network
+    assert net.units == [["x1", "x2"], ["h1", "h2"], ["ŷ"]]
+    assert [(p.name, p.layer, p.unit, p.source) for p in net.params] == [
+        ("w1", 1, 0, 0), ("w2", 1, 1, 0), ("w3", 1, 0, 1), ("w4", 1, 1, 1),
+        ("w5", 2, 0, 0), ("w6", 2, 0, 1),
+    ]  # fmt: skip
+    w = {k: F(v) for k, v in NOTE_W.items()}
+    for run in rec.iterations:
+        exact = note_iteration(w)
+        assert run.old == pytest.approx({k: float(v) for k, v in w.items()}, rel=1e-12)
+        assert run.out[1] == pytest.approx([float(exact["h1"]), float(exact["h2"])], rel=1e-12)
+        assert run.out[2] == pytest.approx([float(exact["y"])], rel=1e-12)
+        assert run.loss == pytest.approx(float(exact["E"]), rel=1e-12)
+        deltas = [float(exact["delta_h1"]), float(exact["delta_h2"])]
+        assert run.delta[1] == pytest.approx(deltas, rel=1e-12)
+        assert run.rule_delta[1] == pytest.approx(deltas, rel=1e-12)
+        for k, g in exact["grad"].items():
+            assert run.grad[k] == pytest.approx(float(g), rel=1e-12)
+            assert run.rule_grad[k] == pytest.approx(float(g), rel=1e-12)
+        assert run.new == pytest.approx({k: float(v) for k, v in exact["new"].items()}, rel=1e-12)
+        w = exact["new"]
+    # the walk as the page shows it: ŷ's δ, then w5, w6 and the hidden units' δ
+    first = rec.iterations[0]
+    shown = [v.param.name if v.param else net.units[v.layer][v.unit] for v in first.visits]
+    assert sorted(shown) == ["h1", "h2", "w1", "w2", "w3", "w4", "w5", "w6", "ŷ"]
+    assert shown[0] == "ŷ" and len(first.trace) > len(shown)  # the walk visits more nodes
+
+
 def test_viz_stepper_writes_the_stepper_page(tmp_path: Path) -> None:
     by_viz = viz.stepper(note_model(), x=NOTE_X, t=[NOTE_T], path=tmp_path / "viz.html")
     direct = stepper(note_model(), x=NOTE_X, t=[NOTE_T], path=tmp_path / "direct.html")
@@ -104,17 +159,17 @@ def test_worked_example_numbers_match_exact_arithmetic(note_page: tuple[Path, st
     frames = frames_of(page)
     w = {k: F(v) for k, v in NOTE_W.items()}
     it1 = note_iteration(w)
-    end1 = state_after(frames, max(i for i, f in enumerate(frames) if f["it"] == 1))
+    end1 = end_of(frames, 1)
     expected = {
-        "tu1_0_out": it1["h1"],  # h1 = 0.85
-        "tu1_1_out": it1["h2"],  # h2 = 0.48
-        "tu2_0_out": it1["y"],  # ŷ = 0.191
-        "t_E": it1["E"],
-        "tu2_0_delta": it1["delta_y"],  # −0.809
-        "tu1_0_delta": it1["delta_h1"],
-        "tu1_1_delta": it1["delta_h2"],
-        **{f"tp_{k}_grad": g for k, g in it1["grad"].items()},
-        **{f"tp_{k}_new": v for k, v in it1["new"].items()},
+        "h1:out": it1["h1"],  # h1 = 0.85
+        "h2:out": it1["h2"],  # h2 = 0.48
+        "ŷ:out": it1["y"],  # ŷ = 0.191
+        "E:value": it1["E"],
+        "ŷ:delta": it1["delta_y"],  # −0.809
+        "h1:delta": it1["delta_h1"],
+        "h2:delta": it1["delta_h2"],
+        **{f"{k}:grad": g for k, g in it1["grad"].items()},
+        **{f"{k}:new": v for k, v in it1["new"].items()},
     }
     for cell, exact in expected.items():
         text, value = end1[cell]
@@ -122,18 +177,22 @@ def test_worked_example_numbers_match_exact_arithmetic(note_page: tuple[Path, st
         assert reads_as(text, exact), (cell, text, float(exact))
     # the note slips on w3: from its own w3 = 0.21 the update is 0.226989, not 0.12
     assert it1["new"]["w3"] == F("0.226989")
-    assert end1["tp_w3_new"][0] == "0.226989"
+    assert end1["w3:new"][0] == "0.226989"
 
 
 def test_delta_rules_sit_beside_autograd_and_agree(note_page: tuple[Path, str]) -> None:
     _, page = note_page
     frames = frames_of(page)
     end = state_after(frames, len(frames) - 1)
-    for cell in [c for c in end if c.endswith("_rule")]:
-        autograd = cell.replace("_rule", "_delta" if cell.startswith("tu") else "_grad")
+    rules = [c for c in end if c.endswith(":rule")]
+    assert len(rules) == 3 + 6  # a δ per unit, a gradient per weight
+    for cell in rules:
+        name = cell.removesuffix(":rule")
+        autograd = f"{name}:grad" if name[0] in "wb" else f"{name}:delta"
         assert end[cell][1] == pytest.approx(end[autograd][1], rel=1e-12, abs=1e-15)
     # each δ sentence names both
-    deltas = [f["t"] for f in frames if f["t"].startswith(("Output unit", "Hidden unit"))]
+    texts = [f["sentence"] for f in frames]
+    deltas = [t for t in texts if t.startswith(("Output unit", "Hidden unit"))]
     assert all("the δ rule gives" in t for t in deltas)
     assert len(deltas) == 2 * 3  # three units, two iterations
     assert any("δ_k = (O_k − t_k) · 1 = (0.191 − 1) · 1 = −0.809" in t for t in deltas)
@@ -144,13 +203,13 @@ def test_next_iteration_starts_from_the_updated_weights(note_page: tuple[Path, s
     frames = frames_of(page)
     w = {k: F(v) for k, v in NOTE_W.items()}
     it2 = note_iteration(note_iteration(w)["new"])
-    start2 = next(i for i, f in enumerate(frames) if f["it"] == 2)
-    assert frames[start2]["reset"] and frames[start2]["p"] == "start"
+    start2 = next(i for i, f in enumerate(frames) if f["iteration"] == 2)
+    assert frames[start2]["reset"] and frames[start2]["phase"] == "start"
     end2 = state_after(frames, len(frames) - 1)
-    assert end2["tu2_0_out"][1] == pytest.approx(float(it2["y"]), rel=1e-12)
-    assert end2["t_E"][1] == pytest.approx(float(it2["E"]), rel=1e-12)
+    assert end2["ŷ:out"][1] == pytest.approx(float(it2["y"]), rel=1e-12)
+    assert end2["E:value"][1] == pytest.approx(float(it2["E"]), rel=1e-12)
     for k, v in it2["new"].items():
-        assert end2[f"tp_{k}_new"][1] == pytest.approx(float(v), rel=1e-12)
+        assert end2[f"{k}:new"][1] == pytest.approx(float(v), rel=1e-12)
 
 
 def test_steps_go_forward_error_backward_update_in_each_iteration(
@@ -160,9 +219,9 @@ def test_steps_go_forward_error_backward_update_in_each_iteration(
     frames = frames_of(page)
     rank = {"start": 0, "forward": 1, "error": 2, "backward": 3, "update": 4}
     for it in (1, 2):
-        phases = [rank[f["p"]] for f in frames if f["it"] == it]
+        phases = [rank[f["phase"]] for f in frames if f["iteration"] == it]
         assert phases == sorted(phases)
-        assert [f["p"] for f in frames if f["it"] == it].count("update") == 6
+        assert [f["phase"] for f in frames if f["iteration"] == it].count("update") == 6
     # 1 start + 3 units + error + walk header + 3 δ + 6 gradients + 6 updates
     assert len(frames) == 2 * 21
 
@@ -171,16 +230,16 @@ def test_backward_steps_follow_the_recorded_reverse_topological_order(
     note_page: tuple[Path, str],
 ) -> None:
     _, page = note_page
-    frames = [f for f in frames_of(page) if f["it"] == 1 and f["p"] == "backward"]
+    frames = [f for f in frames_of(page) if f["iteration"] == 1 and f["phase"] == "backward"]
     first_set = {}
     for i, f in enumerate(frames):
-        for cell in f["set"]:
+        for cell in f["values"]:
             first_set.setdefault(cell, i)
     # a unit's δ before the δ of the units feeding it, a weight's gradient after its unit's δ
-    assert first_set["tu2_0_delta"] < first_set["tu1_0_delta"]
-    assert first_set["tu2_0_delta"] < first_set["tu1_1_delta"]
-    for w, unit in (("w1", "tu1_0"), ("w3", "tu1_0"), ("w2", "tu1_1"), ("w5", "tu2_0")):
-        assert first_set[f"{unit}_delta"] < first_set[f"tp_{w}_grad"]
+    assert first_set["ŷ:delta"] < first_set["h1:delta"]
+    assert first_set["ŷ:delta"] < first_set["h2:delta"]
+    for w, unit in (("w1", "h1"), ("w3", "h1"), ("w2", "h2"), ("w5", "ŷ")):
+        assert first_set[f"{unit}:delta"] < first_set[f"{w}:grad"]
 
 
 def test_remarks_join_a_weights_update_sentence(tmp_path: Path) -> None:
@@ -192,7 +251,7 @@ def test_remarks_join_a_weights_update_sentence(tmp_path: Path) -> None:
         path=tmp_path / "p.html",
         remarks={"w3": "The note's table slips here."},
     )
-    texts = [f["t"] for f in frames_of(path.read_text(encoding="utf-8"))]
+    texts = [f["sentence"] for f in frames_of(path.read_text(encoding="utf-8"))]
     w3 = next(t for t in texts if t.startswith("Update w3"))
     assert w3.endswith("The note's table slips here.")
     assert "0.21 − 0.05 · (−0.33978) = 0.226989" in w3
@@ -241,32 +300,34 @@ def test_gradients_on_a_3_4_2_sigmoid_network_match_finite_differences(tmp_path:
         for i in range(n_in):
             for j in range(n_out):
                 n_w += 1
-                assert end[f"tp_w{n_w}_grad"][1] == pytest.approx(
-                    numeric[k + j * n_in + i], abs=1e-8
-                )
+                assert end[f"w{n_w}:grad"][1] == pytest.approx(numeric[k + j * n_in + i], abs=1e-8)
         for j in range(n_out):
             n_b += 1
-            assert end[f"tp_b{n_b}_grad"][1] == pytest.approx(numeric[k + W.size + j], abs=1e-8)
+            assert end[f"b{n_b}:grad"][1] == pytest.approx(numeric[k + W.size + j], abs=1e-8)
         k += W.size + n_out
 
 
 def test_order_view_uses_the_networks_reused_hidden_outputs(tmp_path: Path) -> None:
     model = _sigmoid_model([3, 4, 2])
     x, t = np.array([0.5, -1.0, 2.0]), np.array([0.2, 0.9])
+    rec = recording(model, x, t, steps=1)
+    assert isinstance(rec, NetworkRecording) and rec.order.own_network
+    order = rec.order
+    assert order.right == [rec.iterations[0].grad[name] for name in order.names]
+    wrong = {n for n, r, w in zip(order.names, order.right, order.naive) if not math.isclose(r, w)}
+    # a hidden output feeds two output units: the naive walk overcounts below it only
+    assert wrong == {f"w{n}" for n in range(1, 13)} | {f"b{n}" for n in range(1, 5)}
+    # the page shows the same verdict per row
     page = stepper(model, x, t, steps=1, path=tmp_path / "p.html").read_text(encoding="utf-8")
     section = page[page.index('<section id="order">') :]
     rows = re.findall(r'<tr class="(same|wrong)"><th>(\w+)</th>', section)
-    marks = dict((name, mark) for mark, name in rows)
-    # a hidden output feeds two output units: the naive walk overcounts below it only
-    assert all(marks[f"w{n}"] == "wrong" for n in range(1, 13))  # input → hidden weights
-    assert all(marks[f"w{n}"] == "same" for n in range(13, 21))  # hidden → output weights
+    assert {name for mark, name in rows if mark == "wrong"} == wrong
 
 
 def test_order_view_example_shows_the_naive_walks_wrong_gradient(
     note_page: tuple[Path, str],
 ) -> None:
     _, page = note_page
-    section = page[page.index('<section id="order">') :]
     # h = w·x used by O1 = v1·h and O2 = v2·h; E = ½((O1 − 1)² + (O2 − 0)²), x = 2, w = 0.5,
     # v1 = 0.3, v2 = −0.2. Right: ∂E/∂w = x (v1 (O1 − 1) + v2 O2). The naive walk pushes
     # h's partial gradient v1 (O1 − 1) first and the whole again: x (2 v1 (O1 − 1) + v2 O2).
@@ -274,20 +335,25 @@ def test_order_view_example_shows_the_naive_walks_wrong_gradient(
     h = x * w
     g1, g2 = v1 * h - 1, v2 * h
     right, naive = x * (v1 * g1 + v2 * g2), x * (2 * v1 * g1 + v2 * g2)
-    cells = dict(re.findall(r'id="(nv_\d+_\w+)" class="num" data-value="([^"]+)"', section))
-    assert float(cells["nv_0_topo"]) == pytest.approx(float(right), rel=1e-12)
-    assert float(cells["nv_0_naive"]) == pytest.approx(float(naive), rel=1e-12)
+    rec = recording(note_model(), x=NOTE_X, t=[NOTE_T])
+    order = rec.order
+    assert order.example is not None and order.reused == ["h"]  # note 05 reuses nothing
+    assert order.names[0] == "w"
+    assert order.right[0] == pytest.approx(float(right), rel=1e-12)
+    assert order.naive[0] == pytest.approx(float(naive), rel=1e-12)
     assert right != naive
+    section = page[page.index('<section id="order">') :]
+    assert f'data-value="{order.naive[0]!r}"' in section  # the page shows both
 
 
 @pytest.mark.parametrize("sizes", [[2, 2, 1], [2, 3, 1], [3, 4, 2]])
 def test_weight_labels_do_not_overlap_each_other_or_the_units(sizes: list[int]) -> None:
     twin = nn.MLP(sizes, hidden="sigmoid", output="sigmoid", engine="value", seed=0)
-    net = _network(twin)
-    lay = _layout(net)
-    labels = [_label_box(n, *c) for n, c in lay.labels.items()]
+    net = network(twin)
+    lay = network_layout(net)
+    labels = [label_box(n, *c) for n, c in lay.labels.items()]
     units = [_circle(x, y, R) for layer in lay.pos for x, y in layer]
-    units += [_text_block(x, y) for layer in lay.pos for x, y in layer]
+    units += [text_block(x, y) for layer in lay.pos for x, y in layer]
     assert len(labels) == sum(a * b for a, b in itertools.pairwise(sizes))
     for i, a in enumerate(labels):
         assert not any(a.hits(b, pad=0) for b in labels[i + 1 :])
@@ -296,8 +362,8 @@ def test_weight_labels_do_not_overlap_each_other_or_the_units(sizes: list[int]) 
         assert a.x0 >= 0 and a.x1 <= lay.width and a.y0 >= 0 and a.y1 <= lay.height
 
 
-def _circle(x: float, y: float, r: float) -> _Box:
-    return _Box(x - r, y - r, x + r, y + r)
+def _circle(x: float, y: float, r: float) -> Box:
+    return Box(x - r, y - r, x + r, y + r)
 
 
 # --- a graph of Values --------------------------------------------------------------------
@@ -315,9 +381,9 @@ def test_value_graph_page_records_each_push_with_before_and_after(tmp_path: Path
     exact_a = 2 * (F(2) * F("-0.5")) * F("-0.5") + 1
     exact_b = 2 * (F(2) * F("-0.5")) * F(2)
     end = state_after(frames, len(frames) - 1)
-    grads = {k: v[1] for k, v in end.items() if k.startswith("n") and k.endswith("_grad")}
+    grads = {k: v[1] for k, v in end.items() if k.endswith(":grad")}
     assert float(exact_a) in grads.values() and float(exact_b) in grads.values()
-    visit_c = next(f["t"] for f in frames if f["t"].startswith("Visit c"))
+    visit_c = next(f["sentence"] for f in frames if f["sentence"].startswith("Visit c"))
     # c's gradient 2c = −2 is pushed into a (local b) and b (local a): a had 1 from d = … + a
     assert "a.grad += (−0.5) · (−2): 1 → 2" in visit_c
     assert "b.grad += 2 · (−2): 0 → −4" in visit_c
@@ -355,10 +421,10 @@ def test_step_command_writes_the_worked_example_page(
     frames = frames_of(page)
     w = {k: F(v) for k, v in NOTE_W.items()}
     it1 = note_iteration(w)
-    end1 = state_after(frames, max(i for i, f in enumerate(frames) if f["it"] == 1))
-    assert end1["tu2_0_out"][1] == pytest.approx(float(it1["y"]), rel=1e-12)  # 0.191
-    assert end1["tp_w3_new"][1] == pytest.approx(float(it1["new"]["w3"]), rel=1e-12)
-    w3 = next(f["t"] for f in frames if f["t"].startswith("Update w3"))
+    end1 = end_of(frames, 1)
+    assert end1["ŷ:out"][1] == pytest.approx(float(it1["y"]), rel=1e-12)  # 0.191
+    assert end1["w3:new"][1] == pytest.approx(float(it1["new"]["w3"]), rel=1e-12)
+    w3 = next(f["sentence"] for f in frames if f["sentence"].startswith("Update w3"))
     assert "table lists w3 as 0.11 → 0.12" in w3 and "uses w3 = 0.21" in w3
     # the same page as `worked-example --html`
     assert main(["worked-example", "--html", str(tmp_path / "w.html")]) == 0
@@ -402,15 +468,15 @@ def test_page_json_escapes_every_less_than_sign(tmp_path: Path) -> None:
     page = stepper(_script_label_graph(), path=tmp_path / "label.html").read_text()
     text, frames = _strict_frames(page)
     assert "<" not in text
-    assert "<!--<script>" in frames[0]["t"]  # the label itself survives, decoded
+    assert "<!--<script>" in frames[0]["sentence"]  # the label itself survives, decoded
 
 
 @pytest.mark.filterwarnings("ignore:overflow encountered:RuntimeWarning")  # meant to
 def test_page_json_has_no_infinity_or_nan_and_shows_them_as_text(tmp_path: Path) -> None:
     page = stepper(_script_label_graph(), path=tmp_path / "inf.html").read_text()
     _, frames = _strict_frames(page)
-    shown = [cell for f in frames for cell in f["set"].values()]
-    assert ["inf", "inf"] in shown  # 2 · 1e308 · 10: text and value both "inf"
+    shown = [cell for f in frames for cell in f["values"].values()]
+    assert {"text": "inf", "value": "inf"} in shown  # 2 · 1e308 · 10: text and value "inf"
     # `tinygrad-edu step --x 1e308,1e308`: note 05's network; its outputs stay finite, E is inf
     model = nn.MLP([2, 2, 1], hidden="linear", output="linear", bias=False, engine="value")
     model.set_weights(
@@ -419,7 +485,7 @@ def test_page_json_has_no_infinity_or_nan_and_shows_them_as_text(tmp_path: Path)
     page = stepper(model, x=[1e308, 1e308], t=[1.0], path=tmp_path / "cli.html").read_text()
     text, frames = _strict_frames(page)
     assert "Infinity" not in text and "NaN" not in text
-    values = [cell[1] for f in frames for cell in f["set"].values()]
+    values = [cell["value"] for f in frames for cell in f["values"].values()]
     assert any(v in ("inf", "−inf", "nan") for v in values)
     assert all(isinstance(v, str) or math.isfinite(v) for v in values)
 

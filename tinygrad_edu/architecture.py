@@ -58,14 +58,17 @@ LAYERS: tuple[tuple[str, dict[str, str]], ...] = (
     (
         "applications",
         {
-            "stepper": "the offline step-through HTML page of backpropagation",
+            "train": "fit / predict / accuracy: the one training loop (demo, stepper, examples)",
+            "notes05": "note 05's worked example as data: its numbers, the replay, its slips",
+            "plot": "matplotlib pictures of a training run; the drawing of a model's loss graph",
+            "stepper": "step-through page: record -> frames -> render; assets/: HTML, CSS, JS",
             "exercises": "grading the exercises: a learner's file run on fixed cases",
         },
     ),
     (
         "entry",
         {
-            "cli": "the tinygrad-edu command and its subcommands",
+            "cli": "the tinygrad-edu command: arguments, checks and dispatch",
             "__main__": "python -m tinygrad_edu",
             "__init__": "the top-level names; imports trace, viz, stepper (their hooks)",
         },

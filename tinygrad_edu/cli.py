@@ -30,7 +30,11 @@ from typing import Any, NoReturn
 
 import numpy as np
 
-from . import ops
+from . import __version__, data, notes05, ops, plot, rules, train, viz
+from .compare import compare
+from .exercises import ExerciseFileError, check_file
+from .nn import MLP
+from .stepper import stepper
 
 PROG = "tinygrad-edu"
 ACTIVATIONS = ops.ACTIVATIONS  # --hidden and --output: every activation of the op table
@@ -140,11 +144,8 @@ def check_output(option: str, text: str, kind: str) -> Path:
         if not parent.is_dir():
             fail(f"{str(parent)!r} is not a folder")
         _probe_writable(path, kind)
-        if kind == "drawing" and path.suffix.lower() != ".dot":
-            from .viz import dot_available, dot_fallback
-
-            if not dot_available():
-                dot_fallback(path)
+        if kind == "drawing" and path.suffix.lower() != ".dot" and not viz.dot_available():
+            viz.dot_fallback(path)
     except FileExistsError as error:
         fail(str(error).removeprefix("render: "))
     except OSError as error:
@@ -353,8 +354,6 @@ def add_demo(subparsers: Any) -> None:
 
 
 def _load_dataset(name: str, seed: int) -> tuple[np.ndarray, np.ndarray]:
-    from . import data
-
     if name == "xor":
         return data.xor()
     if name == "moons":
@@ -380,43 +379,7 @@ def _fit_sizes(
     return sizes
 
 
-def _predict(model: Any, X: np.ndarray) -> np.ndarray:
-    """The model's outputs for a batch, as an (N, out) array, without building a graph."""
-    return np.asarray(model.predict(X))
-
-
-def _loss(model: Any, X: np.ndarray, y: np.ndarray, reduction: str = "mean") -> Any:
-    """Squared error of the model on a batch (X, y): a scalar node of the model's engine."""
-    from . import mse_loss
-
-    return mse_loss(model(X), y, reduction=reduction)
-
-
-def _train(model: Any, X: np.ndarray, y: np.ndarray, lr: float, epochs: int) -> list[float]:
-    """Full-batch gradient descent with momentum; a tqdm bar shows elapsed time and loss."""
-    from tqdm import tqdm
-
-    from .optim import SGD
-
-    optimizer = SGD(model.parameters(), lr=lr, momentum=0.9)
-    losses = []
-    bar = tqdm(range(epochs), desc="training", unit="epoch", file=sys.stderr, leave=True)
-    for epoch in bar:
-        loss = _loss(model, X, y)
-        optimizer.zero_grad()
-        loss.backward()
-        optimizer.step()
-        losses.append(float(loss.data))
-        del loss  # free this step's graph before the next one is built (half the live nodes)
-        if epoch % 10 == 0 or epoch == epochs - 1:
-            bar.set_postfix(loss=f"{losses[-1]:.5f}", refresh=False)
-    bar.close()
-    return losses
-
-
 def run_demo(args: argparse.Namespace) -> int:
-    from .nn import MLP
-
     X, y = _load_dataset(args.dataset, args.seed)
     sizes = _fit_sizes(args.sizes, X, y, args.dataset, args.engine)
     check_compare_cost(sizes, 4, args.engine)  # the table printed before training
@@ -442,25 +405,22 @@ def run_demo(args: argparse.Namespace) -> int:
     ok = _print_compare(model, X_train[:4], y_train[:4])
     print()
 
-    losses = _train(model, X_train, y_train, lr, epochs)
+    history = train.fit(model, X_train, y_train, lr=lr, steps=epochs, momentum=0.9, progress=True)
+    losses = history.loss
     print(f"loss (mean squared error): {losses[0]:.5f} at the start, {losses[-1]:.5f} at the end")
     if args.dataset != "sine":
-        print(f"training accuracy: {100 * _accuracy(model, X_train, y_train):.1f} %")
+        print(f"training accuracy: {100 * train.accuracy(model, X_train, y_train):.1f} %")
 
     args.out.mkdir(parents=True, exist_ok=True)
     print()
-    graph_file = _draw_model_graph(model, X_train[:4], y_train[:4], args.out / "graph.svg")
+    graph_file = plot.loss_graph(model, X_train[:4], y_train[:4], args.out / "graph.svg")
     print(f"wrote {graph_file}")
-    _plot_demo(model, X, y, X_train, y_train, losses, args.dataset, args.out / "loss.png")
+    picture = args.out / "loss.png"
+    if plot.training(model, X, y, X_train, y_train, losses, args.dataset, picture) is None:
+        print("matplotlib is not installed: no loss plot (pip install matplotlib)")
+    else:
+        print(f"wrote {picture}")
     return 0 if ok else 1
-
-
-def _accuracy(model: Any, X: np.ndarray, y: np.ndarray) -> float:
-    """Share of samples classified right: threshold 0.5 for one output, argmax for many."""
-    pred = _predict(model, X)
-    if y.shape[1] == 1:
-        return float(np.mean((pred > 0.5) == (y > 0.5)))
-    return float(np.mean(pred.argmax(axis=1) == y.argmax(axis=1)))
 
 
 def _print_compare(model: Any, X: np.ndarray, y: np.ndarray, max_entries: int | None = 4) -> bool:
@@ -468,102 +428,9 @@ def _print_compare(model: Any, X: np.ndarray, y: np.ndarray, max_entries: int | 
 
     ``max_entries``: gradient entries shown per parameter (None: all of them).
     """
-    from .compare import compare
-
     report = compare(model, X, y)
     print(report.table(max_entries=max_entries))
     return bool(report.ok)
-
-
-def _draw_model_graph(model: Any, X: np.ndarray, y: np.ndarray, path: Path) -> Path:
-    """Draw the loss graph (after backward, so gradients show) to ``path``.
-
-    The tensor engine's graph of a small batch has a handful of nodes; the value engine's
-    has one node per weight per sample, so it is drawn for one sample.
-    """
-    if len(model.parameters()) == len(model.slots()):  # a node per weight: one sample
-        X, y = X[:1], y[:1]
-    from .viz import render
-
-    model.zero_grad()
-    loss = _loss(model, X, y, reduction="half_sum")
-    loss.backward()
-    # Without the `dot` program, render writes the .dot source and says so in one line.
-    return render(loss, path)
-
-
-def _plot_demo(
-    model: Any,
-    X: np.ndarray,
-    y: np.ndarray,
-    X_train: np.ndarray,
-    y_train: np.ndarray,
-    losses: list[float],
-    dataset: str,
-    path: Path,
-) -> None:
-    """Loss curve, and the decision boundary (2-d inputs) or the fitted curve (sine)."""
-    try:
-        import matplotlib
-
-        matplotlib.use("Agg")  # draw to files, never open a window
-        import matplotlib.pyplot as plt
-    except ImportError:
-        print("matplotlib is not installed: no loss plot (pip install matplotlib)")
-        return
-    fig, (ax_loss, ax_fit) = plt.subplots(1, 2, figsize=(10, 4))
-    ax_loss.plot(losses)
-    ax_loss.set_yscale("log")
-    ax_loss.set_xlabel("epoch")
-    ax_loss.set_ylabel("mean squared error")
-    ax_loss.set_title("training loss")
-    if X.shape[1] == 1:
-        _plot_curve(ax_fit, model, X, y)
-        ax_fit.set_title(f"{dataset}: data and the trained model")
-    else:
-        _plot_boundary(ax_fit, model, X_train, y_train)
-        ax_fit.set_title(f"{dataset}: training samples and decision regions")
-    fig.tight_layout()
-    fig.savefig(path, dpi=80)
-    plt.close(fig)
-    print(f"wrote {path}")
-
-
-def _plot_curve(ax: Any, model: Any, X: np.ndarray, y: np.ndarray) -> None:
-    grid = np.linspace(X.min(), X.max(), 200).reshape(-1, 1)
-    ax.scatter(X[:, 0], y[:, 0], s=10, color="tab:blue", label="data")
-    ax.plot(grid[:, 0], _predict_fast(model, grid)[:, 0], color="tab:red", label="model")
-    ax.legend()
-
-
-def _plot_boundary(ax: Any, model: Any, X: np.ndarray, y: np.ndarray) -> None:
-    pad = 0.5
-    xs = np.linspace(X[:, 0].min() - pad, X[:, 0].max() + pad, 120)
-    ys = np.linspace(X[:, 1].min() - pad, X[:, 1].max() + pad, 120)
-    gx, gy = np.meshgrid(xs, ys)
-    pred = _predict_fast(model, np.column_stack([gx.ravel(), gy.ravel()]))
-    labels = y.argmax(axis=1) if y.shape[1] > 1 else (y[:, 0] > 0.5).astype(int)
-    if pred.shape[1] > 1:
-        ax.contourf(gx, gy, pred.argmax(axis=1).reshape(gx.shape), alpha=0.3, cmap="viridis")
-    else:
-        ax.contourf(gx, gy, pred[:, 0].reshape(gx.shape), levels=20, alpha=0.4, cmap="RdBu_r")
-        ax.contour(gx, gy, pred[:, 0].reshape(gx.shape), levels=[0.5], colors="k")
-    cmap = "viridis" if pred.shape[1] > 1 else "RdBu_r"  # class 0 blue, class 1 red
-    ax.scatter(X[:, 0], X[:, 1], c=labels, s=12, cmap=cmap, edgecolors="k", linewidths=0.3)
-
-
-def _predict_fast(model: Any, X: np.ndarray) -> np.ndarray:
-    """Predictions for many points: the model's weights go into a tensor MLP.
-
-    Both engines share one weight layout (``get_weights``), so this is the same function,
-    and arrays compute many points much faster than a node per weight.
-    """
-    from .nn import MLP
-
-    weights, acts = model.get_weights(), list(model.activations)
-    twin = MLP(model.sizes, acts[0], acts[-1], weights[0][1] is not None, dtype=model.dtype)
-    twin.set_weights(weights)
-    return _predict(twin, X)
 
 
 # --- graph ------------------------------------------------------------------------------
@@ -584,11 +451,9 @@ def add_graph(subparsers: Any) -> None:
         metavar="FILE",
         help="file to write: .svg, .png, .pdf or .dot (default: graph.svg)",
     )
-    from .viz import COLLAPSE_MODES
-
     p.add_argument(
         "--collapse",
-        choices=COLLAPSE_MODES,
+        choices=viz.COLLAPSE_MODES,
         default="auto",
         help="auto: one box per neuron or layer once the graph is big; none: every node; "
         "neuron or layer: always so (default: auto)",
@@ -610,10 +475,6 @@ def add_graph(subparsers: Any) -> None:
 
 
 def run_graph(args: argparse.Namespace) -> int:
-    from . import rules
-    from .nn import MLP
-    from .viz import render
-
     if args.forward_only and args.deltas:
         raise UsageError("--deltas needs the backward pass; leave out --forward-only")
     model = MLP(
@@ -622,7 +483,7 @@ def run_graph(args: argparse.Namespace) -> int:
     # One sample (inputs rounded, so the drawing stays short) and a target of ones.
     x = np.random.default_rng(args.seed).normal(size=(1, args.sizes[0])).round(2)
     t = np.ones((1, args.sizes[-1]))
-    loss = _loss(model, x, t, reduction="half_sum")  # the notes' E, so δ = ∂E/∂net
+    loss = train.loss_of(model, x, t, reduction="half_sum")  # the notes' E, so δ = ∂E/∂net
     options: dict[str, Any] = {"show_grad": not args.forward_only, "collapse": args.collapse}
     if not args.forward_only:
         loss.backward()
@@ -630,7 +491,7 @@ def run_graph(args: argparse.Namespace) -> int:
         options["edge_derivatives"] = True
     if args.deltas:
         options["deltas"] = rules.backward(model.get_weights(), model.activations, x, t)
-    written = render(loss, args.out, **options)
+    written = viz.render(loss, args.out, **options)
     print(f"wrote {written}")
     return 0
 
@@ -665,8 +526,6 @@ def add_compare(subparsers: Any) -> None:
 
 
 def run_compare(args: argparse.Namespace) -> int:
-    from .nn import MLP
-
     if args.dataset is not None:
         X, y = _load_dataset(args.dataset, args.seed)
         _fit_sizes(args.sizes, X, y, args.dataset)
@@ -691,98 +550,6 @@ def run_compare(args: argparse.Namespace) -> int:
 
 # --- worked-example ---------------------------------------------------------------------
 
-# The handwritten note 05: x = (2, 3), target 1, learning rate 0.05, linear units, no
-# biases. h1 = x1 w1 + x2 w3, h2 = x1 w2 + x2 w4, ŷ = h1 w5 + h2 w6.
-NOTE_X = (2.0, 3.0)
-NOTE_TARGET = 1.0
-NOTE_LR = 0.05
-NOTE_WEIGHTS = {"w1": 0.11, "w2": 0.12, "w3": 0.21, "w4": 0.08, "w5": 0.14, "w6": 0.15}
-# The note's final table, as printed there: (old, new), rounded to two decimals.
-NOTE_TABLE = {
-    "w1": (0.11, 0.12),
-    "w2": (0.12, 0.13),
-    "w3": (0.11, 0.12),
-    "w4": (0.08, 0.10),
-    "w5": (0.14, 0.17),
-    "w6": (0.15, 0.17),
-}
-NOTE_Y_HAT = 0.19  # the note rounds ŷ to two decimals before using it
-# Each weight's gradient in the note's chain-rule form: ∂E/∂w = Δ · (factors).
-NOTE_CHAIN = {
-    "w1": ("Δ·w5·x1", ("w5", "x1")),
-    "w2": ("Δ·w6·x1", ("w6", "x1")),
-    "w3": ("Δ·w5·x2", ("w5", "x2")),
-    "w4": ("Δ·w6·x2", ("w6", "x2")),
-    "w5": ("Δ·h1", ("h1",)),
-    "w6": ("Δ·h2", ("h2",)),
-}
-
-
-@dataclass
-class WorkedExample:
-    """One iteration of note 05 as computed by the Value engine."""
-
-    lr: float
-    x: tuple[float, float]
-    target: float
-    old: dict[str, float]
-    h1: float
-    h2: float
-    y_hat: float
-    error: float
-    grad: dict[str, float]
-    new: dict[str, float]
-
-
-def replay_note_05(lr: float = NOTE_LR) -> WorkedExample:
-    """Forward, error, backward and one SGD step of note 05, by autograd on Values."""
-    from . import Value, mse_loss
-    from .optim import SGD
-
-    w = {name: Value(value, label=name) for name, value in NOTE_WEIGHTS.items()}
-    x1, x2 = Value(NOTE_X[0], label="x1"), Value(NOTE_X[1], label="x2")
-    h1 = x1 * w["w1"] + x2 * w["w3"]
-    h2 = x1 * w["w2"] + x2 * w["w4"]
-    y_hat = h1 * w["w5"] + h2 * w["w6"]
-    error = mse_loss([y_hat], [NOTE_TARGET], reduction="half_sum")  # ½ (ŷ − y)²
-    error.backward()
-    grad = {name: v.grad for name, v in w.items()}
-    SGD(list(w.values()), lr=lr).step()  # w ← w − η ∂E/∂w
-    return WorkedExample(
-        lr=lr,
-        x=NOTE_X,
-        target=NOTE_TARGET,
-        old=dict(NOTE_WEIGHTS),
-        h1=h1.data,
-        h2=h2.data,
-        y_hat=y_hat.data,
-        error=error.data,
-        grad=grad,
-        new={name: v.data for name, v in w.items()},
-    )
-
-
-def _chain_values(ex: WorkedExample) -> dict[str, float]:
-    """The numbers the chain-rule factors of ``NOTE_CHAIN`` stand for."""
-    return {
-        "x1": ex.x[0],
-        "x2": ex.x[1],
-        "h1": ex.h1,
-        "h2": ex.h2,
-        "w5": ex.old["w5"],
-        "w6": ex.old["w6"],
-    }
-
-
-def _factor(ex: WorkedExample, name: str) -> float:
-    """∂E/∂w divided by Δ: the product of the weight's chain-rule factors."""
-    return math.prod(_chain_values(ex)[f] for f in NOTE_CHAIN[name][1])
-
-
-def _num(x: float) -> str:
-    """A number as a person would write it: no float noise, no trailing zeros."""
-    return f"{round(x, 10):.10g}".replace("-", "−")
-
 
 def add_worked_example(subparsers: Any) -> None:
     p = subparsers.add_parser(
@@ -796,8 +563,8 @@ def add_worked_example(subparsers: Any) -> None:
     p.add_argument(
         "--lr",
         type=positive_float,
-        default=NOTE_LR,
-        help=f"learning rate η (the note writes α; default: {NOTE_LR}, the note's)",
+        default=notes05.LR,
+        help=f"learning rate η (the note writes α; default: {notes05.LR}, the note's)",
     )
     p.add_argument(
         "--html",
@@ -812,130 +579,19 @@ def add_worked_example(subparsers: Any) -> None:
 
 
 def run_worked_example(args: argparse.Namespace) -> int:
-    ex = replay_note_05(args.lr)
-    w, x1, x2 = ex.old, ex.x[0], ex.x[1]
-    delta = ex.y_hat - ex.target
-    factor = _chain_values(ex)
-    print("Note 05, one iteration of backpropagation, replayed by the Value engine")
-    print("network: inputs x1, x2 → linear hidden units h1, h2 → linear output ŷ, no biases")
-    print(
-        f"x = ({_num(x1)}, {_num(x2)}), target y = {_num(ex.target)}, "
-        f"learning rate η = {_num(ex.lr)}"
-    )
-    print()
-    print("STEP 1  initial weights (w1, w3 into h1; w2, w4 into h2; w5, w6 into ŷ)")
-    print("  " + "   ".join(f"{name} = {_num(v)}" for name, v in w.items()))
-    print()
-    print("STEP 2  forward pass")
-    print(
-        f"  h1 = x1·w1 + x2·w3 = {_num(x1)}·{_num(w['w1'])} + {_num(x2)}·{_num(w['w3'])}"
-        f" = {_num(ex.h1)}"
-    )
-    print(
-        f"  h2 = x1·w2 + x2·w4 = {_num(x1)}·{_num(w['w2'])} + {_num(x2)}·{_num(w['w4'])}"
-        f" = {_num(ex.h2)}"
-    )
-    print(
-        f"  ŷ  = h1·w5 + h2·w6 = {_num(ex.h1)}·{_num(w['w5'])} + {_num(ex.h2)}·{_num(w['w6'])}"
-        f" = {_num(ex.y_hat)}"
-    )
-    print()
-    print("STEP 3  error")
-    print(f"  Error = ½ (ŷ − y)² = ½ ({_num(ex.y_hat)} − {_num(ex.target)})² = {_num(ex.error)}")
-    print(f"  Δ = ∂Error/∂ŷ = ŷ − y = {_num(delta)}")
-    print()
-    print("STEP 4  backward pass: autograd's gradient of each weight, and the chain rule")
-    for name in ("w5", "w6", "w1", "w2", "w3", "w4"):
-        formula, factors = NOTE_CHAIN[name]
-        numbers = "·".join([_num(delta), *(_num(factor[f]) for f in factors)])
-        print(f"  ∂E/∂{name} = {formula:<9} = {numbers:<18} = {_num(ex.grad[name])}")
-    print()
-    print("STEP 4 (cont.)  gradient descent: w_new = w_old − η ∂E/∂w")
-    for name in ("w5", "w6", "w1", "w2", "w3", "w4"):
-        print(
-            f"  {name}_new = {_num(w[name])} − {_num(ex.lr)}·({_num(ex.grad[name])})"
-            f" = {_num(ex.new[name])}"
-        )
-    print()
-    print("old vs new (exact; the note's table rounds to two decimals)")
-    new_column = f"new, η = {_num(ex.lr)}"
-    print(
-        f"  {'weight':<7}{'old':>8}{new_column:>16}   note's table, η = {_num(NOTE_LR)} (old → new)"
-    )
-    slips = []
-    for name in w:
-        note_old, note_new = NOTE_TABLE[name]
-        mark = ""
-        # The note's new weights are for its own η; its old ones hold at any η.
-        if not math.isclose(note_old, w[name]) or (
-            ex.lr == NOTE_LR and not math.isclose(note_new, round(ex.new[name], 2))
-        ):
-            mark = "   ← slip"
-            slips.append(name)
-        print(
-            f"  {name:<7}{_num(w[name]):>8}{_num(ex.new[name]):>16}   "
-            f"{note_old:.2f} → {note_new:.2f}{mark}"
-        )
-    print()
-    _print_slips(ex, slips)
+    print("\n".join(notes05.report(notes05.replay(args.lr))))
     if args.html is not None:
         path = _write_note_page(args.html, args.lr)
         print(f"\nwrote {path}: open it in a browser and step with the arrow keys")
     return 0
 
 
-def _print_slips(ex: WorkedExample, slips: list[str]) -> None:
-    """Where the note's own numbers disagree with its formulas (checked, not assumed)."""
-    w = ex.old
-    print("Where the note slips")
-    if ex.lr != NOTE_LR:
-        print(
-            f"  (the note uses η = {_num(NOTE_LR)}, so its new weights are not compared at "
-            f"η = {_num(ex.lr)}; these slips hold at any η)"
-        )
-    points = []
-    values = _chain_values(ex)
-    for name in slips:
-        note_old, note_new = NOTE_TABLE[name]
-        point = f"Its table lists {name} (old) as {note_old:.2f}"
-        if not math.isclose(note_old, w[name]):
-            point += f", but its own forward pass uses {name} = {_num(w[name])}"
-        step = " · ".join(_num(values[f]) for f in NOTE_CHAIN[name][1])
-        verdict = f", not {note_new:.2f}" if ex.lr == NOTE_LR else f" (with η = {_num(ex.lr)})"
-        points.append(
-            f"{point}.\n"
-            f"Exact: {name} (new) = {_num(w[name])} + {_num(ex.lr)} · "
-            f"{_num(ex.target - ex.y_hat)} · {step} = {_num(ex.new[name])} "
-            f"≈ {ex.new[name]:.3f}{verdict}."
-        )
-    # The same updates with Δ = 0.19 − 1 in place of 0.191 − 1.
-    rounded = {name: w[name] - ex.lr * (NOTE_Y_HAT - ex.target) * _factor(ex, name) for name in w}
-    worst = max(w, key=lambda name: abs(rounded[name] - ex.new[name]))
-    shift = f"{abs(rounded[worst] - ex.new[worst]):.10f}".rstrip("0")
-    points.append(
-        f"It rounds ŷ = {_num(ex.y_hat)} to {_num(NOTE_Y_HAT)} and computes the updates with "
-        f"{_num(NOTE_Y_HAT)}: that moves the\nnew weights by at most {shift} ({worst}: "
-        f"{_num(rounded[worst])} instead of {_num(ex.new[worst])}), invisible at two decimals."
-    )
-    with_one = w["w1"] - ex.lr * (ex.y_hat - ex.target) * w["w5"] * 1.0
-    if round(with_one, 2) == round(ex.new["w1"], 2):
-        hidden = f"both round to {ex.new['w1']:.2f}, so the table hides this one"
-    else:
-        hidden = f"{with_one:.2f} against {ex.new['w1']:.2f} at two decimals"
-    points.append(
-        f'Its w1 line ends in "· 1" where x1 = {_num(ex.x[0])} is meant: with · 1, w1 (new) '
-        f"would be {_num(with_one)};\nwith x1 it is {_num(ex.new['w1'])} ({hidden})."
-    )
-    points.append(
-        "Its update lines for w1..w4 read w_new = w_old − η Δ w_old x: the factor is the "
-        "weight out of the\nhidden unit, not w_old: ∂E/∂w1 = Δ·w5·x1, ∂E/∂w2 = Δ·w6·x1, "
-        "∂E/∂w3 = Δ·w5·x2, ∂E/∂w4 = Δ·w6·x2\n(its w1 line does compute with w5 = 0.14)."
-    )
-    for number, point in enumerate(points, 1):
-        first, *rest = point.split("\n")
-        print(f"  {number}. {first}")
-        for line in rest:
-            print(f"     {line}")
+def _write_note_page(path: Path, lr: float) -> Path:
+    """The step-through page of note 05 (two iterations), as `step` writes it by default."""
+    model = MLP([2, 2, 1], "linear", "linear", bias=False, engine="value")
+    model.set_weights(notes05.weights())
+    x, t = list(notes05.X), [notes05.TARGET]
+    return stepper(model, x, t, lr=lr, steps=2, path=path, remarks=notes05.remarks(lr))
 
 
 # --- step -------------------------------------------------------------------------------
@@ -984,8 +640,8 @@ def add_step(subparsers: Any) -> None:
     p.add_argument(
         "--lr",
         type=positive_float,
-        default=NOTE_LR,
-        help=f"learning rate η (default: {NOTE_LR})",
+        default=notes05.LR,
+        help=f"learning rate η (default: {notes05.LR})",
     )
     p.add_argument(
         "--steps",
@@ -1004,13 +660,11 @@ def add_step(subparsers: Any) -> None:
 
 
 def run_step(args: argparse.Namespace) -> int:
-    from .nn import MLP
-    from .stepper import stepper
-
     sizes = args.sizes
     note = sizes == [2, 2, 1] and not args.bias
-    x = args.x if args.x is not None else list(NOTE_X) if sizes[0] == 2 else [0.5] * sizes[0]
-    t = args.t if args.t is not None else [NOTE_TARGET] if sizes[-1] == 1 else [0.5] * sizes[-1]
+    note_x, note_t = list(notes05.X), [notes05.TARGET]
+    x = args.x if args.x is not None else note_x if sizes[0] == 2 else [0.5] * sizes[0]
+    t = args.t if args.t is not None else note_t if sizes[-1] == 1 else [0.5] * sizes[-1]
     if len(x) != sizes[0]:
         raise UsageError(f"--x has {len(x)} numbers but the network has {sizes[0]} inputs")
     if len(t) != sizes[-1]:
@@ -1025,45 +679,12 @@ def run_step(args: argparse.Namespace) -> int:
     model = MLP(sizes, args.hidden, args.output, bias=args.bias, engine=args.engine, seed=args.seed)
     remarks: dict[str, str] = {}
     if note:
-        model.set_weights(_note_weights())
-        if (args.hidden, args.output, x, t) == ("linear", "linear", list(NOTE_X), [NOTE_TARGET]):
-            remarks = _note_remarks(args.lr)
+        model.set_weights(notes05.weights())
+        if (args.hidden, args.output, x, t) == ("linear", "linear", note_x, note_t):
+            remarks = notes05.remarks(args.lr)
     path = stepper(model, x, t, lr=args.lr, steps=args.steps, path=args.out, remarks=remarks)
     print(f"wrote {path}: open it in a browser and step with the arrow keys")
     return 0
-
-
-def _note_weights() -> list[tuple[np.ndarray, None]]:
-    """Note 05's w1..w6 as get_weights() pairs: row j of W holds the weights into unit j."""
-    w = NOTE_WEIGHTS
-    return [
-        (np.array([[w["w1"], w["w3"]], [w["w2"], w["w4"]]]), None),
-        (np.array([[w["w5"], w["w6"]]]), None),
-    ]
-
-
-def _note_remarks(lr: float) -> dict[str, str]:
-    """A sentence for each weight whose row of the note's table disagrees with its pass."""
-    if lr != NOTE_LR:
-        return {}
-    return {
-        name: f"Note 05's table lists {name} as {old:.2f} → {new:.2f}: a slip, its own "
-        f"forward pass uses {name} = {_num(NOTE_WEIGHTS[name])}."
-        for name, (old, new) in NOTE_TABLE.items()
-        if not math.isclose(old, NOTE_WEIGHTS[name])
-    }
-
-
-def _write_note_page(path: Path, lr: float) -> Path:
-    """The step-through page of note 05 (two iterations), as `step` writes it by default."""
-    from .nn import MLP
-    from .stepper import stepper
-
-    model = MLP([2, 2, 1], "linear", "linear", bias=False, engine="value")
-    model.set_weights(_note_weights())
-    return stepper(
-        model, list(NOTE_X), [NOTE_TARGET], lr=lr, steps=2, path=path, remarks=_note_remarks(lr)
-    )
 
 
 # --- check: grade an exercise ----------------------------------------------------------
@@ -1083,8 +704,6 @@ def add_check(subparsers: Any) -> None:
 
 
 def run_check(args: argparse.Namespace) -> int:
-    from .exercises import ExerciseFileError, check_file
-
     try:
         result = check_file(args.file)
     except ExerciseFileError as error:
@@ -1116,8 +735,6 @@ def build_parser() -> argparse.ArgumentParser:
         "notes' backpropagation by hand.",
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    from . import __version__
-
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
     for add in COMMANDS:

@@ -10,7 +10,7 @@ plain walk's, and each step is written down:
 - a :class:`Push` per ``+=``: which parent, what was added, its gradient before and after.
 
 A learner can print the recording (``print(loss.backward(trace=True))``) and the
-step-through page (``viz.stepper``) shows it.
+step-through page (``tinygrad_edu.stepper``) shows it.
 
 ``naive_backward`` walks the same graph *without* topological order — a node pushes its
 gradient to its parents each time it is reached — which double counts through any reused

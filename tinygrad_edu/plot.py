@@ -1,0 +1,96 @@
+"""Pictures of a model and its training: the loss curve, the fit or decision regions
+(matplotlib), and the graph of the loss (Graphviz, through viz).
+
+matplotlib is optional (``pip install tinygrad_edu[plot]``): without it :func:`training`
+draws nothing and returns None.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from .train import loss_of, predict_fast
+from .viz import render
+
+
+def training(
+    model: Any,
+    X: np.ndarray,
+    y: np.ndarray,
+    X_train: np.ndarray,
+    y_train: np.ndarray,
+    losses: list[float],
+    dataset: str,
+    path: Path,
+) -> Path | None:
+    """Loss curve, and the decision boundary (2-d inputs) or the fitted curve (1-d) to ``path``.
+
+    Returns the path written, or None when matplotlib is not installed.
+    """
+    try:
+        import matplotlib
+
+        matplotlib.use("Agg")  # draw to files, never open a window
+        import matplotlib.pyplot as plt
+    except ImportError:
+        return None
+    fig, (ax_loss, ax_fit) = plt.subplots(1, 2, figsize=(10, 4))
+    ax_loss.plot(losses)
+    ax_loss.set_yscale("log")
+    ax_loss.set_xlabel("epoch")
+    ax_loss.set_ylabel("mean squared error")
+    ax_loss.set_title("training loss")
+    if X.shape[1] == 1:
+        curve(ax_fit, model, X, y)
+        ax_fit.set_title(f"{dataset}: data and the trained model")
+    else:
+        boundary(ax_fit, model, X_train, y_train)
+        ax_fit.set_title(f"{dataset}: training samples and decision regions")
+    fig.tight_layout()
+    fig.savefig(path, dpi=80)
+    plt.close(fig)
+    return path
+
+
+def curve(ax: Any, model: Any, X: np.ndarray, y: np.ndarray) -> None:
+    """The samples of a 1-d regression and the model's curve over their range."""
+    grid = np.linspace(X.min(), X.max(), 200).reshape(-1, 1)
+    ax.scatter(X[:, 0], y[:, 0], s=10, color="tab:blue", label="data")
+    ax.plot(grid[:, 0], predict_fast(model, grid)[:, 0], color="tab:red", label="model")
+    ax.legend()
+
+
+def boundary(ax: Any, model: Any, X: np.ndarray, y: np.ndarray) -> None:
+    """The samples of a 2-d classification over the regions the model assigns."""
+    pad = 0.5
+    xs = np.linspace(X[:, 0].min() - pad, X[:, 0].max() + pad, 120)
+    ys = np.linspace(X[:, 1].min() - pad, X[:, 1].max() + pad, 120)
+    gx, gy = np.meshgrid(xs, ys)
+    pred = predict_fast(model, np.column_stack([gx.ravel(), gy.ravel()]))
+    labels = y.argmax(axis=1) if y.shape[1] > 1 else (y[:, 0] > 0.5).astype(int)
+    if pred.shape[1] > 1:
+        ax.contourf(gx, gy, pred.argmax(axis=1).reshape(gx.shape), alpha=0.3, cmap="viridis")
+    else:
+        ax.contourf(gx, gy, pred[:, 0].reshape(gx.shape), levels=20, alpha=0.4, cmap="RdBu_r")
+        ax.contour(gx, gy, pred[:, 0].reshape(gx.shape), levels=[0.5], colors="k")
+    cmap = "viridis" if pred.shape[1] > 1 else "RdBu_r"  # class 0 blue, class 1 red
+    ax.scatter(X[:, 0], X[:, 1], c=labels, s=12, cmap=cmap, edgecolors="k", linewidths=0.3)
+
+
+def loss_graph(model: Any, X: np.ndarray, y: np.ndarray, path: Path) -> Path:
+    """Draw the graph of E = ½ Σ (O − t)² on (X, y), after backward so gradients show.
+
+    The tensor engine's graph of a small batch has a handful of nodes; a network with one
+    node per weight (the value engine: a parameter per slot) has that many per sample, so it
+    is drawn for one sample. Without Graphviz's ``dot`` program, :func:`viz.render` writes
+    the .dot source and says so in one line.
+    """
+    if len(model.parameters()) == len(model.slots()):
+        X, y = X[:1], y[:1]
+    model.zero_grad()
+    loss = loss_of(model, X, y, reduction="half_sum")
+    loss.backward()
+    return render(loss, path)
