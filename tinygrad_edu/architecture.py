@@ -32,10 +32,10 @@ LAYERS: tuple[tuple[str, dict[str, str]], ...] = (
     (
         "models",
         {
-            "losses": "mse_loss: one node for either engine",
+            "losses": "mse_loss and cross_entropy_loss: one node each, for either engine",
             "nn": "Module, Linear, activations, Sequential; MLP (TensorMLP, ValueMLP: Network)",
             "optim": "SGD and Adam, as PyTorch writes them",
-            "data": "toy datasets in numpy: xor, moons, spirals, sine",
+            "data": "toy datasets in numpy (xor, moons, spirals, sine) and the 8×8 digits",
             "torch_bridge": "MLP.to_torch / from_torch: the same network in PyTorch",
         },
     ),

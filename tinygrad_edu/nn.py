@@ -36,12 +36,13 @@ import numpy as np
 from . import checks, ops, torch_bridge
 from .graph import Node, no_grad
 from .tensor import Tensor, affine
-from .value import Parameter, Value, sum_values
+from .value import Parameter, Value, softmax, sum_values
 
 Param = Node  # a Tensor or a Value
 Weights = list[tuple[np.ndarray, Union[np.ndarray, None]]]
 
-ACTIVATIONS = ops.ACTIVATIONS  # every activation of the op table (ops.py)
+ACTIVATIONS = ops.ACTIVATIONS  # every activation of one unit in the op table (ops.py)
+OUTPUT_ACTIVATIONS = ops.OUTPUT_ACTIVATIONS  # and what may end the output layer (softmax)
 WEIGHTS_ARE_FLOATS = "integer weights cannot take a gradient step"
 
 
@@ -341,10 +342,18 @@ class Linear(Module):
 
 
 def _activate(x: Any, name: str) -> Any:
-    """Apply the activation method ``name`` to a Tensor, a Value or a list of Values."""
+    """Apply the activation method ``name`` to a Tensor, a Value or a list of Values.
+
+    softmax reads a whole layer: on Values it takes a list of nets (one sample), or a list
+    of such lists (a batch), and gives the list of outputs O.
+    """
     if isinstance(x, (Tensor, Value)):  # the common case first
+        if name == "softmax" and isinstance(x, Value):
+            raise TypeError("softmax: needs a layer's nets (a list of Values), got one Value")
         return getattr(x, name)()
     if isinstance(x, (list, tuple)):
+        if name == "softmax" and all(isinstance(v, Value) for v in x):
+            return softmax(x)
         return [_activate(v, name) for v in x]
     return getattr(Tensor(x), name)()
 
@@ -388,6 +397,14 @@ class Identity(Module):
 
     def forward(self, x: Any) -> Any:
         return _activate(x, "linear")
+
+
+class Softmax(Module):
+    """O_k = e^(net_k) / Σ_j e^(net_j) over the last axis (a layer's units), stable for any
+    net; its Jacobian ∂O_k/∂net_j = O_k (δ_kj − O_j). Pair it with ``cross_entropy_loss``."""
+
+    def forward(self, x: Any) -> Any:
+        return _activate(x, "softmax")
 
 
 class Sequential(Module):
@@ -449,15 +466,19 @@ class Neuron(Module):
 
 
 class ValueLayer(Module):
-    """A layer of Neurons: unit j gets row j of W and b[j]."""
+    """A layer of Neurons: unit j gets row j of W and b[j]. A layer-wide activation
+    (softmax) is applied to all the units' nets together."""
 
     def __init__(self, W: np.ndarray, b: np.ndarray | None, activation: str, layer: int) -> None:
         self.neurons = [
             Neuron(W[j], None if b is None else b[j], activation, layer, j + 1)
             for j in range(W.shape[0])
         ]
+        self.layer_wide = ops.OPS[activation].layer_wide
 
     def forward(self, x: Sequence[Value]) -> list[Value]:
+        if self.layer_wide:  # e.g. O = softmax(net_1, …, net_C)
+            return _activate([neuron.net(x) for neuron in self.neurons], self.neurons[0].activation)
         return [neuron(x) for neuron in self.neurons]
 
 
@@ -514,7 +535,8 @@ class MLP(Module):
     """A fully connected network: ``sizes=[2, 3, 1]`` is the notes' 2-3-1 network.
 
     Every hidden layer uses ``hidden``, the last layer ``output`` (an activation of the op
-    table: sigmoid, tanh, relu, linear, …). ``activations`` lists one name per layer, e.g.
+    table: sigmoid, tanh, relu, linear, …; or ``"softmax"``, whose natural loss is
+    ``cross_entropy_loss``: then δ_output = O − t). ``activations`` lists one name per layer, e.g.
     ``["sigmoid", "linear"]``. The same ``seed`` gives the same initial weights on both
     engines.
 
@@ -560,9 +582,15 @@ class MLP(Module):
             raise ValueError(f"MLP: sizes needs at least two widths (in, out), got {list(sizes)}")
         for n in sizes:
             checks.positive_int(n, f"MLP: every size in {list(sizes)}")
-        for what, name in (("hidden", hidden), ("output", output)):
-            if name not in ACTIVATIONS:
-                raise ValueError(f"MLP: unknown {what} activation {name!r}, expected {ACTIVATIONS}")
+        if hidden not in ACTIVATIONS:
+            hint = " (it reads a whole layer: only the output may use it)" * (hidden == "softmax")
+            raise ValueError(
+                f"MLP: unknown hidden activation {hidden!r}, expected {ACTIVATIONS}{hint}"
+            )
+        if output not in OUTPUT_ACTIVATIONS:
+            raise ValueError(
+                f"MLP: unknown output activation {output!r}, expected {OUTPUT_ACTIVATIONS}"
+            )
         self.dtype = checks.float_dtype(dtype, "MLP", WEIGHTS_ARE_FLOATS)
         self.sizes = [int(n) for n in sizes]
         self.hidden, self.output = hidden, output
