@@ -126,6 +126,9 @@ def test_demo_with_no_options_trains_compares_and_writes_its_files(tmp_path):
     else:
         assert (folder / "graph.dot").read_text().startswith("digraph")
     assert (folder / "loss.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    # the per-layer training diagnostics beside the loss (tests/test_diagnostics.py)
+    assert (folder / "diagnostics.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert f"wrote {Path('tinygrad_edu_demo') / 'diagnostics.png'}" in result.stdout
 
 
 @pytest.mark.parametrize(
@@ -141,6 +144,7 @@ def test_demo_runs_on_other_datasets_and_engines(tmp_path, args):
     assert result.returncode == 0, result.stderr
     assert "all agree" in result.stdout
     assert (tmp_path / "out" / "loss.png").exists()
+    assert (tmp_path / "out" / "diagnostics.png").exists()
 
 
 def test_demo_without_dot_writes_dot_source_and_one_notice(tmp_path):
@@ -171,6 +175,7 @@ def test_demo_without_matplotlib_says_so(tmp_path):
     assert result.returncode == 0, result.stderr
     assert "matplotlib is not installed" in result.stdout
     assert not (tmp_path / "tinygrad_edu_demo" / "loss.png").exists()
+    assert not (tmp_path / "tinygrad_edu_demo" / "diagnostics.png").exists()
 
 
 @pytest.mark.skipif(not HAS_DOT, reason="Graphviz's dot is not installed")

@@ -1,6 +1,7 @@
 """tinygrad_edu.data: shapes, seeding, the geometry of each set, and bad arguments."""
 
 import math
+import sys
 
 import numpy as np
 import pytest
@@ -115,3 +116,48 @@ def test_sine_targets_are_sin_of_inputs_within_minus_pi_to_pi():
 def test_noise_beyond_float_range_is_a_value_error():
     with pytest.raises(ValueError, match="noise must be a finite number, got an integer too large"):
         data.moons(noise=10**400)
+
+
+# --- the 8×8 digits shipped with scikit-learn -------------------------------------------------
+
+
+def test_digits_split_is_every_image_once_one_hot_and_scaled_to_0_1():
+    datasets = pytest.importorskip("sklearn.datasets")
+    split = data.digits(test_fraction=0.25, seed=0)
+    assert split.X_train.shape == (1348, 64) and split.X_test.shape == (449, 64)  # 1797 in all
+    assert split.y_train.shape == (1348, 10) and split.y_test.shape == (449, 10)
+    X = np.concatenate([split.X_train, split.X_test])
+    y = np.concatenate([split.y_train, split.y_test])
+    assert X.min() == 0.0 and X.max() == 1.0
+    assert np.all(y.sum(axis=1) == 1) and set(np.unique(y)) == {0.0, 1.0}
+    # the same images and labels as scikit-learn's, pixels 0 … 16 divided by 16, each once
+    raw = datasets.load_digits()
+    ours = np.column_stack([X * 16, y.argmax(axis=1)])
+    theirs = np.column_stack([raw.data, raw.target])
+    np.testing.assert_array_equal(np.unique(ours, axis=0), np.unique(theirs, axis=0))
+    assert len(np.unique(ours, axis=0)) == len(np.unique(theirs, axis=0))
+
+
+def test_digits_same_seed_same_split_other_seed_other_split():
+    pytest.importorskip("sklearn")
+    first, again, other = data.digits(seed=0), data.digits(seed=0), data.digits(seed=1)
+    np.testing.assert_array_equal(first.X_test, again.X_test)
+    assert not np.array_equal(first.X_test, other.X_test)
+    assert len(data.digits(test_fraction=0.1).X_test) == 180  # round(0.1 · 1797)
+
+
+def test_digits_without_scikit_learn_says_how_to_install(monkeypatch):
+    monkeypatch.setitem(sys.modules, "sklearn", None)  # import sklearn now fails
+    monkeypatch.setitem(sys.modules, "sklearn.datasets", None)
+    with pytest.raises(
+        ModuleNotFoundError, match=r"scikit-learn.*pip install 'tinygrad_edu\[digits\]'"
+    ):
+        data.digits()
+
+
+@pytest.mark.parametrize("fraction", [0, 1, -0.5, 1.5, "0.2", True])
+def test_digits_test_fraction_must_be_between_0_and_1(fraction):
+    with pytest.raises(
+        ValueError, match=f"test_fraction must be between 0 and 1, got {fraction!r}"
+    ):
+        data.digits(test_fraction=fraction)

@@ -43,30 +43,38 @@ def test_site_builds_in_strict_mode(tmp_path):
         assert phrase in page.read_text(encoding="utf-8"), module
     for page in ("semantics/index.html", "saving/index.html"):
         assert (site / page).exists(), page
-    # the script that draws the gallery is not part of the site
-    assert not list(site.rglob("gen_gallery*"))
+    # the scripts that draw the pictures are not part of the site
+    assert not list(site.rglob("gen_*"))
 
 
-def load_gen_gallery():
-    spec = importlib.util.spec_from_file_location("gen_gallery", DOCS / "gen_gallery.py")
+def load_script(name):
+    """A script of docs/ (``gen_gallery``, ``gen_diagnostics``) as a module."""
+    spec = importlib.util.spec_from_file_location(name, DOCS / f"{name}.py")
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module
 
 
-def test_every_gallery_picture_is_committed_and_shown():
-    gen_gallery = load_gen_gallery()
-    page = (DOCS / "gallery.md").read_text(encoding="utf-8")
-    for name, *_ in gen_gallery.FIGURES:
+# (the script that draws the pictures, the page that shows them, the pictures' names)
+PICTURE_PAGES = [
+    ("gen_gallery", "gallery.md", lambda script: [name for name, *_ in script.FIGURES]),
+    ("gen_diagnostics", "vanishing-gradients.md", lambda script: list(script.PICTURES)),
+]
+
+
+@pytest.mark.parametrize("script, page_name, names", PICTURE_PAGES, ids=["gallery", "vanishing"])
+def test_every_picture_is_committed_and_shown(script, page_name, names):
+    page = (DOCS / page_name).read_text(encoding="utf-8")
+    for name in names(load_script(script)):
         svg = DOCS / "img" / f"{name}.svg"
-        assert svg.exists(), f"run python docs/gen_gallery.py: {svg} is missing"
+        assert svg.exists(), f"run python docs/{script}.py: {svg} is missing"
         assert "</svg>" in svg.read_text(encoding="utf-8")
         assert f"(img/{name}.svg)" in page
 
 
 @pytest.mark.skipif(shutil.which("dot") is None, reason="Graphviz's dot is not installed")
 def test_gallery_script_regenerates_the_committed_page(tmp_path):
-    gen_gallery = load_gen_gallery()
+    gen_gallery = load_script("gen_gallery")
     written = gen_gallery.write_gallery(tmp_path)
     assert len(written) == len(gen_gallery.FIGURES)
     for path in written:
@@ -94,3 +102,12 @@ def test_nothing_in_the_repository_points_outside_it():
 
 def test_the_semantics_page_is_in_the_navigation():
     assert "semantics.md" in (REPO / "mkdocs.yml").read_text(encoding="utf-8")
+
+
+def test_diagnostics_script_draws_every_picture(tmp_path):
+    pytest.importorskip("matplotlib")
+    gen_diagnostics = load_script("gen_diagnostics")
+    written = gen_diagnostics.write_pictures(tmp_path, epochs=5)  # a short run: the drawing
+    assert [path.name for path in written] == [f"{n}.svg" for n in gen_diagnostics.PICTURES]
+    for path in written:
+        assert path.read_text(encoding="utf-8").lstrip().startswith(("<?xml", "<svg"))

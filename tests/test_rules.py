@@ -232,9 +232,9 @@ W23, W31 = np.ones((3, 2)), np.ones((1, 3))
     [
         (
             [(W23, None), (W31, None)],
-            ["sigmoid", "softmax"],
+            ["softmax", "sigmoid"],
             [1, 2],
-            "unknown activation 'softmax'",
+            "unknown hidden activation 'softmax'.*only the output",
         ),
         ([(W23, None), (W31, None)], ["sigmoid"], [1, 2], "2 layers but 1 activations"),
         ([(W23, None), (np.ones((1, 4)), None)], ["sigmoid", "linear"], [1, 2], r"\(1, 4\)"),

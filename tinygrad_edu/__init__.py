@@ -9,7 +9,7 @@ the rest in submodules (``nn``, ``optim``, ``rules``, ``compare``, ``viz``, ``da
 from . import compare, data, nn, optim, rules, stepper, trace, viz  # noqa: F401
 from .anomaly import detect_anomaly
 from .graph import no_grad
-from .losses import mse_loss
+from .losses import cross_entropy_loss, mse_loss
 from .tensor import Tensor
 from .value import Parameter, Value
 
@@ -19,6 +19,7 @@ __all__ = [
     "Tensor",
     "Value",
     "compare",
+    "cross_entropy_loss",
     "data",
     "detect_anomaly",
     "mse_loss",

@@ -32,10 +32,10 @@ LAYERS: tuple[tuple[str, dict[str, str]], ...] = (
     (
         "models",
         {
-            "losses": "mse_loss: one node for either engine",
+            "losses": "mse_loss and cross_entropy_loss: one node each, for either engine",
             "nn": "Module, Linear, activations, Sequential; MLP (TensorMLP, ValueMLP: Network)",
             "optim": "SGD and Adam, as PyTorch writes them",
-            "data": "toy datasets in numpy: xor, moons, spirals, sine",
+            "data": "toy datasets in numpy (xor, moons, spirals, sine) and the 8×8 digits",
             "torch_bridge": "MLP.to_torch / from_torch: the same network in PyTorch",
         },
     ),
@@ -59,6 +59,7 @@ LAYERS: tuple[tuple[str, dict[str, str]], ...] = (
         "applications",
         {
             "train": "fit / predict / accuracy: the one training loop (demo, stepper, examples)",
+            "diagnostics": "per layer and step: gradient norms, ‖δ‖, saturated units",
             "notes05": "note 05's worked example as data: its numbers, the replay, its slips",
             "plot": "matplotlib pictures of a training run; the drawing of a model's loss graph",
             "stepper": "step-through page: record -> frames -> render; assets/: HTML, CSS, JS",

@@ -158,3 +158,69 @@ def weight_pairs(weights: Any, where: str) -> Weights:
                 )
         layers.append((W, b))
     return layers
+
+
+def class_targets(target: Any, shape: tuple[int, ...], where: str) -> np.ndarray:
+    """The targets t of a classifier with outputs of ``shape`` ((N, C), or (C,) for one
+    sample) as a float64 array of that shape, the notes' t; or an error naming the problem.
+
+    Two forms, as PyTorch's ``cross_entropy`` takes them, told apart by their shape:
+
+    - class indices, shape ``shape[:-1]`` ((N,), or a single int): integers in 0 … C−1,
+      turned into one-hot rows;
+    - probabilities, ``shape`` itself (one-hot rows, or soft labels): each row ≥ 0, finite
+      and summing to 1 (so that δ = O − t holds).
+    """
+    if isinstance(target, graph.Node):  # a Tensor or a Value: its numbers
+        target = target.data
+    try:
+        array = np.asarray(target)
+    except ValueError as error:  # a ragged nested list
+        raise ValueError(f"{where}: cannot make an array of the target: {error}") from None
+    C = shape[-1]
+    kind = array.dtype.kind
+    if kind not in "iuf":
+        raise TypeError(
+            f"{where}: target must be class indices (integers) or probabilities (floats), "
+            f"got dtype {array.dtype}"
+        )
+    if array.shape == shape[:-1]:
+        if kind == "f":
+            raise TypeError(
+                f"{where}: a target of shape {array.shape} holds class indices and must be "
+                f"integers, got dtype {array.dtype} (use .astype(int)), or give probabilities "
+                f"of shape {shape}"
+            )
+        bad = np.flatnonzero((array < 0) | (array >= C))
+        if bad.size:
+            sample = int(bad[0])
+            index = int(array.reshape(-1)[sample])
+            what = "negative" if index < 0 else "out of range"
+            at = f" (sample {sample})" if array.ndim else ""
+            raise ValueError(
+                f"{where}: class index {index}{at} is {what}: with {C} outputs the classes "
+                f"are 0 … {C - 1}"
+            )
+        return np.eye(C)[array]
+    if array.shape == shape:
+        t = array.astype(np.float64)
+        rows = t.reshape(-1, C)
+        bad_rows = ~np.all(np.isfinite(rows) & (rows >= 0), axis=1)
+        if bad_rows.any():
+            row = int(np.flatnonzero(bad_rows)[0])
+            raise ValueError(
+                f"{where}: target probabilities must be finite and ≥ 0; row {row} is {rows[row]}"
+            )
+        sums = rows.sum(axis=1)
+        off = np.flatnonzero(np.abs(sums - 1) > 1e-6)
+        if off.size:
+            row = int(off[0])
+            raise ValueError(
+                f"{where}: target probabilities of each sample must sum to 1; row {row} sums "
+                f"to {sums[row]:g}"
+            )
+        return t
+    raise ValueError(
+        f"{where}: target has shape {array.shape}; for outputs of shape {shape} give class "
+        f"indices of shape {shape[:-1]} or probabilities (e.g. one-hot rows) of shape {shape}"
+    )

@@ -319,8 +319,9 @@ def add_demo(subparsers: Any) -> None:
         help="train an MLP on a toy dataset, compare autograd with the δ rules, draw it",
         description="Print the autograd-vs-δ-rules table for the untrained network (before "
         "training, where the gradients are large enough to read), train an MLP on a "
-        "generated dataset (with a progress bar), and write the computation graph and a "
-        "loss / decision-boundary plot into the --out folder.",
+        "generated dataset (with a progress bar), and write the computation graph, a "
+        "loss / decision-boundary plot and the per-layer training diagnostics (‖δ‖, "
+        "‖∂E/∂W‖, saturated units) into the --out folder.",
     )
     p.add_argument(
         "--dataset", choices=DATASETS, default="moons", help="generated dataset (default: moons)"
@@ -348,7 +349,7 @@ def add_demo(subparsers: Any) -> None:
         "--out",
         default="tinygrad_edu_demo",
         metavar="DIR",
-        help="folder for graph.svg and loss.png (default: tinygrad_edu_demo/)",
+        help="folder for graph.svg, loss.png and diagnostics.png (default: tinygrad_edu_demo/)",
     )
     p.set_defaults(run=run_demo, outputs={"out": "dir"})
 
@@ -405,7 +406,9 @@ def run_demo(args: argparse.Namespace) -> int:
     ok = _print_compare(model, X_train[:4], y_train[:4])
     print()
 
-    history = train.fit(model, X_train, y_train, lr=lr, steps=epochs, momentum=0.9, progress=True)
+    history = train.fit(
+        model, X_train, y_train, lr=lr, steps=epochs, momentum=0.9, progress=True, diagnostics=True
+    )
     losses = history.loss
     print(f"loss (mean squared error): {losses[0]:.5f} at the start, {losses[-1]:.5f} at the end")
     if args.dataset != "sine":
@@ -420,6 +423,8 @@ def run_demo(args: argparse.Namespace) -> int:
         print("matplotlib is not installed: no loss plot (pip install matplotlib)")
     else:
         print(f"wrote {picture}")
+        title = f"{args.dataset}, MLP {','.join(map(str, sizes))} ({args.hidden} hidden)"
+        print(f"wrote {plot.diagnostics(history, args.out / 'diagnostics.png', title)}")
     return 0 if ok else 1
 
 

@@ -7,9 +7,10 @@ of autograd that needs nothing but the forward pass.
 - :func:`central_difference` — ∂f/∂x of a numpy function, element by element.
 - :func:`gradcheck` — autograd against finite differences for any function of Tensors or
   Values, like ``torch.autograd.gradcheck``.
-- :func:`compare` — for an MLP, every parameter's gradient of E = ½ Σ (O − t)² three ways:
-  by autograd, by the notes' δ rules (``rules.backward``, or a learner's own function given
-  as ``rules=``) and by finite differences.
+- :func:`compare` — for an MLP, every parameter's gradient of E = ½ Σ (O − t)² (for a
+  softmax output, cross-entropy E = −Σ t log O) three ways: by autograd, by the notes' δ
+  rules (``rules.backward``, or a learner's own function given as ``rules=``) and by
+  finite differences.
 """
 
 from __future__ import annotations
@@ -25,9 +26,12 @@ import numpy as np
 from . import checks, grading, rules
 from .checks import as_float
 from .graph import Node, no_grad
-from .losses import mse_loss
+from .losses import cross_entropy_loss, mse_loss
 
 Input = Node  # a Tensor or a Value
+
+HALF_SUM = "E = ½ Σ (O − t)²"  # the notes' error of an output
+CROSS_ENTROPY = "E = −Σ t log O"  # the natural error of a softmax output
 
 
 def central_difference(
@@ -277,6 +281,7 @@ class CompareReport:
     rtol: float
     rules_name: str = "δ rules"
     finding: grading.Finding | None = None  # a learner's rules: the first place they differ
+    error: str = HALF_SUM  # the error E whose gradients these are, as the notes write it
 
     @property
     def ok(self) -> bool:
@@ -308,7 +313,7 @@ class CompareReport:
             f"{'abs err':>8} {'rel err':>8}  ok"
         )
         lines = [
-            f"E = ½ Σ (O − t)² = {self.loss:.6g}  ({self.engine} engine, {self.samples} "
+            f"{self.error} = {self.loss:.6g}  ({self.engine} engine, {self.samples} "
             f"sample{'s' if self.samples != 1 else ''}; agree when |a − b| ≤ "
             f"{self.atol:g} + {self.rtol:g}·|b|)",
             header,
@@ -383,7 +388,10 @@ def compare(
     eps: float | None = None,
     rules: Callable[..., Any] | None = None,
 ) -> CompareReport:
-    """Every parameter's gradient of E = ½ Σ (O − t)² by autograd, δ rules and finite differences.
+    """Every parameter's gradient of E by autograd, δ rules and finite differences.
+
+    E is the natural error of the model's output: ½ Σ (O − t)², or for a softmax output
+    cross-entropy −Σ t log O (``t`` one-hot or probability rows, or class indices (N,)).
 
     ``model`` is an ``nn.MLP`` on either engine; ``x`` has shape (in,) or (N, in) and ``t``
     exactly the shape of the output, (out,) or (N, out); a batch's error is summed over its
@@ -414,7 +422,7 @@ def compare(
     )
 
     weights = model.get_weights()
-    x, t = _check_data(weights, x, t)
+    x, t = _check_data(weights, x, t, model.activations[-1])
     groups = _parameter_slots(model)
 
     loss, autograd = _autograd_gradients(model, x, t)
@@ -438,7 +446,8 @@ def compare(
     samples = 1 if x.ndim == 1 else x.shape[0]
     name = "δ rules" if rules is None else "your rules"
     engine = getattr(model, "engine", "?")
-    return CompareReport(rows, loss, engine, samples, atol, rtol, name, finding)
+    error = CROSS_ENTROPY if model.activations[-1] == "softmax" else HALF_SUM
+    return CompareReport(rows, loss, engine, samples, atol, rtol, name, finding, error)
 
 
 def _rules_column(
@@ -466,16 +475,20 @@ def _fitted(got: np.ndarray | None, like: np.ndarray) -> np.ndarray:
     return got if got is not None and got.shape == like.shape else np.full(like.shape, np.nan)
 
 
-def _check_data(weights: rules.Weights, x: Any, t: Any) -> tuple[np.ndarray, np.ndarray]:
+def _check_data(
+    weights: rules.Weights, x: Any, t: Any, output: str
+) -> tuple[np.ndarray, np.ndarray]:
     """x and t as float64 arrays of shapes (in,)/(out,) or (N, in)/(N, out), N ≥ 1."""
     n_in, n_out = weights[0][0].shape[1], weights[-1][0].shape[0]
     x = checks.real_array(x, "compare: x")
-    t = checks.real_array(t, "compare: t")
     if x.ndim not in (1, 2) or x.shape[-1] != n_in:
         raise ValueError(f"compare: x must have shape ({n_in},) or (N, {n_in}), got {x.shape}")
     if x.ndim == 2 and x.shape[0] == 0:
         raise ValueError(f"compare: x has no samples (shape {x.shape}); give at least one row")
     out_shape = (*x.shape[:-1], n_out)
+    if output == "softmax":  # class indices or probability rows, as cross_entropy_loss takes
+        t = checks.class_targets(t, out_shape, "compare: t")
+    t = checks.real_array(t, "compare: t")
     if t.shape != out_shape:
         raise ValueError(
             f"compare: t has shape {t.shape}, the model's output for x of shape {x.shape} has "
@@ -505,10 +518,14 @@ def _parameter_slots(model: Any) -> list[tuple[str, tuple[int, ...], list[Any]]]
     return groups
 
 
-def _half_sum_error(model: Any, x: np.ndarray, t: np.ndarray) -> Any:
-    """E = ½ Σ (O − t)² of the model as a graph node (summed over the samples)."""
+def _error(model: Any, x: np.ndarray, t: np.ndarray) -> Any:
+    """E of the model as a graph node, summed over the samples: ½ Σ (O − t)², or for a
+    softmax output −Σ t log O."""
     dtype = getattr(model, "dtype", np.float64)
-    return mse_loss(model(x.astype(dtype)), t.astype(dtype), reduction="half_sum")
+    out = model(x.astype(dtype))
+    if model.activations[-1] == "softmax":
+        return cross_entropy_loss(out, t.astype(dtype), reduction="sum")
+    return mse_loss(out, t.astype(dtype), reduction="half_sum")
 
 
 def _autograd_gradients(
@@ -521,7 +538,7 @@ def _autograd_gradients(
     try:
         for p in params:
             p.clear_grad()
-        error = _half_sum_error(model, x, t)
+        error = _error(model, x, t)
         error.backward()
         return float(np.asarray(error.data)), model.get_gradients()
     finally:
@@ -564,7 +581,7 @@ def _finite_difference(
     def error_at(values: np.ndarray) -> float:
         model.set_weights(_replaced(weights, slots, values))
         with no_grad():
-            return float(np.asarray(_half_sum_error(model, x, t).data))
+            return float(np.asarray(_error(model, x, t).data))
 
     try:
         return central_difference(error_at, _entries(weights, slots, shape), eps)

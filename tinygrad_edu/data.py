@@ -1,16 +1,18 @@
-"""Toy datasets, generated in numpy: seeded, no downloads.
+"""Data sets: toy ones generated in numpy, and a real one that ships with its package.
 
-Each function returns ``(X, y)``: float64 arrays with X of shape (n, features) and y of
+Each toy function returns ``(X, y)``: float64 arrays with X of shape (n, features) and y of
 shape (n, outputs) — y is 2-D even for one output, so it matches an MLP's output shape
-and ``mse_loss`` needs no reshaping. ``n`` is the total number of samples; the same
-``seed`` gives the same data.
+and ``mse_loss`` needs no reshaping; a classification set's y is one-hot rows, as
+``cross_entropy_loss`` takes them. ``n`` is the total number of samples; the same ``seed``
+gives the same data. Nothing is downloaded: :func:`digits` reads the 8×8 handwritten
+digits that scikit-learn ships inside its package (the optional extra ``[digits]``).
 """
 
 from __future__ import annotations
 
 import math
 import numbers
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 
@@ -100,3 +102,42 @@ def sine(n: int = 100, seed: int | None = 0, noise: float = 0.0) -> Dataset:
     X = rng.uniform(-math.pi, math.pi, size=(n, 1))
     y = np.sin(X) + noise * rng.standard_normal((n, 1))
     return X, y
+
+
+class Split(NamedTuple):
+    """A data set split into training and test samples; y as one-hot rows."""
+
+    X_train: np.ndarray
+    y_train: np.ndarray
+    X_test: np.ndarray
+    y_test: np.ndarray
+
+
+DIGITS_INSTALL = "pip install 'tinygrad_edu[digits]' (or: pip install scikit-learn)"
+
+
+def digits(test_fraction: float = 0.25, seed: int | None = 0) -> Split:
+    """The 8×8 handwritten digits (1797 images of 0–9, UCI), split into train and test.
+
+    The images come with scikit-learn (``sklearn.datasets.load_digits`` reads a file inside
+    its package: no download), an optional extra: ``pip install 'tinygrad_edu[digits]'``.
+    X is (n, 64): the 8×8 pixels row by row, scaled from 0 … 16 to 0 … 1; y is one-hot,
+    (n, 10). The samples are shuffled with ``seed`` and the last ``test_fraction`` of them
+    (rounded) are the test set; the same seed gives the same split.
+    """
+    fraction = test_fraction
+    if isinstance(fraction, bool) or not isinstance(fraction, numbers.Real) or not 0 < fraction < 1:
+        raise ValueError(f"digits: test_fraction must be between 0 and 1, got {test_fraction!r}")
+    try:
+        from sklearn.datasets import load_digits
+    except ImportError:
+        raise ModuleNotFoundError(
+            f"data.digits needs scikit-learn, which ships the digits: {DIGITS_INSTALL}"
+        ) from None
+    images = load_digits()
+    X = np.asarray(images.data, dtype=np.float64) / 16.0
+    y = np.eye(10)[np.asarray(images.target)]
+    order = np.random.default_rng(seed).permutation(len(X))
+    n_test = round(fraction * len(X))
+    train, test = order[: len(X) - n_test], order[len(X) - n_test :]
+    return Split(X[train], y[train], X[test], y[test])

@@ -33,7 +33,7 @@ from typing import Any
 
 import numpy as np
 
-from . import checks, rules
+from . import checks, ops, rules
 
 MISSING_F_PRIME = "missing f′"
 TRANSPOSED = "transposed weight matrix"
@@ -41,6 +41,7 @@ SIGN = "sign error"
 HALF = "forgotten ½"
 ONE_OVER_N = "forgotten 1/N"
 NET_FOR_O = "net where O was meant"
+CANCELLED_F_PRIME = "an f′ that cancels"
 
 HINTS = {
     MISSING_F_PRIME: "it equals the formula without the activation's derivative: multiply "
@@ -51,6 +52,9 @@ HINTS = {
     "update subtracts: W ← W − η ∂E/∂W",
     NET_FOR_O: "it matches the formula with net put where the output O = f(net) belongs "
     "(in f′ = O (1 − O), in O − t, or as the input O_prev of ∂E/∂W)",
+    CANCELLED_F_PRIME: "a softmax output with cross-entropy has δ_output = O − t: the "
+    "softmax's derivative O_k (δ_kj − O_j) cancels against ∂E/∂O = −t / O, so no O (1 − O) "
+    "factor is left",
 }
 
 # Learner functions are plain numpy in float64: they match the rules to rounding.
@@ -163,6 +167,8 @@ def delta_candidates(
 ) -> list[tuple[str, np.ndarray]]:
     """What typical wrong δ formulas give: for the output layer pass ``t``, for a hidden
     layer ``delta_next`` and ``W_next`` (the next layer's δ and (out, in) weights)."""
+    if t is not None and ops.OPS[name].layer_wide:  # softmax + cross-entropy: δ = O − t
+        return [(CANCELLED_F_PRIME, (out - t) * out * (1 - out)), (NET_FOR_O, net - t)]
     f_prime = rules.derivative(name, net, out)
     f_prime_of_net = rules.derivative(name, net, net)  # f′ written with net for O
     if t is not None:
@@ -195,6 +201,7 @@ def weight_gradient_candidates(
 
 
 DELTA_OUTPUT = "δ_output = (O − t) · f′(net)"
+DELTA_SOFTMAX = "δ_output = O − t (softmax with cross-entropy)"
 DELTA_HIDDEN = "δ_hidden = f′(net) · (Wᵀ δ_next), W the next layer's weights"
 WEIGHT_GRADIENT = "∂E/∂W = δ O_prevᵀ, summed over the samples"
 BIAS_GRADIENT = "∂E/∂b = δ, summed over the samples"
@@ -263,7 +270,7 @@ def diagnose(
             delta = delta.reshape(record.delta.shape)  # (1, out) for (out,) is fine
         if l == last:
             candidates = delta_candidates(activations[l], record.net, record.out, t=t)
-            formula = DELTA_OUTPUT
+            formula = DELTA_SOFTMAX if ops.OPS[activations[l]].layer_wide else DELTA_OUTPUT
         else:
             W_next = weights[l + 1][0]
             candidates = delta_candidates(

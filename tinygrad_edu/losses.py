@@ -1,12 +1,18 @@
-"""The squared-error loss, one "mse" node for both engines.
+"""The losses, one node each for both engines: squared error ("mse") and cross-entropy.
 
-With O the outputs, t the targets and n the number of elements:
+Squared error, with O the outputs, t the targets and n the number of elements:
 
 - ``"half_sum"``: E = ½ Σ (O − t)²   (the notes' error),  ∂E/∂O = O − t
 - ``"sum"``:      E = Σ (O − t)²,                          ∂E/∂O = 2 (O − t)
 - ``"mean"``:     E = (1/n) Σ (O − t)²  (PyTorch's default), ∂E/∂O = (2/n) (O − t)
 
 and ∂E/∂t = −∂E/∂O.
+
+Cross-entropy of a classifier (:func:`cross_entropy_loss`), with O = softmax(net) per
+sample, N samples and t one-hot (or probability) rows:
+
+- ``"mean"``: E = −(1/N) Σ_n Σ_k t_nk log O_nk  (PyTorch's default),  δ = ∂E/∂net = (O − t)/N
+- ``"sum"``:  E = −Σ_n Σ_k t_nk log O_nk,                              δ = ∂E/∂net = O − t
 """
 
 from __future__ import annotations
@@ -17,11 +23,12 @@ from typing import Any, overload
 
 import numpy as np
 
-from . import checks
+from . import checks, ops
 from .tensor import Tensor
 from .value import Value
 
 REDUCTIONS = ("mean", "sum", "half_sum")
+CROSS_ENTROPY_REDUCTIONS = ("mean", "sum")
 
 
 def _scale(reduction: str, n: int) -> float:
@@ -64,7 +71,9 @@ def mse_loss(pred: Any, target: Any, reduction: str = "mean") -> Tensor | Value:
     return _mse_values(*values, target, reduction)
 
 
-def _values_and_shape(pred: Any) -> tuple[list[Value], tuple[int, ...]] | None:
+def _values_and_shape(
+    pred: Any, where: str = "mse_loss"
+) -> tuple[list[Value], tuple[int, ...]] | None:
     """The Values of a list (n,) or of a list of equal-length lists (N, k), and that shape;
     None when ``pred`` is neither."""
     if not isinstance(pred, (list, tuple)):
@@ -77,7 +86,7 @@ def _values_and_shape(pred: Any) -> tuple[list[Value], tuple[int, ...]] | None:
         return None
     lengths = [len(row) for row in pred]
     if len(set(lengths)) != 1:
-        raise ValueError(f"mse_loss: the rows of pred have different lengths {lengths}")
+        raise ValueError(f"{where}: the rows of pred have different lengths {lengths}")
     return [o for row in pred for o in row], (len(pred), lengths[0])
 
 
@@ -150,3 +159,120 @@ def _target_labels(shape: tuple[int, ...]) -> list[str]:
     if len(shape) == 1 or shape[1] == 1:
         return [f"t{k}" for k in range(1, math.prod(shape) + 1)]
     return [f"t{n}_{k}" for n in range(1, shape[0] + 1) for k in range(1, shape[1] + 1)]
+
+
+# --- cross-entropy ------------------------------------------------------------------------
+
+
+@overload
+def cross_entropy_loss(pred: Tensor, target: Any, reduction: str = "mean") -> Tensor: ...
+@overload
+def cross_entropy_loss(pred: Sequence[Any], target: Any, reduction: str = "mean") -> Value: ...
+
+
+def cross_entropy_loss(pred: Any, target: Any, reduction: str = "mean") -> Tensor | Value:
+    """Cross-entropy E = −c Σ t log O with O = softmax(net), as one "cross_entropy" node.
+
+    ``pred`` is what the classifier gives, in either of two forms:
+
+    - the nets (logits) of the output layer, as PyTorch's ``cross_entropy`` takes them;
+    - the output O of a softmax (``Tensor.softmax``, ``value.softmax``, or an MLP with
+      ``output="softmax"``): the loss then hangs from the nets that softmax was computed
+      from, so softmax and cross-entropy make one step whose δ is the notes' O − t.
+
+    On the Tensor engine ``pred`` is (N, C) or (C,); on the Value engine a list of C Values
+    or a list of N such lists. ``target`` is class indices ((N,) integers in 0 … C−1, or
+    one int) or probabilities of pred's shape (one-hot rows, each row summing to 1).
+    ``reduction``: "mean" (c = 1/N, N the number of samples, as PyTorch) or "sum" (c = 1).
+
+    ∂E/∂net = c (O − t): the δ of the output layer. The log-probabilities come from
+    log-sum-exp (``ops.log_softmax``), so nets of ±1e4 give a finite loss and gradient.
+    Given softmax outputs whose nets were not kept (made under ``no_grad``) the loss reads
+    log O itself, a probability that underflowed to 0 counting as the smallest float (so at
+    most about 708 per sample), and its derivative is ∂E/∂O = −c t / O.
+    """
+    where = "cross_entropy_loss"
+    if reduction not in CROSS_ENTROPY_REDUCTIONS:
+        raise ValueError(
+            f"{where}: unknown reduction {reduction!r}, expected one of {CROSS_ENTROPY_REDUCTIONS}"
+        )
+    if isinstance(pred, Tensor):
+        return _cross_entropy_tensor(pred, target, reduction)
+    values = _values_and_shape(pred, where)
+    if values is None:
+        raise TypeError(
+            f"{where}: pred must be a Tensor, a list of Values (one sample) or a list of "
+            f"lists of Values (a batch), got {type(pred).__name__}"
+        )
+    if values[1][-1] == 0:
+        raise ValueError(f"{where}: pred has no outputs (shape {values[1]}): nothing to classify")
+    return _cross_entropy_values(pred, values[1], target, reduction)
+
+
+def _cross_entropy(
+    z: np.ndarray, target: Any, reduction: str, probabilities: bool
+) -> tuple[float, np.ndarray]:
+    """E and ∂E/∂(the input) for the input ``z``: the nets, or (``probabilities``) O itself.
+
+    On the nets: log O = net − log Σ e^net (log-sum-exp) and ∂E/∂net = c (O − t).
+    On probabilities: log O with O ≥ the smallest float, and ∂E/∂O = −c t / O.
+    """
+    if z.ndim not in (1, 2) or z.shape[-1] < 1:
+        raise ValueError(f"cross_entropy_loss: pred must have shape (N, C) or (C,), got {z.shape}")
+    t = checks.class_targets(target, z.shape, "cross_entropy_loss").astype(z.dtype)
+    c = 1.0 if reduction == "sum" or z.ndim == 1 else 1.0 / max(z.shape[0], 1)
+    if probabilities:
+        O = np.maximum(z, np.finfo(z.dtype).tiny)
+        log_O, local = np.log(O), -c * t / O  # ∂E/∂O = −c t / O
+    else:
+        log_O = ops.log_softmax(z)
+        local = c * (np.exp(log_O) - t)  # δ = ∂E/∂net = c (O − t)
+    return -c * float(np.sum(t * log_O)), local
+
+
+def _cross_entropy_tensor(pred: Tensor, target: Any, reduction: str) -> Tensor:
+    # A softmax's output hangs the loss from its net; one whose parent was not kept (made
+    # under no_grad) is taken as probabilities
+    source, probabilities = pred, pred.op == "softmax"
+    if probabilities and pred.parents:
+        source, probabilities = pred.parents[0], False
+    z = source.data
+    loss, local = _cross_entropy(z, target, reduction, probabilities)
+    local = local.astype(z.dtype, copy=False)
+    local.flags.writeable = False  # it may be handed out as the gradient itself
+
+    def grad(g: np.ndarray) -> np.ndarray:
+        k = float(g)
+        return local if k == 1.0 else k * local
+
+    return Tensor.from_op(np.asarray(loss, dtype=z.dtype), (source,), "cross_entropy", grad)
+
+
+def _row_source(row: Sequence[Value]) -> tuple[Sequence[Value], bool]:
+    """A sample's nets (and False): read through the softmax when the row is its outputs
+    (they share one tuple of parents, the layer's nets); or the row itself, True when it
+    holds softmax outputs whose nets were not kept (probabilities)."""
+    if all(o.op == "softmax" for o in row):
+        parents = row[0].parents
+        if len(parents) == len(row) and all(o.parents is parents for o in row):
+            return parents, False
+        return row, True
+    return row, False
+
+
+def _cross_entropy_values(pred: Any, shape: tuple[int, ...], target: Any, reduction: str) -> Value:
+    rows = [pred] if len(shape) == 1 else pred
+    nets: list[Value] = []
+    kinds = set()
+    for row in rows:
+        source, probabilities = _row_source(row)
+        nets.extend(source)
+        kinds.add(probabilities)
+    if len(kinds) > 1:
+        raise ValueError(
+            "cross_entropy_loss: pred mixes softmax outputs whose nets were kept with "
+            "others; compute all samples the same way"
+        )
+    z = np.array([v.data for v in nets]).reshape(shape)
+    loss, local = _cross_entropy(z, target, reduction, kinds.pop())
+    return Value.from_op(loss, tuple(nets), "cross_entropy", tuple(local.reshape(-1).tolist()))

@@ -36,12 +36,13 @@ import numpy as np
 from . import checks, ops, torch_bridge
 from .graph import Node, no_grad
 from .tensor import Tensor, affine
-from .value import Parameter, Value, sum_values
+from .value import Parameter, Value, softmax, sum_values
 
 Param = Node  # a Tensor or a Value
 Weights = list[tuple[np.ndarray, Union[np.ndarray, None]]]
 
-ACTIVATIONS = ops.ACTIVATIONS  # every activation of the op table (ops.py)
+ACTIVATIONS = ops.ACTIVATIONS  # every activation of one unit in the op table (ops.py)
+OUTPUT_ACTIVATIONS = ops.OUTPUT_ACTIVATIONS  # and what may end the output layer (softmax)
 WEIGHTS_ARE_FLOATS = "integer weights cannot take a gradient step"
 
 
@@ -341,10 +342,18 @@ class Linear(Module):
 
 
 def _activate(x: Any, name: str) -> Any:
-    """Apply the activation method ``name`` to a Tensor, a Value or a list of Values."""
+    """Apply the activation method ``name`` to a Tensor, a Value or a list of Values.
+
+    softmax reads a whole layer: on Values it takes a list of nets (one sample), or a list
+    of such lists (a batch), and gives the list of outputs O.
+    """
     if isinstance(x, (Tensor, Value)):  # the common case first
+        if name == "softmax" and isinstance(x, Value):
+            raise TypeError("softmax: needs a layer's nets (a list of Values), got one Value")
         return getattr(x, name)()
     if isinstance(x, (list, tuple)):
+        if name == "softmax" and all(isinstance(v, Value) for v in x):
+            return softmax(x)
         return [_activate(v, name) for v in x]
     return getattr(Tensor(x), name)()
 
@@ -388,6 +397,14 @@ class Identity(Module):
 
     def forward(self, x: Any) -> Any:
         return _activate(x, "linear")
+
+
+class Softmax(Module):
+    """O_k = e^(net_k) / Σ_j e^(net_j) over the last axis (a layer's units), stable for any
+    net; its Jacobian ∂O_k/∂net_j = O_k (δ_kj − O_j). Pair it with ``cross_entropy_loss``."""
+
+    def forward(self, x: Any) -> Any:
+        return _activate(x, "softmax")
 
 
 class Sequential(Module):
@@ -437,24 +454,31 @@ class Neuron(Module):
         self.b = None if bias is None else Parameter(float(bias), label=f"b{layer}_{unit}")
         self.activation = activation
 
-    def forward(self, x: Sequence[Value]) -> Value:
+    def net(self, x: Sequence[Value]) -> Value:
+        """net = Σ_i w_i x_i + b, as one "+" node."""
         terms = [w_i * x_i for w_i, x_i in zip(self.w, x)]
         if self.b is not None:
             terms.append(self.b)
-        net = sum_values(terms)  # one "+" node: net = Σ_i w_i x_i + b
-        return _activate(net, self.activation)
+        return sum_values(terms)
+
+    def forward(self, x: Sequence[Value]) -> Value:
+        return _activate(self.net(x), self.activation)
 
 
 class ValueLayer(Module):
-    """A layer of Neurons: unit j gets row j of W and b[j]."""
+    """A layer of Neurons: unit j gets row j of W and b[j]. A layer-wide activation
+    (softmax) is applied to all the units' nets together."""
 
     def __init__(self, W: np.ndarray, b: np.ndarray | None, activation: str, layer: int) -> None:
         self.neurons = [
             Neuron(W[j], None if b is None else b[j], activation, layer, j + 1)
             for j in range(W.shape[0])
         ]
+        self.layer_wide = ops.OPS[activation].layer_wide
 
     def forward(self, x: Sequence[Value]) -> list[Value]:
+        if self.layer_wide:  # e.g. O = softmax(net_1, …, net_C)
+            return _activate([neuron.net(x) for neuron in self.neurons], self.neurons[0].activation)
         return [neuron(x) for neuron in self.neurons]
 
 
@@ -487,7 +511,9 @@ class Network(Protocol):
       (out,) or None), copies; ``get_gradients()`` the parameters' ``.grad`` the same way;
     - ``slots()``: one :class:`Slot` per scalar weight, listing the entries of
       ``parameters()`` in order (each parameter's entries row by row);
-    - ``predict(x)``: the outputs as a NumPy array, without building a graph.
+    - ``predict(x)``: the outputs as a NumPy array, without building a graph;
+    - ``forward_layers(x)``: the same forward pass, keeping each layer's ``(net, out)``
+      nodes, so that after ``backward`` ``net``'s gradient is the layer's δ = ∂E/∂net.
     """
 
     sizes: list[int]
@@ -502,13 +528,15 @@ class Network(Protocol):
     def get_gradients(self) -> Weights: ...
     def slots(self) -> list[Slot]: ...
     def predict(self, x: Any) -> np.ndarray: ...
+    def forward_layers(self, x: Any) -> list[tuple[Any, Any]]: ...
 
 
 class MLP(Module):
     """A fully connected network: ``sizes=[2, 3, 1]`` is the notes' 2-3-1 network.
 
     Every hidden layer uses ``hidden``, the last layer ``output`` (an activation of the op
-    table: sigmoid, tanh, relu, linear, …). ``activations`` lists one name per layer, e.g.
+    table: sigmoid, tanh, relu, linear, …; or ``"softmax"``, whose natural loss is
+    ``cross_entropy_loss``: then δ_output = O − t). ``activations`` lists one name per layer, e.g.
     ``["sigmoid", "linear"]``. The same ``seed`` gives the same initial weights on both
     engines.
 
@@ -554,9 +582,15 @@ class MLP(Module):
             raise ValueError(f"MLP: sizes needs at least two widths (in, out), got {list(sizes)}")
         for n in sizes:
             checks.positive_int(n, f"MLP: every size in {list(sizes)}")
-        for what, name in (("hidden", hidden), ("output", output)):
-            if name not in ACTIVATIONS:
-                raise ValueError(f"MLP: unknown {what} activation {name!r}, expected {ACTIVATIONS}")
+        if hidden not in ACTIVATIONS:
+            hint = " (it reads a whole layer: only the output may use it)" * (hidden == "softmax")
+            raise ValueError(
+                f"MLP: unknown hidden activation {hidden!r}, expected {ACTIVATIONS}{hint}"
+            )
+        if output not in OUTPUT_ACTIVATIONS:
+            raise ValueError(
+                f"MLP: unknown output activation {output!r}, expected {OUTPUT_ACTIVATIONS}"
+            )
         self.dtype = checks.float_dtype(dtype, "MLP", WEIGHTS_ARE_FLOATS)
         self.sizes = [int(n) for n in sizes]
         self.hidden, self.output = hidden, output
@@ -585,6 +619,14 @@ class MLP(Module):
     def slots(self) -> list[Slot]:
         """One :class:`Slot` per scalar weight, in the order of ``parameters()`` and of each
         parameter's entries (row by row)."""
+        raise NotImplementedError
+
+    def forward_layers(self, x: Any) -> list[tuple[Any, Any]]:
+        """The forward pass of ``model(x)``, keeping every layer's nodes: ``[(net, out), …]``,
+        layer 1 first; the last ``out`` is what ``model(x)`` returns. After ``backward``,
+        each ``net``'s gradient is the notes' δ = ∂E/∂net of that layer (``diagnostics``
+        reads it). For a batch on the value engine, ``net`` and ``out`` are one list of
+        Values per sample, as the outputs are."""
         raise NotImplementedError
 
     def _slots_of(self, l: int, j: int, weights: bool = True, bias: bool = True) -> list[Slot]:
@@ -724,6 +766,15 @@ class TensorMLP(MLP):
         return layer
 
     def forward(self, x: Any) -> Tensor:
+        return self._forward(x, None)
+
+    def forward_layers(self, x: Any) -> list[tuple[Any, Any]]:
+        record: list[tuple[Any, Any]] = []
+        self._forward(x, record)
+        return record
+
+    def _forward(self, x: Any, record: list[tuple[Any, Any]] | None) -> Tensor:
+        """The forward pass; with a ``record`` list, each layer's (net, out) is appended."""
         x = _as_input(x, self.dtype, "MLP")  # plain data cast to the model's dtype
         n_in, shape = self.sizes[0], x.data.shape
         if len(shape) not in (1, 2) or shape[-1] != n_in:
@@ -733,7 +784,10 @@ class TensorMLP(MLP):
         # x fits the first layer and each layer the next, so the layers' own checks of the
         # input are skipped: net = x Wᵀ + b, then e.g. net.sigmoid()
         for layer, activation in zip(self.layers, self.activations):
-            x = getattr(affine(x, layer.weight, layer.bias), activation)()
+            net = affine(x, layer.weight, layer.bias)
+            x = getattr(net, activation)()
+            if record is not None:
+                record.append((net, x))
         return x
 
     def slots(self) -> list[Slot]:
@@ -797,6 +851,28 @@ class ValueMLP(MLP):
 
     def forward(self, x: Any) -> list[Any]:
         """One sample (in,) gives a list of ``out`` Values; a batch (N, in) gives N such lists."""
+        if self._is_batch(x):
+            return [self._forward_sample(row, None) for row in x]
+        return self._forward_sample(x, None)
+
+    def forward_layers(self, x: Any) -> list[tuple[Any, Any]]:
+        if not self._is_batch(x):
+            record: list[tuple[Any, Any]] = []
+            self._forward_sample(x, record)
+            return record
+        per_sample = []
+        for row in x:
+            record = []
+            self._forward_sample(row, record)
+            per_sample.append(record)
+        # per layer: (the nets of every sample, the outputs of every sample)
+        return [
+            ([sample[l][0] for sample in per_sample], [sample[l][1] for sample in per_sample])
+            for l in range(len(self.layers))
+        ]
+
+    def _is_batch(self, x: Any) -> bool:
+        """True for a batch (N, in), False for one sample (in,); a ValueError for the rest."""
         n_in, shape = self.sizes[0], np.shape(x)
         if isinstance(x, Tensor):
             raise ValueError(
@@ -809,14 +885,19 @@ class ValueMLP(MLP):
                 f"MLP (value engine): expected one sample of shape ({n_in},) or a batch of "
                 f"shape (N, {n_in}) (numbers or Values; not a Tensor), got shape {shape}"
             )
-        if len(shape) == 2:
-            return [self._forward_sample(row) for row in x]
-        return self._forward_sample(x)
+        return len(shape) == 2
 
-    def _forward_sample(self, x: Any) -> list[Value]:
+    def _forward_sample(self, x: Any, record: list[tuple[Any, Any]] | None) -> list[Value]:
+        """One sample through the layers; with a ``record`` list, each layer's (net, out)
+        lists of Values are appended."""
         out = [v if isinstance(v, Value) else Value(v, label=f"x{i}") for i, v in enumerate(x, 1)]
         for layer in self.layers:
-            out = layer(out)
+            if record is None:
+                out = layer(out)
+            else:
+                net = [neuron.net(out) for neuron in layer.neurons]
+                out = [_activate(v, neuron.activation) for v, neuron in zip(net, layer.neurons)]
+                record.append((net, out))
         return out
 
     def _layout(self, read: Callable[[Any], Any]) -> Weights:

@@ -16,6 +16,8 @@ and for an *activation* (an op that ends a neuron) also
 - ``formula``, ``derivative_text`` and ``derivative_numbers``: the narration of the
   step-through page ("{O}" and "{net}" are filled in with a unit's names or numbers);
 - ``init``: the weight initialisation that suits it ("he" for the ReLU family);
+- ``layer_wide``: f of one unit reads the net of every unit of its layer (softmax); such an
+  activation ends the output layer only, and its f′ is a Jacobian, not one number per unit.
 - ``torch``: its ``torch.nn`` module, for the bridge to PyTorch (None: not bridged).
 
 The engines implement each op's arithmetic (the Value engine on floats, with ``math``), and
@@ -47,6 +49,7 @@ class Op:
     derivative_text: str = ""  # f′ with "{O}" (output) and "{net}" (net input) to fill in
     derivative_numbers: str | None = None  # f′ with numbers filled in; None: show f′'s value
     init: str = "xavier"  # the weight initialisation that suits the activation
+    layer_wide: bool = False  # f reads the whole layer's net (softmax): an output only
     torch: str | None = None  # its torch.nn module, for MLP.to_torch / from_torch
 
     @property
@@ -65,6 +68,23 @@ def _sigmoid(net: np.ndarray) -> np.ndarray:
     s *= 0.5
     s += 0.5
     return s
+
+
+def log_softmax(net: np.ndarray) -> np.ndarray:
+    """log O_k = net_k − log Σ_j e^(net_j) along the last axis, by log-sum-exp.
+
+    Subtracting the row's largest net first changes nothing (the factor e^(−max) cancels)
+    but keeps every exponent ≤ 0, so e^x cannot overflow and the largest term is exactly 1,
+    so the sum cannot underflow to 0 and its log is finite: stable for nets of ±1e4.
+    """
+    shifted = net - np.max(net, axis=-1, keepdims=True)
+    return shifted - np.log(np.sum(np.exp(shifted), axis=-1, keepdims=True))
+
+
+def softmax(net: np.ndarray) -> np.ndarray:
+    """O_k = e^(net_k) / Σ_j e^(net_j) along the last axis, stable (the row max subtracted)."""
+    e = np.exp(net - np.max(net, axis=-1, keepdims=True))  # every exponent ≤ 0
+    return e / np.sum(e, axis=-1, keepdims=True)
 
 
 def _relu_prime(net: np.ndarray, out: np.ndarray) -> np.ndarray:
@@ -137,7 +157,19 @@ TABLE: tuple[Op, ...] = (
         derivative_text="(1 if {net} > 0, else 0.01)",
         init="he",
     ),
+    # --- a layer-wide activation: each O_k reads the net of every unit of the layer --------
+    Op(
+        "softmax",
+        ("O_k (δ_kj − O_j)",),  # ∂O_k/∂net_j: the Jacobian, δ_kj = 1 if k = j else 0
+        ("O⊙(g − Σ g·O)",),
+        forward=softmax,
+        formula="softmax(net)_k = e^(net_k) / Σ_j e^(net_j)",
+        derivative_text="{O}_k (δ_kj − {O}_j)",
+        layer_wide=True,
+        torch="Softmax",  # torch.nn.Softmax(dim=-1): over the units of a layer
+    ),
     # --- the other ops of the engines ------------------------------------------------
+    Op("log_softmax", ("δ_kj − O_j",), ("g − O·Σ g",)),
     Op("+", ("1", "1"), ("g", "g")),
     Op("-", ("1", "−1"), ("g", "−g")),
     Op("*", ("b", "a"), ("g·b", "g·a")),
@@ -155,11 +187,18 @@ TABLE: tuple[Op, ...] = (
     Op("transpose", ("1",), ("gᵀ",)),
     Op("getitem", ("1",), ("g scattered back",)),
     Op("mse", ("2c(O−t)", "−2c(O−t)"), ("g·2c(O−t)", "−g·2c(O−t)")),  # viz shows c's value
+    # E = −c Σ t log O with O = softmax(net), on the nets: δ = ∂E/∂net = c (O − t)
+    Op("cross_entropy", ("c(O−t)",), ("g·c(O−t)",)),
 )
 
 OPS: dict[str, Op] = {op.name: op for op in TABLE}
-# The activations, in the table's order: what nn.MLP, rules and --hidden/--output accept.
-ACTIVATIONS: tuple[str, ...] = tuple(op.name for op in TABLE if op.is_activation)
+# The activations of one unit, in the table's order: what nn.MLP, rules and --hidden/--output
+# accept for any layer.
+ACTIVATIONS: tuple[str, ...] = tuple(
+    op.name for op in TABLE if op.is_activation and not op.layer_wide
+)
+# What the output layer may use besides: the layer-wide activations (softmax).
+OUTPUT_ACTIVATIONS: tuple[str, ...] = tuple(op.name for op in TABLE if op.is_activation)
 
 
 def op_of(name: str) -> Op:
@@ -170,8 +209,10 @@ def op_of(name: str) -> Op:
 
 
 def activation(name: str, where: str = "activation") -> Op:
-    """The row of the activation ``name``, or a ValueError that lists the known ones."""
+    """The row of the activation ``name`` (softmax included), or a ValueError listing them."""
     op = OPS.get(name) if isinstance(name, str) else None
     if op is None or not op.is_activation:
-        raise ValueError(f"{where}: unknown activation {name!r}, expected one of {ACTIVATIONS}")
+        raise ValueError(
+            f"{where}: unknown activation {name!r}, expected one of {OUTPUT_ACTIVATIONS}"
+        )
     return op

@@ -1,8 +1,8 @@
-"""Pictures of a model and its training: the loss curve, the fit or decision regions
-(matplotlib), and the graph of the loss (Graphviz, through viz).
+"""Pictures of a model and its training: the loss curve, the fit or decision regions, the
+per-layer diagnostics (matplotlib), and the graph of the loss (Graphviz, through viz).
 
 matplotlib is optional (``pip install tinygrad_edu[plot]``): without it :func:`training`
-draws nothing and returns None.
+and :func:`diagnostics` draw nothing and return None.
 """
 
 from __future__ import annotations
@@ -30,12 +30,8 @@ def training(
 
     Returns the path written, or None when matplotlib is not installed.
     """
-    try:
-        import matplotlib
-
-        matplotlib.use("Agg")  # draw to files, never open a window
-        import matplotlib.pyplot as plt
-    except ImportError:
+    plt = _pyplot()
+    if plt is None:
         return None
     fig, (ax_loss, ax_fit) = plt.subplots(1, 2, figsize=(10, 4))
     ax_loss.plot(losses)
@@ -53,6 +49,68 @@ def training(
     fig.savefig(path, dpi=80)
     plt.close(fig)
     return path
+
+
+def diagnostics(history: Any, path: Path, title: str = "") -> Path | None:
+    """The loss beside the per-layer diagnostics of ``fit(..., diagnostics=True)``: ‖δ_l‖,
+    ‖∂E/∂W_l‖ and the saturated fraction of each layer l, per epoch, to ``path``.
+
+    Returns the path written, or None when matplotlib is not installed.
+    """
+    plt = _pyplot()
+    if plt is None:
+        return None
+    fig, axes = plt.subplots(2, 2, figsize=(9, 6.5), sharex=True)
+    (ax_loss, ax_delta), (ax_grad, ax_saturated) = axes
+    ax_loss.plot(history.loss, color="k")
+    ax_loss.set_yscale("log")
+    ax_loss.set_title("loss E")
+    layer_curves(ax_delta, history.delta_norm, "‖δ‖ = ‖∂E/∂net‖ per layer")
+    layer_curves(ax_grad, history.grad_W_norm, "‖∂E/∂W‖ per layer")
+    layer_curves(ax_saturated, history.saturated, "saturated units (fraction)", log=False)
+    ax_saturated.set_ylim(-0.03, 1.03)
+    ax_delta.legend(title="layer", fontsize=8, ncol=2)
+    for ax in (ax_grad, ax_saturated):
+        ax.set_xlabel("epoch")
+    if title:
+        fig.suptitle(title)
+    fig.tight_layout()
+    fig.savefig(path, dpi=80)
+    plt.close(fig)
+    return path
+
+
+def layer_curves(ax: Any, per_step: Any, title: str, log: bool = True) -> None:
+    """One line per layer (layer 1 lightest, the output layer darkest) of a (steps, layers)
+    table such as ``history.delta_norm``; a log scale shows the factors between layers."""
+    values = np.asarray(per_step, dtype=float)
+    n_layers = values.shape[1]
+    colors = _layer_colors(n_layers)
+    for l in range(n_layers):
+        ax.plot(values[:, l], color=colors[l], label=f"{l + 1}")
+    if log and np.any(values > 0):
+        ax.set_yscale("log")
+    ax.set_title(title)
+
+
+def _layer_colors(n: int) -> list[Any]:
+    """``n`` shades of one colour map, light to dark: layer 1 to the output layer."""
+    import matplotlib
+
+    cmap = matplotlib.colormaps["viridis_r"]
+    return [cmap(0.15 + 0.85 * l / max(n - 1, 1)) for l in range(n)]
+
+
+def _pyplot() -> Any:
+    """matplotlib.pyplot drawing to files (never a window), or None when not installed."""
+    try:
+        import matplotlib
+
+        matplotlib.use("Agg")
+        import matplotlib.pyplot as plt
+    except ImportError:
+        return None
+    return plt
 
 
 def curve(ax: Any, model: Any, X: np.ndarray, y: np.ndarray) -> None:

@@ -9,11 +9,13 @@ No autograd here: this is backpropagation exactly as the lecture notes write it,
 - ``activations`` names one activation per layer, e.g. ``["sigmoid", "linear"]``.
 - A layer computes  net = W O_prev + b  and  O = f(net);  O_prev of the first layer is x.
 - The error is the notes' E = ½ Σ (O − t)², summed over the output units and, for a batch
-  ``x`` of shape (N, in), over the samples too.
+  ``x`` of shape (N, in), over the samples too. A softmax output layer has its natural error
+  instead, cross-entropy E = −Σ t log O (summed likewise; t one-hot or probability rows).
 
 The δ rules (f′ written in terms of the output O, as the notes do):
 
     δ_output = (O − t) · f′(net)              f′: sigmoid O (1 − O), tanh 1 − O², linear 1
+    δ_output = O − t                          softmax output with cross-entropy
     δ_hidden = f′(net) · (Wᵀ δ_next)          W: the next layer's weights, (out, in)
     ∂E/∂W    = δ O_prevᵀ        ∂E/∂b = δ      (summed over the samples of a batch)
     ΔW       = −η ∂E/∂W         Δb = −η ∂E/∂b
@@ -32,7 +34,8 @@ from .checks import as_float
 
 Weights = checks.Weights
 
-ACTIVATIONS = ops.ACTIVATIONS  # every activation of the op table
+ACTIVATIONS = ops.ACTIVATIONS  # every activation of one unit in the op table
+OUTPUT_ACTIVATIONS = ops.OUTPUT_ACTIVATIONS  # what may end the output layer (softmax too)
 
 
 @dataclass(repr=False)
@@ -96,8 +99,22 @@ def derivative(name: str, net: np.ndarray, out: np.ndarray) -> np.ndarray:
     """f′(net), written with the output O = f(net) as the notes write it (see ``ops.py``:
     sigmoid O (1 − O), tanh 1 − O², relu [net > 0], linear 1)."""
     f_prime = ops.activation(name, "rules").derivative
-    assert f_prime is not None  # every activation row has one
+    if f_prime is None:  # softmax: each O_k depends on every net_j, a Jacobian
+        raise ValueError(f"rules.derivative: {name!r} has no f′ per unit (see output_delta)")
     return f_prime(net, out)
+
+
+def output_delta(name: str, net: np.ndarray, out: np.ndarray, t: np.ndarray) -> np.ndarray:
+    """δ = ∂E/∂net of the output layer, for the natural error of its activation ``name``.
+
+    softmax with cross-entropy E = −Σ_k t_k log O_k:  ∂E/∂O_k = −t_k / O_k and
+    ∂O_k/∂net_j = O_k (δ_kj − O_j), so δ_j = Σ_k (−t_k / O_k) O_k (δ_kj − O_j)
+    = −t_j + O_j Σ_k t_k = O_j − t_j (the t_k sum to 1):  δ = O − t.
+    Any other with E = ½ Σ (O − t)²:  δ = (O − t) f′(net).
+    """
+    if ops.activation(name, "rules").layer_wide:
+        return out - t
+    return (out - t) * derivative(name, net, out)
 
 
 # --- the three steps of the notes: forward, backward (δ), update -------------------------
@@ -127,15 +144,19 @@ def forward(
 def backward(
     weights: Sequence[tuple[Any, Any]], activations: Sequence[str], x: Any, t: Any
 ) -> list[LayerBackward]:
-    """Backpropagation by the δ rules for E = ½ Σ (O − t)²: one :class:`LayerBackward` per layer.
+    """Backpropagation by the δ rules for E = ½ Σ (O − t)² (for a softmax output, E = −Σ t log O):
+    one :class:`LayerBackward` per layer.
 
-    ``x`` is (in,) or (N, in); ``t`` has exactly the shape of the output, (out,) or (N, out).
+    ``x`` is (in,) or (N, in); ``t`` has exactly the shape of the output, (out,) or (N, out)
+    (for a softmax output also class indices, (N,) integers).
     """
     layers = _check_network(weights, activations)
     x = _check_input(x, layers[0][0].shape[1], "rules.backward: x")
     n_out = layers[-1][0].shape[0]
-    t = checks.real_array(t, "rules.backward: t")
     out_shape = (*x.shape[:-1], n_out)
+    if ops.OPS[activations[-1]].layer_wide:  # softmax: class indices or probability rows
+        t = checks.class_targets(t, out_shape, "rules.backward: t")
+    t = checks.real_array(t, "rules.backward: t")
     if t.shape != out_shape:
         raise ValueError(
             f"rules.backward: t has shape {t.shape}, but the network's output for x of shape "
@@ -149,13 +170,13 @@ def backward(
     delta_next: np.ndarray | None = None
     W_next: np.ndarray | None = None
     for (W, b), name, record, O_prev in reversed(list(zip(layers, activations, fwd, inputs))):
-        f_prime = derivative(name, record.net, record.out)
         if delta_next is None or W_next is None:
-            delta = (record.out - t) * f_prime  # output layer: δ = (O − t) f′(net)
+            # output layer: δ = (O − t) f′(net); softmax with cross-entropy: δ = O − t
+            delta = output_delta(name, record.net, record.out, t)
         else:
             # hidden layer: δ = f′(net) · (Wᵀ δ_next), W the next layer's (out, in) weights;
             # samples are rows, so Wᵀ δ_next for every sample is δ_next W
-            delta = f_prime * (delta_next @ W_next)
+            delta = derivative(name, record.net, record.out) * (delta_next @ W_next)
         records.append(
             LayerBackward(
                 net=record.net,
@@ -250,9 +271,16 @@ def _check_network(weights: Any, activations: Any) -> Weights:
             f"rules: {len(layers)} layers but {len(activations)} activations "
             f"{list(activations)}; give one activation per layer"
         )
-    for name in activations:
+    for name in activations[:-1]:
         if name not in ACTIVATIONS:
-            raise ValueError(f"rules: unknown activation {name!r}, expected one of {ACTIVATIONS}")
+            hint = " (it reads a whole layer: only the output may use it)" * (name == "softmax")
+            raise ValueError(
+                f"rules: unknown hidden activation {name!r}, expected one of {ACTIVATIONS}{hint}"
+            )
+    if activations[-1] not in OUTPUT_ACTIVATIONS:
+        raise ValueError(
+            f"rules: unknown activation {activations[-1]!r}, expected one of {OUTPUT_ACTIVATIONS}"
+        )
     return layers
 
 

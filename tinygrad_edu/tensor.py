@@ -650,6 +650,40 @@ class Tensor(graph.Node):
         # rather than read from the table, so neither the data nor g is copied
         return Tensor.from_op(self.data, (self,), "linear", _identity)
 
+    def _nets(self, op: str) -> np.ndarray:
+        """The data, once it has a last axis with at least one net (a layer's units)."""
+        if self.data.ndim == 0 or self.data.shape[-1] == 0:
+            raise ValueError(
+                f"Tensor {op}: needs the nets of at least one unit along the last axis, "
+                f"got shape {self.shape}"
+            )
+        return self.data
+
+    def softmax(self) -> Tensor:
+        """O = softmax(net) along the last axis (each row of a batch), as one node.
+
+        Stable for any net (the row max is subtracted first, ``ops.softmax``). Its VJP,
+        from ∂O_k/∂net_j = O_k (δ_kj − O_j):  g ↦ O ⊙ (g − Σ_k g_k O_k)  per row.
+        """
+        out = ops.softmax(self._nets("softmax"))
+
+        def grad(g: np.ndarray) -> np.ndarray:
+            return out * (g - np.sum(g * out, axis=-1, keepdims=True))
+
+        return Tensor.from_op(out, (self,), "softmax", grad)
+
+    def log_softmax(self) -> Tensor:
+        """log softmax(net) along the last axis as one node, by log-sum-exp (``ops.log_softmax``).
+
+        ∂(log O_k)/∂net_j = δ_kj − O_j, so its VJP is  g ↦ g − O Σ_k g_k  per row.
+        """
+        out = ops.log_softmax(self._nets("log_softmax"))
+
+        def grad(g: np.ndarray) -> np.ndarray:
+            return g - np.exp(out) * np.sum(g, axis=-1, keepdims=True)
+
+        return Tensor.from_op(out, (self,), "log_softmax", grad)
+
     # --- display ----------------------------------------------------------------------
 
     def __repr__(self) -> str:

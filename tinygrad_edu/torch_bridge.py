@@ -59,7 +59,9 @@ def to_sequential(weights: Weights, activations: Sequence[str], dtype: Any) -> A
         if name not in MODULES and name != "linear":
             raise ValueError(f"to_torch: the activation {name!r} has no PyTorch module here")
         if name != "linear":
-            modules.append(getattr(torch.nn, MODULES[name])())
+            module = getattr(torch.nn, MODULES[name])
+            # softmax reads a whole layer: over its units, the last axis
+            modules.append(module(dim=-1) if ops.OPS[name].layer_wide else module())
     return torch.nn.Sequential(*modules)
 
 
@@ -98,6 +100,11 @@ def read_sequential(sequential: Any) -> TorchNetwork:
                 activations.append("linear")  # the previous Linear had no activation
             linears.append(module)
         elif kind in ACTIVATION_OF and type(module) is getattr(torch.nn, kind):
+            if kind == "Softmax" and module.dim not in (-1, 1):
+                raise ValueError(
+                    f"{where} has dim={module.dim}; an MLP's softmax runs over the units of a "
+                    "layer, dim=-1"
+                )
             if len(activations) == len(linears):
                 raise ValueError(f"{where} does not follow a Linear; an MLP takes {supported}")
             activations.append(ACTIVATION_OF[kind])

@@ -6,7 +6,8 @@
 Each step is the loop of every note: forward, error E, ``zero_grad``, ``backward``, one
 gradient-descent update. The demo, the step-through page and the examples all train with
 it. ``on_step`` lets a caller look at every step between ``backward`` and the update (the
-step-through page records the walk there).
+step-through page records the walk there). ``diagnostics=True`` also records, per step and
+layer, the gradient norms, ‖δ‖ and the saturated units (``diagnostics.py``).
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from typing import Any
 
 import numpy as np
 
+from .diagnostics import LayerRecorder
 from .losses import mse_loss
 from .nn import MLP, Network
 from .optim import SGD
@@ -36,9 +38,17 @@ class Step:
 
 @dataclass
 class History:
-    """The error after each step's forward pass (before that step's update)."""
+    """The error after each step's forward pass (before that step's update), and with
+    ``fit(diagnostics=True)`` per step a list with one number per layer (layer 1 first):
+    ``grad_W_norm`` ‖∂E/∂W‖, ``grad_b_norm`` ‖∂E/∂b‖, ``delta_norm`` ‖δ‖ (δ = ∂E/∂net over
+    the batch) and ``saturated`` (the fraction of saturated units). ``np.array(history.
+    delta_norm)`` is a (steps, layers) array. They are described in ``diagnostics.py``."""
 
     loss: list[float] = field(default_factory=list)
+    grad_W_norm: list[list[float]] = field(default_factory=list)  # noqa: N815 (the notes' W)
+    grad_b_norm: list[list[float]] = field(default_factory=list)
+    delta_norm: list[list[float]] = field(default_factory=list)
+    saturated: list[list[float]] = field(default_factory=list)
 
 
 LossFunction = Callable[[Any, np.ndarray, np.ndarray], Any]
@@ -63,6 +73,7 @@ def fit(
     trace: bool = False,
     on_step: Callable[[Step], None] | None = None,
     progress: bool = False,
+    diagnostics: bool = False,
 ) -> History:
     """Train ``model`` by gradient descent (SGD, optional momentum) for ``steps`` steps.
 
@@ -70,7 +81,9 @@ def fit(
     step k takes the next ``batch_size`` rows in order, wrapping round (1: sample k mod N).
     ``loss(model, X, y)`` builds the error node (default: :func:`loss_of` with
     ``reduction``). ``trace`` runs ``backward(trace=True)`` and hands the recording to
-    ``on_step``. ``progress`` shows a tqdm bar with the loss on stderr.
+    ``on_step``. ``progress`` shows a tqdm bar with the loss on stderr. ``diagnostics``
+    records the per-layer numbers of :class:`History` (a forward pass that keeps each
+    layer's net node; off, the loop is unchanged).
     """
     X, y = np.asarray(X), np.asarray(y)
     build = loss or (lambda m, xb, yb: loss_of(m, xb, yb, reduction))
@@ -84,14 +97,20 @@ def fit(
     for k in numbers:
         rows = _batch(len(X), k, batch_size)
         X_k, y_k = X[rows], y[rows]
-        error = build(model, X_k, y_k)
+        recorder = LayerRecorder(model) if diagnostics else None
+        error = build(model if recorder is None else recorder, X_k, y_k)
         optimizer.zero_grad()
         recorded = error.backward(trace=trace) if trace else error.backward()
         history.loss.append(float(error.data))
+        if recorder is not None:
+            for name, values in recorder.measure().items():
+                getattr(history, name).append(values)
         if on_step is not None:
             on_step(Step(k, X_k, y_k, error, recorded))
         optimizer.step()
-        del error  # free this step's graph before the next one is built (half the live nodes)
+        # free this step's graph (the recorder holds its nets too) before the next one is
+        # built: half the live nodes
+        del error, recorder
         if progress and (k % 10 == 0 or k == steps - 1):
             numbers.set_postfix(loss=f"{history.loss[-1]:.5f}", refresh=False)
     if progress:

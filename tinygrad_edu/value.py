@@ -14,10 +14,12 @@ import functools
 import math
 import numbers
 import weakref
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from typing import Any, Union
 
-from . import checks, graph
+import numpy as np
+
+from . import checks, graph, ops
 from .checks import as_float
 
 Number = Union[int, float]
@@ -296,6 +298,25 @@ def sum_values(terms: Iterable[Value | Number]) -> Value:
     if not parents:
         raise ValueError("sum_values: needs at least one term")
     return Value.from_op(math.fsum([p.data for p in parents]), parents, "+", _ones(len(parents)))
+
+
+def softmax(nets: Sequence[Value | Number]) -> list[Value]:
+    """O_k = e^(net_k) / Σ_j e^(net_j) for a layer's nets: one "softmax" node per output.
+
+    Each O_k has every net_j as a parent, with the local derivative ∂O_k/∂net_j =
+    O_k (δ_kj − O_j) (δ_kj = 1 if k = j else 0). The numbers come from ``ops.softmax``,
+    which subtracts the largest net first, so nets of ±1e4 give finite probabilities.
+    """
+    parents = tuple([n if isinstance(n, Value) else Value.lift(n, "softmax") for n in nets])
+    if not parents:
+        raise ValueError("softmax: needs at least one net")
+    O = ops.softmax(np.array([p.data for p in parents])).tolist()
+    return [
+        Value.from_op(
+            O_k, parents, "softmax", tuple([O_k * ((k == j) - O_j) for j, O_j in enumerate(O)])
+        )
+        for k, O_k in enumerate(O)
+    ]
 
 
 @functools.lru_cache(maxsize=256)

@@ -1,0 +1,121 @@
+"""Training diagnostics: per layer, how big the gradients and the δ are, how many units saturate.
+
+``fit(..., diagnostics=True)`` measures, at every step (after ``backward``, before the
+update), for every layer l of the network:
+
+- ``grad_W_norm``: ‖∂E/∂W_l‖, the Euclidean (Frobenius) norm of the weight gradient;
+- ``grad_b_norm``: ‖∂E/∂b_l‖ (nan for a layer without bias);
+- ``delta_norm``: ‖δ_l‖, the norm of the notes' δ = ∂E/∂net of the layer, taken over every
+  unit and every sample of the batch (the (N, units) matrix of δs). E is the error the
+  step trained on, so with the default ``reduction="mean"`` it carries the 1/N of the mean;
+  with ``"half_sum"`` it is exactly the notes' δ (``rules.backward``);
+- ``saturated``: the fraction of the layer's units that are saturated (:func:`saturation`).
+
+The δ comes from autograd, not from a second computation: the step's forward pass runs
+through ``model.forward_layers`` (the Network protocol), which keeps each layer's ``net``
+node, and after ``backward`` each net's gradient *is* δ. Without ``diagnostics=True`` the
+training loop calls ``model(X)`` as before and pays nothing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+
+SATURATION_TOLERANCE = 1e-3
+# The bounds an activation's output approaches when it saturates (f′ → 0 there).
+BOUNDS = {"sigmoid": (0.0, 1.0), "tanh": (-1.0, 1.0)}
+
+
+def saturation(activation: str, out: Any, tolerance: float = SATURATION_TOLERANCE) -> float:
+    """The fraction of a layer's units that are saturated, for outputs ``out`` of shape
+    (N, units) (or (units,) for one sample):
+
+    - sigmoid, tanh: the share of (sample, unit) pairs whose output lies within
+      ``tolerance`` of a bound (0 or 1 for the sigmoid, −1 or 1 for tanh). There
+      f′ = O (1 − O) or 1 − O² is below about ``2·tolerance``: δ = f′ · (…) is nearly cut.
+    - relu: the share of *dead* units, whose output is 0 for every sample of the batch:
+      f′ = 0 for all of them, so no gradient passes and the unit cannot learn from it.
+    - linear: 0.0 (it never saturates); any other activation: nan (not defined here).
+    """
+    out = np.atleast_2d(np.asarray(out, dtype=float))
+    if activation in BOUNDS:
+        low, high = BOUNDS[activation]
+        near = (out <= low + tolerance) | (out >= high - tolerance)
+        return float(near.mean())
+    if activation == "relu":
+        dead = np.all(out == 0.0, axis=0)  # per unit: zero for every sample
+        return float(dead.mean())
+    if activation == "linear":
+        return 0.0
+    return float("nan")
+
+
+def _array(nodes: Any, attribute: str) -> np.ndarray:
+    """``.data`` or ``.grad`` of a layer's nodes as one array: a Tensor holds it already, the
+    value engine has one Value per unit (and per sample). A gradient never reached: 0."""
+    if isinstance(nodes, (list, tuple)):
+        return np.array([_array(node, attribute) for node in nodes], dtype=float)
+    value = getattr(nodes, attribute)
+    if value is None:
+        return np.zeros(np.shape(nodes.data))
+    return np.asarray(value, dtype=float)
+
+
+# What a model must offer to be measured (part of the Network protocol, nn.py).
+NEEDED = ("forward_layers", "get_gradients", "activations")
+
+
+class LayerRecorder:
+    """Stands in for a model during one training step: ``recorder(X)`` runs the model's
+    ``forward_layers`` and keeps each layer's (net, out) nodes; everything else is the
+    model's own (``recorder.sizes`` is ``model.sizes``), so any loss function works."""
+
+    def __init__(self, model: Any) -> None:
+        missing = [name for name in NEEDED if not hasattr(model, name)]
+        if missing:
+            raise TypeError(
+                f"fit(diagnostics=True): {type(model).__name__} has no {', '.join(missing)}; "
+                "the diagnostics need a network of the Network protocol (an nn.MLP)"
+            )
+        self.model = model
+        self.layers: list[tuple[Any, Any]] = []
+
+    def __call__(self, X: Any) -> Any:
+        self.layers = self.model.forward_layers(X)
+        return self.layers[-1][1]
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.model, name)
+
+    def measure(self) -> dict[str, list[float]]:
+        """After ``backward``: per layer the four numbers of the module docstring."""
+        if not self.layers:
+            raise ValueError(
+                "fit(diagnostics=True): the loss function never called the model, so no "
+                "layer was recorded (a loss given to fit must compute model(X))"
+            )
+        return layer_stats(self.model.get_gradients(), self.layers, self.model.activations)
+
+
+def layer_stats(
+    gradients: Sequence[tuple[np.ndarray, np.ndarray | None]],
+    layers: Sequence[tuple[Any, Any]],
+    activations: Sequence[str],
+) -> dict[str, list[float]]:
+    """Per layer ‖∂E/∂W‖, ‖∂E/∂b‖, ‖δ‖ and the saturated fraction, from the model's
+    ``get_gradients()`` and the (net, out) nodes of ``forward_layers`` after ``backward``."""
+    stats: dict[str, list[float]] = {
+        "grad_W_norm": [],
+        "grad_b_norm": [],
+        "delta_norm": [],
+        "saturated": [],
+    }
+    for (dW, db), (net, out), name in zip(gradients, layers, activations):
+        stats["grad_W_norm"].append(float(np.linalg.norm(dW)))
+        stats["grad_b_norm"].append(float("nan") if db is None else float(np.linalg.norm(db)))
+        stats["delta_norm"].append(float(np.linalg.norm(_array(net, "grad"))))
+        stats["saturated"].append(saturation(name, _array(out, "data")))
+    return stats
