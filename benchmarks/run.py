@@ -3,7 +3,8 @@
 Each part runs in a fresh Python process of its own, so that one cannot slow another:
 
 - ``value_engine``: Value vs micrograd — a process that never imports PyTorch;
-- ``deep_graphs``: chains of 10⁴ … 10⁶ nodes — the same reason;
+- ``deep_graphs``: chains of 10⁴ … 10⁶ nodes, one process per engine (Value, Tensor,
+  PyTorch) — the same reason;
 - ``tensor_engine --threads 1``: numpy's BLAS and PyTorch on one thread each;
 - ``tensor_engine --threads default``: both as they come.
 
@@ -129,8 +130,11 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     results: dict[str, Any] = {}
     if "value" in parts:
         results["value"] = run_part("value_engine", quick)
-    if "deep" in parts:
-        results["deep"] = run_part("deep_graphs", quick)
+    if "deep" in parts:  # one process per engine: PyTorch's modules never meet the others
+        engines = ["value", "tensor"] + (["torch"] if version("torch") != "not installed" else [])
+        results["deep"] = {
+            engine: run_part("deep_graphs", [*quick, "--engine", engine]) for engine in engines
+        }
     if "tensor" in parts:
         malloc = {} if args.default_malloc else KEEP_FREED_MEMORY
         sizes = ["--sizes", "tiny,medium"] if args.quick else []

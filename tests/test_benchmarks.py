@@ -8,6 +8,7 @@ loss and the same weights after a step.
 
 from __future__ import annotations
 
+import functools
 import gc
 import itertools
 import json
@@ -20,12 +21,13 @@ import pytest
 
 from tinygrad_edu import Tensor, detect_anomaly, nn, rules
 from tinygrad_edu.anomaly import AnomalyError
+from tinygrad_edu.graph import topological_order
 
 ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:  # benchmarks/ is a folder of the repository, not installed
     sys.path.insert(0, str(ROOT))
 
-from benchmarks import report, tensor_engine, timing, value_engine  # noqa: E402
+from benchmarks import deep_graphs, report, tensor_engine, timing, value_engine  # noqa: E402
 from benchmarks.numpy_step import HandMLP  # noqa: E402
 
 # --- the floor: numpy by hand --------------------------------------------------------------
@@ -190,6 +192,53 @@ def test_backward_switches_the_collector_back_on_after_an_error():
     assert gc.isenabled()
 
 
+# --- what the collector has to walk: counts, not seconds ---------------------------------------
+
+
+def _tracked_objects_kept(build):
+    """Collector-tracked objects that ``build()``'s result keeps alive, and the result."""
+    gc.collect()
+    before = len(gc.get_objects())
+    root = build()
+    gc.collect()  # untracks tuples of plain numbers, as every young collection does
+    return len(gc.get_objects()) - before, root
+
+
+@pytest.mark.parametrize(
+    "engine, most",
+    # per link y * 1.0001 + 0: two op nodes and two constant leaves. A Value op node is the
+    # node and its tuple of parents (its tuple of float derivatives is untracked); a Tensor
+    # op node adds its tuple of gradient functions, and "*" one object per function.
+    [("value", 6), ("tensor", 10)],
+)
+def test_a_chain_keeps_a_fixed_number_of_tracked_objects_per_link(engine, most):
+    build = deep_graphs.chain_builder(engine)
+    per_link = []
+    for links in (250, 2_500):  # the same per link at 1,000 and 10,000 nodes: linear
+        n_nodes = links * deep_graphs.NODES_PER_LINK
+        kept, root = _tracked_objects_kept(functools.partial(build, n_nodes))
+        assert len(topological_order(root)) == 2 * links * 2 + 1  # ops, constants, the leaf
+        per_link.append(kept / links)
+        del root
+    assert per_link[0] == pytest.approx(per_link[1], abs=0.05) and per_link[1] <= most + 0.05
+
+
+def test_value_step_graph_keeps_two_tracked_objects_per_node_and_frees_them_without_the_collector():
+    X, Y = value_engine.make_data(5)
+    engine = value_engine.Ours(X, Y)
+    kept, loss = _tracked_objects_kept(engine.build)
+    nodes = engine.count_nodes(loss)
+    assert kept <= 2 * nodes + 2  # each node and its tuple of parents (+ the inputs' list)
+    gc.collect()
+    gc.disable()
+    try:
+        before = len(gc.get_objects())
+        del loss  # reference counting alone frees the whole graph: there is no cycle in it
+        assert before - len(gc.get_objects()) >= kept - 2
+    finally:
+        gc.enable()
+
+
 # --- the report --------------------------------------------------------------------------------
 
 
@@ -217,7 +266,10 @@ def test_report_marks_met_and_missed_targets():
     text, targets = report.value_section(value)
     assert "10.0×" in text  # micrograd 1.0 s ÷ ours 0.1 s
     verdicts = {what.split(" ")[1]: ok for what, ok, _ in targets}
-    assert verdicts == {"step": True, "memory": False}  # 10× ≥ 8×, but 0.6 > 0.5
+    assert verdicts == {"step": False, "memory": False}  # 10× < 20×, and 0.6 > 0.5
+    value["step"]["micrograd"] = 2.5  # 25× micrograd
+    verdicts = {what.split(" ")[1]: ok for what, ok, _ in report.value_section(value)[1]}
+    assert verdicts == {"step": True, "memory": False}
 
 
 # --- the whole suite, quickly ------------------------------------------------------------------
@@ -240,7 +292,9 @@ def test_quick_run_of_the_whole_suite_writes_tables_and_chart(tmp_path):
     assert results["value"]["step"]["ours"] > 0
     for run in results["tensor_1"]["runs"]:  # float32 stays float32, gradients included
         assert run["output_dtype"] == run["dtype"] and run["grad_dtypes"] == [run["dtype"]]
-    assert results["deep"]["micrograd"]  # micrograd's verdict is recorded (or "not installed")
+    # micrograd's verdict is recorded (or "not installed"); every engine counts its objects
+    assert results["deep"]["value"]["micrograd"]
+    assert all(r["tracked_per_node"] > 0 for r in results["deep"].values())
     if "matplotlib" in sys.modules or _has("matplotlib"):
         assert (tmp_path / "benchmark.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
 

@@ -34,11 +34,28 @@ def test_tensor_saturation_gives_finite_outputs_and_gradients(op, dtype):
     assert np.all(np.isfinite(y.data)) and np.all(np.isfinite(x.grad))
     f = reference_sigmoid if op == "sigmoid" else math.tanh
     expected = np.array([f(v) for v in EXTREMES])
-    tiny = np.finfo(dtype).tiny * np.finfo(dtype).eps  # the smallest subnormal
-    np.testing.assert_allclose(y.data, expected, rtol=np.finfo(dtype).eps, atol=tiny)
+    eps = np.finfo(dtype).eps
+    # tanh to an ulp. sigmoid is ½ tanh(½ x) + ½: to an ulp of 1 (absolute), so where the
+    # exact value is below eps (at -100 it is 3.7e-44) the result may be 0 instead.
+    atol = eps if op == "sigmoid" else np.finfo(dtype).tiny * eps  # (the smallest subnormal)
+    np.testing.assert_allclose(y.data, expected, rtol=eps, atol=atol)
     # the limits themselves, exactly: 0 and 1 for sigmoid, ±1 for tanh at ±1e4
     low, high = (0.0, 1.0) if op == "sigmoid" else (-1.0, 1.0)
     assert (y.data[0], y.data[-1]) == (low, high)
+
+
+@pytest.mark.filterwarnings("error")
+@pytest.mark.parametrize("dtype", [np.float32, np.float64], ids=["float32", "float64"])
+def test_tensor_sigmoid_is_within_an_ulp_of_one_of_the_exact_value_everywhere(dtype):
+    xs = [*EXTREMES, *np.linspace(-40.0, 40.0, 801).tolist()]
+    x = Tensor(np.array(xs, dtype=dtype), requires_grad=True)
+    y = x.sigmoid()
+    # the exact value of the rounded input, computed in float64 by the two-branch formula
+    expected = np.array([reference_sigmoid(float(v)) for v in x.data])
+    assert np.max(np.abs(y.data - expected)) <= np.finfo(dtype).eps
+    assert np.all((y.data >= 0.0) & (y.data <= 1.0))
+    y.sum().backward()  # σ′ = σ (1 − σ), written with the output: within [0, ¼]
+    assert np.all((x.grad >= 0.0) & (x.grad <= 0.25))
 
 
 @pytest.mark.filterwarnings("error")
@@ -58,8 +75,10 @@ def test_value_saturation_gives_finite_outputs_and_gradients(op):
 @pytest.mark.parametrize("op", ["sigmoid", "tanh"])
 def test_saturation_matches_torch(op, dtype):
     torch = pytest.importorskip("torch")
-    x = np.array([*EXTREMES, -30.0, 30.0], dtype=dtype)
+    x = np.array([*EXTREMES, -30.0, -3.0, 0.5, 30.0], dtype=dtype)
     tiny = np.finfo(dtype).tiny  # torch flushes subnormal results (float32 sigmoid(-100)) to 0
+    if op == "sigmoid":  # ½ tanh(½ x) + ½ is accurate to an ulp of 1 (docs/numerics.md)
+        tiny = np.finfo(dtype).eps
     ours, theirs = Tensor(x, requires_grad=True), torch.tensor(x, requires_grad=True)
     getattr(ours, op)().sum().backward()
     getattr(theirs, op)().sum().backward()

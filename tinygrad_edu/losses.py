@@ -106,7 +106,7 @@ def _mse_tensor(pred: Tensor, target: Any, reduction: str) -> Tensor:
     c = _scale(reduction, pred.size)
     diff = np.asarray(pred.data - target.data)  # O − t (asarray: 0-d inputs give a scalar)
     diff.flags.writeable = False  # it may be handed out as ∂E/∂O below: keep it unchanged
-    loss = np.asarray(c * (diff * diff).sum(), dtype=diff.dtype)
+    loss = np.asarray(c * np.vdot(diff, diff), dtype=diff.dtype)  # Σ (O − t)², one BLAS call
 
     # g, the gradient of the scalar loss, as a Python number: one array op instead of three
     def grad_pred(g: np.ndarray) -> np.ndarray:
