@@ -22,16 +22,21 @@ REPO = Path(__file__).resolve().parents[1]
 HAS_DOT = shutil.which("dot") is not None
 
 
-def run(*args: str, cwd: Path, env: dict[str, str] | None = None) -> subprocess.CompletedProcess:
-    """``python -m tinygrad_edu ARGS`` in ``cwd``, with the repository importable."""
+def importable(env: dict[str, str] | None = None) -> dict[str, str]:
+    """``env`` (or this process's environment) with the repository on PYTHONPATH."""
     environment = dict(os.environ if env is None else env)
     environment["PYTHONPATH"] = os.pathsep.join(
         p for p in (environment.get("PYTHONPATH", ""), str(REPO)) if p
     )
+    return environment
+
+
+def run(*args: str, cwd: Path, env: dict[str, str] | None = None) -> subprocess.CompletedProcess:
+    """``python -m tinygrad_edu ARGS`` in ``cwd``, with the repository importable."""
     return subprocess.run(
         [sys.executable, "-m", "tinygrad_edu", *args],
         cwd=cwd,
-        env=environment,
+        env=importable(env),
         capture_output=True,
         text=True,
         timeout=120,
@@ -402,14 +407,10 @@ def test_without_dot_two_pictures_never_share_one_dot_file(tmp_path, monkeypatch
 
 
 def cli_process(*args: str, cwd: Path, **kwargs) -> subprocess.Popen:
-    environment = dict(os.environ)
-    environment["PYTHONPATH"] = os.pathsep.join(
-        p for p in (environment.get("PYTHONPATH", ""), str(REPO)) if p
-    )
     return subprocess.Popen(
         [sys.executable, "-m", "tinygrad_edu", *args],
         cwd=cwd,
-        env=environment,
+        env=importable(),
         # A test runner's worker may ignore SIGINT, and a child inherits that; Ctrl-C as a
         # user's terminal delivers it needs the default action back.
         preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),

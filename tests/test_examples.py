@@ -19,12 +19,16 @@ SCRIPTS = sorted(EXAMPLES.glob("*.py"))
 HAS_DOT = shutil.which("dot") is not None
 
 
-def run_script(script: Path, cwd: Path, *args: str) -> subprocess.CompletedProcess:
-    env = dict(os.environ)
+def run_script(
+    script: Path, cwd: Path, *args: str, env: dict[str, str] | None = None, code: str = ""
+) -> subprocess.CompletedProcess:
+    """Run ``script`` (or ``python -c code``) in ``cwd`` with the repository importable."""
+    env = dict(os.environ if env is None else env)
     env["PYTHONPATH"] = os.pathsep.join(p for p in (env.get("PYTHONPATH", ""), str(REPO)) if p)
     env["MPLBACKEND"] = "Agg"  # never open a window
+    command = ["-c", code] if code else [str(script), *args]
     return subprocess.run(
-        [sys.executable, str(script), *args],
+        [sys.executable, *command],
         cwd=cwd,
         env=env,
         capture_output=True,
@@ -131,15 +135,8 @@ def test_scalar_graph_without_a_folder_leaves_nothing_behind(tmp_path):
     work, temp = tmp_path / "work", tmp_path / "temp"
     work.mkdir()
     temp.mkdir()
-    env = dict(os.environ, TMPDIR=str(temp), PYTHONPATH=str(REPO), MPLBACKEND="Agg")
-    result = subprocess.run(
-        [sys.executable, str(EXAMPLES / "scalar_graph.py")],
-        cwd=work,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+    env = dict(os.environ, TMPDIR=str(temp))
+    result = run_script(EXAMPLES / "scalar_graph.py", work, env=env)
     assert result.returncode == 0, result.stderr
     assert "pass a folder" in result.stdout
     assert list(work.iterdir()) == [] and list(temp.iterdir()) == []
@@ -166,16 +163,7 @@ def test_moving_on_example_without_torch_prints_how_to_install_it(tmp_path):
         "import runpy, sys; sys.modules['torch'] = None; "  # find_spec('torch') is now None
         f"sys.argv = [{str(script)!r}]; runpy.run_path({str(script)!r}, run_name='__main__')"
     )
-    env = dict(os.environ)
-    env["PYTHONPATH"] = os.pathsep.join(p for p in (env.get("PYTHONPATH", ""), str(REPO)) if p)
-    result = subprocess.run(
-        [sys.executable, "-c", hide_torch],
-        cwd=tmp_path,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+    result = run_script(script, tmp_path, code=hide_torch)
     assert result.returncode == 0, result.stderr
     assert "pip install torch --index-url https://download.pytorch.org/whl/cpu" in result.stdout
     assert "Traceback" not in result.stderr
