@@ -129,12 +129,13 @@ def tensor_mlp() -> graphviz.Digraph:
 @figure(
     "collapsed_neurons",
     "A bigger scalar network, collapsed to neurons",
-    "A 2-5-5-1 value-engine MLP has 180 nodes; beyond max_nodes (150 by default) the "
+    "A 2-5-5-5-5-1 value-engine MLP has 157 nodes, 200 boxes and op circles to draw; beyond "
+    "max_nodes (150 by default) the "
     "drawing collapses each neuron (weighted sum and activation) into one box, with a "
     "note. Three significant digits and a top-to-bottom layout keep it a page wide.",
 )
 def collapsed_neurons() -> graphviz.Digraph:
-    model = MLP([2, 5, 5, 1], hidden="tanh", output="sigmoid", engine="value", seed=0)
+    model = MLP([2, 5, 5, 5, 5, 1], hidden="tanh", output="sigmoid", engine="value", seed=0)
     loss = mse_loss(model([0.3, -0.7]), [1.0], reduction="half_sum")
     loss.backward()
     return draw_graph(loss, "TB", precision=3)

@@ -108,10 +108,10 @@ def test_value_engine_and_micrograd_compute_the_same_loss_and_update():
     theirs_params = [p.data for p in theirs.model.parameters()]
     # micrograd lists each neuron's weights then its bias, as nn.MLP does
     assert ours_params == pytest.approx(theirs_params, rel=1e-12)
-    # Per sample, a neuron with n inputs is n "*", one n-ary "+" (net = Σ w x + b) and its
-    # activation; plus the sample's inputs and target as leaves; then one "mse" node.
+    # Per sample, a neuron is one "w·x+b" node (net = Σ w x + b) and its activation; plus
+    # the sample's inputs and target as leaves; then one "mse" node.
     sizes = value_engine.SIZES
-    per_sample = sum(n_out * (n_in + 2) for n_in, n_out in itertools.pairwise(sizes))
+    per_sample = sum(2 * n_out for n_out in sizes[1:])
     per_sample += sizes[0] + sizes[-1]
     assert ours.count_nodes(ours.build()) == len(X) * per_sample + 1
     # micrograd sums with binary "+" (n per neuron, bias included) and has no output node

@@ -513,9 +513,9 @@ def test_graph_collapse_draws_one_box_per_neuron_or_every_node(tmp_path):
     collapsed = (tmp_path / "n.dot").read_text(encoding="utf-8")
     every_node = (tmp_path / "f.dot").read_text(encoding="utf-8")
     assert "neuron (collapsed)" in collapsed and "(collapsed)" not in every_node
-    # 2-3-1 in full: one "*" op per weight (9); collapsed, the neurons hide them
-    assert every_node.count('label="*"') == 9
-    assert collapsed.count('label="*"') == 0
+    # 2-3-1 in full: one "w·x+b" op per neuron (4); collapsed, the neurons hide them
+    assert every_node.count('label="w·x+b"') == 4
+    assert collapsed.count('label="w·x+b"') == 0
 
 
 def test_the_demo_defaults_table_of_the_docs_is_the_one_the_demo_uses():

@@ -8,7 +8,7 @@ import pytest
 
 from tinygrad_edu import Value, no_grad
 from tinygrad_edu.compare import central_difference
-from tinygrad_edu.value import sum_values
+from tinygrad_edu.value import affine, sum_values
 
 # (name, expression on Values, the same expression on floats via math, inputs in its domain)
 UNARY = [
@@ -270,3 +270,59 @@ def test_sum_values_of_nothing_or_of_a_non_number_is_refused():
         sum_values([])
     with pytest.raises(TypeError, match="sum_values: unsupported operand of type str"):
         sum_values([Value(1.0), "2"])
+
+
+# --- affine: a neuron's net = Σ w x + b as one node, the notes' rules as its derivatives --
+
+
+def test_affine_is_one_node_whose_derivatives_are_the_notes_rules():
+    w = [Value(0.5), Value(-2.0), Value(1.5)]
+    x = [Value(0.25), Value(3.0), Value(-1.0)]
+    b = Value(0.125)
+    net = affine(x, w, b)
+    assert net.op == "w·x+b" and net.parents == (w[0], x[0], w[1], x[1], w[2], x[2], b)
+    assert net.data == 0.5 * 0.25 + -2.0 * 3.0 + 1.5 * -1.0 + 0.125  # exact in binary
+    net.backward()
+    # ∂net/∂w_i = x_i, ∂net/∂x_i = w_i, ∂net/∂b = 1, written out
+    assert [v.grad for v in w] == [0.25, 3.0, -1.0]
+    assert [v.grad for v in x] == [0.5, -2.0, 1.5]
+    assert b.grad == 1.0
+    assert affine(x[:2], w[:2]).op == "w·x"  # without a bias
+
+
+def test_affine_gradient_matches_finite_differences_and_the_products_and_sum():
+    def f(w1, w2, x1, x2, b):
+        return affine([x1, x2], [w1, w2], b).tanh()
+
+    point = (0.7, -1.3, 0.4, 2.0, -0.2)
+    np.testing.assert_allclose(value_grad(f, *point), numeric_grad(f, *point), rtol=1e-7)
+    np.testing.assert_allclose(  # the same net as micrograd builds it: two "*" and a "+"
+        value_grad(f, *point),
+        value_grad(lambda w1, w2, x1, x2, b: (w1 * x1 + w2 * x2 + b).tanh(), *point),
+    )
+
+
+def test_affine_input_used_twice_and_number_inputs():
+    x, w1, w2 = Value(2.0), Value(3.0), Value(-0.5)
+    affine([x, x], [w1, w2]).backward()
+    assert x.grad == 3.0 - 0.5  # d(w1 x + w2 x)/dx
+    net = affine([1.5, -2], [w1, 4], 0.5)  # numbers become constant leaves
+    assert [p.data for p in net.parents] == [3.0, 1.5, 4.0, -2.0, 0.5]
+    assert net.data == 3.0 * 1.5 + 4 * -2.0 + 0.5
+
+
+def test_affine_is_exactly_rounded_and_builds_no_graph_under_no_grad():
+    ones = [Value(1.0), Value(1.0), Value(1.0)]
+    # 1e16 + 1 − 1e16 left to right is 0; exactly it is 1
+    assert affine(ones, [Value(1e16), Value(1.0), Value(-1e16)]).data == 1.0
+    with no_grad():
+        assert affine(ones, ones, Value(1.0)).parents == ()
+
+
+def test_affine_with_mismatched_or_no_terms_is_refused():
+    with pytest.raises(ValueError, match="Value affine: 2 weights for 3 inputs"):
+        affine([1.0, 2.0, 3.0], [Value(1.0), Value(2.0)])
+    with pytest.raises(ValueError, match="Value affine: needs at least one weight or a bias"):
+        affine([], [])
+    with pytest.raises(TypeError, match="Value affine: unsupported operand of type str"):
+        affine(["1"], [Value(1.0)])

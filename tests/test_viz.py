@@ -332,10 +332,10 @@ def test_too_many_arrows_between_neurons_also_means_layer_level():
 def test_small_graph_is_drawn_in_full_and_collapse_none_never_collapses():
     _, _, loss = value_mlp_loss([2, 3, 1])
     assert "Collapsed" not in viz.draw_graph(loss).source
-    _, _, big = value_mlp_loss([2, 10, 10, 1])
+    _, _, big = value_mlp_loss([2, 40, 40, 1])
     source = viz.draw_graph(big, collapse="none").source
-    # a neuron with n inputs: n "*", one "+", its activation; then the "mse": 173 > 150
-    ops = sum(n_out * (n_in + 2) for n_in, n_out in [(2, 10), (10, 10), (10, 1)]) + 1
+    # a neuron is its "w·x+b" node and its activation; then the "mse": 163 > 150
+    ops = 2 * (40 + 40 + 1) + 1
     assert "Collapsed" not in source and len(nodes(source, "op")) == ops > 150
 
 

@@ -33,10 +33,10 @@ from typing import Any, Protocol, Union, runtime_checkable
 
 import numpy as np
 
-from . import checks, ops, torch_bridge
+from . import checks, ops, torch_bridge, value
 from .graph import Node, no_grad
 from .tensor import Tensor, affine
-from .value import Parameter, Value, softmax, sum_values
+from .value import Parameter, Value, softmax
 
 Param = Node  # a Tensor or a Value
 Weights = list[tuple[np.ndarray, Union[np.ndarray, None]]]
@@ -455,11 +455,8 @@ class Neuron(Module):
         self.activation = activation
 
     def net(self, x: Sequence[Value]) -> Value:
-        """net = Σ_i w_i x_i + b, as one "+" node."""
-        terms = [w_i * x_i for w_i, x_i in zip(self.w, x)]
-        if self.b is not None:
-            terms.append(self.b)
-        return sum_values(terms)
+        """net = Σ_i w_i x_i + b, as one "w·x+b" node (``value.affine``)."""
+        return value.affine(x, self.w, self.b)
 
     def forward(self, x: Sequence[Value]) -> Value:
         return _activate(self.net(x), self.activation)

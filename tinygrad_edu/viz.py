@@ -754,9 +754,11 @@ def _draw_collapsed(
         drawn.add(role)
         dot.node(names[box], label=_table(cells, ROLES[role][1], on, False), shape="plain")
     marked = style.highlighted
-    # Emitted last to first: with ordering="in" that draws unit 1 above unit 2 (tried both
-    # ways; emitted first to last, the units of a layer come out bottom-up).
-    for (src, dst), crossings in reversed(arrows.items()):
+    # Emitted in reading order, the arrows from unit 1 before those from unit 2: with
+    # ordering="in" that draws unit 1 above unit 2.
+    for (src, dst), crossings in sorted(
+        arrows.items(), key=lambda arrow: (reading_order(arrow[0][1]), reading_order(arrow[0][0]))
+    ):
         on = any(parent in marked and node in marked for parent, node in crossings)
         dot.edge(names[src], names[dst], **_edge_attrs(on))
     return drawn
