@@ -22,6 +22,22 @@ def _ms(seconds: float) -> str:
     return f"{seconds * 1e6:.0f} µs"
 
 
+def _spread_ms(seconds: float, spread: Any) -> str:
+    """A time with its spread: "51.08 ms (49.90-52.31)" (quartiles, or lowest-highest)."""
+    if spread is None:
+        return _ms(seconds)
+    low, high = _ms(spread[0]).split(), _ms(spread[1])
+    same_unit = high.endswith(" " + low[1])
+    return f"{_ms(seconds)} ({low[0] if same_unit else ' '.join(low)}-{high})"
+
+
+def _ratio(ratio: dict[str, Any]) -> str:
+    """A ratio of paired runs with its spread: "31.4× (30.2-33.0)"."""
+    low, high = ratio["spread"]
+    digits = 1 if ratio["median"] >= 10 else 2
+    return f"{ratio['median']:.{digits}f}× ({low:.{digits}f}-{high:.{digits}f})"
+
+
 def _table(header: list[str], rows: list[list[str]]) -> str:
     lines = ["| " + " | ".join(header) + " |", "|" + "|".join("---" for _ in header) + "|"]
     lines += ["| " + " | ".join(row) + " |" for row in rows]
@@ -46,6 +62,7 @@ def value_section(v: dict[str, Any]) -> tuple[str, list[tuple[str, bool, str]]]:
         else ["", "tinygrad_edu"]
     )
     rows = []
+    spread = v.get("spread", {})
     for label, key, phase in (
         ("training step (GC on, as users run it)", "step", ""),
         ("— of which: build the graph (forward + loss)", "build", ""),
@@ -53,11 +70,13 @@ def value_section(v: dict[str, Any]) -> tuple[str, list[tuple[str, bool, str]]]:
         ("training step, GC off", "step", " (GC off)"),
         ("training step, GC on, previous loss still held ¹", "step", " (holding)"),
     ):
-        ours = v[key]["ours" + phase]
-        row = [label, _ms(ours)]
+        row_spread = spread.get(key + phase, {})
+        row = [label, _spread_ms(v[key]["ours" + phase], row_spread.get("ours"))]
         if has_mg:
             theirs = v[key]["micrograd" + phase]
-            row += [_ms(theirs), f"{theirs / ours:.1f}×"]
+            row.append(_spread_ms(theirs, row_spread.get("micrograd")))
+            paired = v.get("speedup", {}).get(key + phase)
+            row.append(_ratio(paired) if paired else f"{theirs / v[key]['ours' + phase]:.1f}×")
         rows.append(row)
     gc_row = ["time in the cyclic GC per step"]
     for name in ["ours", "micrograd"] if has_mg else ["ours"]:
@@ -66,26 +85,34 @@ def value_section(v: dict[str, Any]) -> tuple[str, list[tuple[str, bool, str]]]:
         gc_row.append(f"{_ms(gc['seconds'])} ({full:.1f} full collections)")
     rows.append(gc_row + ([""] if has_mg else []))
     mem = v["memory_per_node"]
+    step_bytes = {name: mem[name] * v["nodes"][name] for name in mem}
     mem_row = ["memory per node (tracemalloc)", f"{mem['ours']:.0f} B"]
+    step_row = ["memory per step (the graph)", f"{step_bytes['ours'] / 1e6:.1f} MB"]
     nodes_row = ["nodes made per step", f"{v['nodes']['ours']:,}"]
     if has_mg:
         mem_row += [f"{mem['micrograd']:.0f} B", f"{mem['micrograd'] / mem['ours']:.1f}×"]
+        ratio = step_bytes["micrograd"] / step_bytes["ours"]
+        step_row += [f"{step_bytes['micrograd'] / 1e6:.1f} MB", f"{ratio:.1f}×"]
         nodes_row += [f"{v['nodes']['micrograd']:,}", ""]
-    rows += [mem_row, nodes_row]
+    rows += [mem_row, step_row, nodes_row]
     text.append(_table(header, rows))
     text.append(
         "\n¹ As in a loop at module level, `for k in range(n): loss = ...`: the previous "
         "step's graph is still referenced while the next one is built, so the collector "
         "walks both. A step written as a function (the first row) frees it on return.\n"
+        "\nTimes: medians of the repeats, with their quartiles in brackets. Ratios: "
+        "micrograd ÷ tinygrad_edu in each round (the two timed one after the other), the "
+        "median and quartiles of those.\n"
     )
     if has_mg:
-        speedup = v["step"]["micrograd"] / v["step"]["ours"]
+        paired = v.get("speedup", {}).get("step")
+        speedup = paired["median"] if paired else v["step"]["micrograd"] / v["step"]["ours"]
         memory = mem["ours"] / mem["micrograd"]
         targets.append(
             (
                 f"Value step ≥ {VALUE_SPEEDUP:g}× faster than micrograd",
                 speedup >= VALUE_SPEEDUP,
-                f"{speedup:.1f}×",
+                _ratio(paired) if paired else f"{speedup:.1f}×",
             )
         )
         targets.append(
@@ -98,6 +125,14 @@ def value_section(v: dict[str, Any]) -> tuple[str, list[tuple[str, bool, str]]]:
     return "\n".join(text) + "\n", targets
 
 
+def _vs(run: dict[str, Any], name: str) -> float:
+    """tinygrad_edu ÷ engine ``name`` in one tensor run: the median of the per-round ratios
+    when they were recorded, else the ratio of the medians."""
+    if name in run.get("ratios", {}):
+        return float(run["ratios"][name]["median"])
+    return float(run["seconds"]["tinygrad_edu"] / run["seconds"][name])
+
+
 def tensor_section(t: dict[str, Any], title: str) -> tuple[str, list[tuple[str, bool, str]]]:
     """One table of Tensor vs numpy vs PyTorch (one thread setting) and its targets."""
     targets: list[tuple[str, bool, str]] = []
@@ -108,13 +143,18 @@ def tensor_section(t: dict[str, Any], title: str) -> tuple[str, list[tuple[str, 
     header += ["peak memory ÷ numpy"]
     rows = []
     for run in t["runs"]:
-        s = run["seconds"]
-        ours, floor = s["tinygrad_edu"], s["numpy"]
+        s, spread = run["seconds"], run.get("spread", {})
+        ratios = run.get("ratios", {})
+        vs = {name: _vs(run, name) for name in s if name != "tinygrad_edu"}
+        shown = {
+            name: _ratio(ratios[name]) if name in ratios else f"{vs[name]:.2f}×" for name in vs
+        }
         layers = "-".join(map(str, run["layers"]))
-        row = [f"{run['size']} {layers}, batch {run['batch']}", run["dtype"], _ms(ours)]
-        row += [_ms(floor), f"{ours / floor:.2f}×"]
+        row = [f"{run['size']} {layers}, batch {run['batch']}", run["dtype"]]
+        row += [_spread_ms(s["tinygrad_edu"], spread.get("tinygrad_edu"))]
+        row += [_spread_ms(s["numpy"], spread.get("numpy")), shown["numpy"]]
         if has_torch:
-            row += [_ms(s["torch"]), f"{ours / s['torch']:.2f}×"]
+            row += [_spread_ms(s["torch"], spread.get("torch")), shown["torch"]]
         peak = run["peak_bytes"]
         row.append(f"{peak['tinygrad_edu'] / max(peak['numpy'], 1):.1f}×")
         rows.append(row)
@@ -123,22 +163,28 @@ def tensor_section(t: dict[str, Any], title: str) -> tuple[str, list[tuple[str, 
         targets.append(
             (
                 f"Tensor step ≤ {limit:g}× numpy δ rules, {where}",
-                ours / floor <= limit,
-                f"{ours / floor:.2f}×",
+                vs["numpy"] <= limit,
+                shown["numpy"],
             )
         )
         if has_torch and t["threads"] == "1" and run["size"] in ("tiny", "medium"):
             targets.append(
                 (
                     f"Tensor step ≤ {TENSOR_VS_TORCH:g}× PyTorch 1 thread, {where}",
-                    ours / s["torch"] <= TENSOR_VS_TORCH,
-                    f"{ours / s['torch']:.2f}×",
+                    vs["torch"] <= TENSOR_VS_TORCH,
+                    shown["torch"],
                 )
             )
         seen = {run["output_dtype"], *run.get("grad_dtypes", [])}
         if seen != {run["dtype"]}:  # float32 must stay float32 in outputs and gradients
             targets.append((f"{run['dtype']} stays {run['dtype']}", False, ", ".join(seen)))
-    text = f"### Tensor engine, {title}\n\n" + _table(header, rows) + "\n"
+    text = (
+        f"### Tensor engine, {title}\n\n"
+        + _table(header, rows)
+        + "\n\nTimes: medians of the repeats (quartiles, or lowest-highest of 3). Ratios: "
+        "tinygrad_edu ÷ the other in each round (the two timed one after the other), the "
+        "median and spread of those.\n"
+    )
     return text, targets
 
 
@@ -279,10 +325,10 @@ def _tensor_panel(ax: Any, t: dict[str, Any]) -> None:
     runs = t["runs"]
     labels = [f"{r['size']}\n{r['dtype']}" for r in runs]
     x = range(len(runs))
-    vs_numpy = [r["seconds"]["tinygrad_edu"] / r["seconds"]["numpy"] for r in runs]
+    vs_numpy = [_vs(r, "numpy") for r in runs]
     ax.bar([i - 0.2 for i in x], vs_numpy, width=0.4, label="÷ numpy δ rules")
     if all("torch" in r["seconds"] for r in runs):
-        vs_torch = [r["seconds"]["tinygrad_edu"] / r["seconds"]["torch"] for r in runs]
+        vs_torch = [_vs(r, "torch") for r in runs]
         ax.bar([i + 0.2 for i in x], vs_torch, width=0.4, label="÷ PyTorch")
     limits = [TENSOR_VS_NUMPY[r["size"]] for r in runs]
     ax.step(

@@ -35,7 +35,7 @@ import numpy as np
 from tinygrad_edu import Tensor, mse_loss, nn, optim
 
 from .numpy_step import HandMLP
-from .timing import calls_for, interleaved
+from .timing import calls_for, interleaved, paired_ratios
 
 SIZES = {
     "tiny": ([2, 16, 16, 1], 100),
@@ -166,6 +166,13 @@ def run(quick: bool = False, threads: str = "default", sizes: list[str] | None =
                     "batch": batch,
                     "dtype": dtype_name,
                     "seconds": {name: timing.median for name, timing in timings.items()},
+                    "spread": {name: timing.spread for name, timing in timings.items()},
+                    # ours ÷ each other engine, round by round
+                    "ratios": {
+                        name: paired_ratios(timings["tinygrad_edu"].per_call, timing.per_call)
+                        for name, timing in timings.items()
+                        if name != "tinygrad_edu"
+                    },
                     "calls": calls,
                     "repeats": repeats,
                     "first_loss": first_loss,

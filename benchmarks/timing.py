@@ -41,8 +41,33 @@ class Timing:
     def median(self) -> float:
         return statistics.median(self.per_call)
 
+    @property
+    def spread(self) -> tuple[float, float]:
+        """The lower and upper quartile of the repeats (see :func:`quartiles`)."""
+        return quartiles(self.per_call)
+
     def phase_median(self, phase: str) -> float:
         return statistics.median(self.phases[phase])
+
+
+def quartiles(values: list[float]) -> tuple[float, float]:
+    """The lower and upper quartile of ``values``; of fewer than four, the lowest and highest."""
+    if len(values) < 4:
+        return min(values), max(values)
+    q1, _, q3 = statistics.quantiles(values, n=4, method="inclusive")
+    return q1, q3
+
+
+def paired_ratios(top: list[float], bottom: list[float]) -> dict[str, Any]:
+    """``top ÷ bottom`` per repeat (two workloads' ``per_call`` or phase times), its median
+    and quartiles.
+
+    The two were timed in the same round of :func:`interleaved`, one right after the other,
+    so each repeat's ratio compares them under the same load; the spread of these ratios is
+    the spread of the comparison itself.
+    """
+    ratios = [a / b for a, b in zip(top, bottom)]
+    return {"median": statistics.median(ratios), "spread": quartiles(ratios), "each": ratios}
 
 
 def time_loop(workload: Workload, calls: int) -> tuple[float, dict[str, float]]:

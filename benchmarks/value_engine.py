@@ -36,7 +36,7 @@ from typing import Any
 from tinygrad_edu import mse_loss, nn, optim
 from tinygrad_edu.graph import topological_order
 
-from .timing import calls_for, gc_activity, gc_disabled, interleaved
+from .timing import calls_for, gc_activity, gc_disabled, interleaved, paired_ratios, quartiles
 
 SIZES = [2, 16, 16, 1]
 N_POINTS = 100
@@ -205,6 +205,28 @@ def run(quick: bool = False) -> dict[str, Any]:
     results["step"] = {name: t.median for name, t in timings.items()}
     results["build"] = {name: t.phase_median("build") for name, t in timings.items()}
     results["backward"] = {name: t.phase_median("backward") for name, t in timings.items()}
+    # Every figure with its spread: the times' quartiles, and micrograd ÷ ours round by round
+    # (what is timed, which setting) per row of the report: "step (GC off)" is ("step", " (GC off)")
+    rows = {key: (key, "") for key in ("step", "build", "backward")}
+    rows.update({f"step{setting}": ("step", setting) for setting in (" (GC off)", " (holding)")})
+    per_repeat = {
+        row: {
+            name: timings[name + setting].per_call
+            if key == "step"
+            else timings[name + setting].phases[key]
+            for name in engines
+        }
+        for row, (key, setting) in rows.items()
+    }
+    results["spread"] = {
+        row: {name: quartiles(times) for name, times in by_engine.items()}
+        for row, by_engine in per_repeat.items()
+    }
+    if "micrograd" in engines:
+        results["speedup"] = {
+            row: paired_ratios(by_engine["micrograd"], by_engine["ours"])
+            for row, by_engine in per_repeat.items()
+        }
     results["calls"] = calls
     results["repeats"] = {name: len(t.per_call) for name, t in timings.items()}
     results["gc"] = {}

@@ -265,9 +265,19 @@ def test_report_marks_met_and_missed_targets():
     }
     text, targets = report.value_section(value)
     assert "10.0×" in text  # micrograd 1.0 s ÷ ours 0.1 s
+    # every figure with its spread: times with quartiles, ratios paired round by round
+    value["spread"] = {"step": {"ours": (0.09, 0.11), "micrograd": (0.999, 1.2)}}
+    value["speedup"] = {"step": {"median": 9.5, "spread": (9.0, 10.5)}}
+    text, _ = report.value_section(value)
+    assert (
+        "| training step (GC on, as users run it) | 100 ms (90.00-110 ms) "
+        "| 1000 ms (999-1200 ms) | 9.50× (9.00-10.50) |"
+    ) in text
+    # bytes per step: 300 B × 1,000 nodes against 500 B × 1,000
+    assert "| memory per step (the graph) | 0.3 MB | 0.5 MB | 1.7× |" in text
     verdicts = {what.split(" ")[1]: ok for what, ok, _ in targets}
     assert verdicts == {"step": False, "memory": False}  # 10× < 20×, and 0.6 > 0.5
-    value["step"]["micrograd"] = 2.5  # 25× micrograd
+    value["speedup"]["step"] = {"median": 25.0, "spread": (24.0, 26.0)}  # round by round
     verdicts = {what.split(" ")[1]: ok for what, ok, _ in report.value_section(value)[1]}
     assert verdicts == {"step": True, "memory": False}
 
