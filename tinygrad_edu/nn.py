@@ -6,7 +6,8 @@ For a batch of row vectors X of shape (N, in) that is  X Wᵀ + b.
 
 ``MLP(sizes, engine="tensor")`` builds it from :class:`Linear` layers (one Tensor per W);
 ``MLP(sizes, engine="value")`` builds it from :class:`Neuron` s of ``Value`` s (one node per
-weight), so a drawing shows every weight of the notes. Value-engine labels, with layers,
+weight, and per neuron one node for net = Σ w x + b and one for f), so a drawing shows every
+weight of the notes. Value-engine labels, with layers,
 units and inputs counted from 1:
 
 - ``w{l}_{j}{i}``: the weight of layer l into unit j from input i, i.e. ``W[j-1, i-1]`` of
