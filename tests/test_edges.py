@@ -250,6 +250,34 @@ def test_the_fused_linear_node_gives_its_bias_its_own_array():
     assert layer.bias.grad[0] == 1.0 and x.grad.shape == (2,)
 
 
+def test_a_leaf_fed_an_array_its_loss_keeps_gets_a_writable_copy_of_its_own():
+    # The half-sum loss hands out O − t itself (read-only, kept for a second backward); the
+    # walk's fast path keeps a gradient as it is only if it is new and writable
+    from tinygrad_edu import mse_loss
+
+    O = Tensor(np.array([[0.5, -1.0], [2.0, 0.25]]), requires_grad=True)
+    t = np.array([[1.0, 1.0], [0.0, 0.0]])
+    loss = mse_loss(O, t, reduction="half_sum")
+    loss.backward()
+    np.testing.assert_array_equal(O.grad, O.data - t)  # ∂(½ Σ (O − t)²)/∂O = O − t
+    assert O.grad.flags.writeable
+    O.grad += 10.0  # the user's array: changing it leaves the loss node's O − t alone
+    O.grad = None
+    loss.backward()
+    np.testing.assert_array_equal(O.grad, O.data - t)
+
+
+def test_an_op_nodes_first_gradient_in_another_dtype_is_cast_to_the_nodes_dtype():
+    # A user's op whose gradient function returns float64 for a float32 parent: the walk's
+    # fast path for an op node's first gradient keeps only a gradient of the node's dtype
+    x = Tensor(np.array([1.0, 2.0], dtype=np.float32), requires_grad=True)
+    h = x * 3.0  # an op node, float32
+    y = Tensor.from_op(h.data * 2, (h,), "double", lambda g: (g * 2).astype(np.float64))
+    y.backward(np.ones(2, dtype=np.float32))
+    assert h.grad.dtype == np.float32 and x.grad.dtype == np.float32
+    np.testing.assert_array_equal(x.grad, [6.0, 6.0])  # d(2 · 3x)/dx = 6
+
+
 # --- 5. indexing a Tensor with a Tensor ----------------------------------------------------
 
 

@@ -58,6 +58,65 @@ def test_tensor_sigmoid_is_within_an_ulp_of_one_of_the_exact_value_everywhere(dt
     assert np.all((x.grad >= 0.0) & (x.grad <= 0.25))
 
 
+@pytest.mark.parametrize("x", [-30.0, -1.0, 0.0, 2.5, 40.0])
+def test_sigmoid_of_a_0d_tensor_gives_the_formulas_value_and_derivative(x):
+    # a 0-d net makes NumPy scalars inside the activation, which cannot be written into; σ′
+    # written out as σ (1 − σ)
+    net = Tensor(x, requires_grad=True)
+    out = net.sigmoid()
+    out.backward()
+    s = reference_sigmoid(x)
+    assert out.shape == () and net.grad.shape == ()
+    ulp_of_one = 2.0**-52  # the tanh form's accuracy (docs/numerics.md)
+    assert out.item() == pytest.approx(s, rel=1e-15, abs=ulp_of_one)
+    assert net.grad.item() == pytest.approx(s * (1 - s), rel=1e-14, abs=2 * ulp_of_one)
+
+
+@pytest.mark.parametrize("dtype", [np.float16, np.float32, np.float64])
+@pytest.mark.parametrize("value", [0.5, 1.0, 1e-3, 0.1])
+def test_a_constant_like_an_array_computes_exactly_what_the_python_number_does(value, dtype):
+    from tinygrad_edu import ops
+
+    x = np.random.default_rng(0).normal(size=(5, 3)).astype(dtype)
+    c = ops.like(value, x)
+    assert c.dtype == dtype and c.shape == () and not c.flags.writeable
+    for got, expected in [(x * c, x * value), (c - x, value - x), (x + c, x + value)]:
+        assert got.dtype == expected.dtype == dtype
+        np.testing.assert_array_equal(got, expected)
+    assert ops.like(value, x) is c  # made once per dtype and value
+
+
+def test_a_constant_like_anything_but_a_float_array_is_the_number_itself():
+    from tinygrad_edu import ops
+
+    ints = np.arange(4)
+    assert ops.like(0.5, ints) == 0.5 and type(ops.like(0.5, ints)) is float
+    np.testing.assert_array_equal(ints * ops.like(0.5, ints), [0.0, 0.5, 1.0, 1.5])
+    assert ops.like(0.5, 2.0) == 0.5 and ops.like(0.5, [1.0]) == 0.5
+
+
+def test_constants_for_many_learning_rates_are_not_kept_without_bound():
+    from tinygrad_edu import ops
+
+    x = np.ones(2, dtype=np.float32)
+    for k in range(1000):  # a schedule that changes lr at every step
+        assert ops.like(1.0 / (k + 1), x) == np.float32(1.0 / (k + 1))
+    assert len(ops._CONSTANTS[x.dtype]) <= 65
+
+
+@pytest.mark.parametrize("dtype", [np.float16, np.float32, np.float64])
+def test_sgd_step_in_a_low_precision_dtype_is_p_minus_lr_times_g_in_that_dtype(dtype):
+    rng = np.random.default_rng(1)
+    p0 = rng.normal(size=(4, 3)).astype(dtype)
+    g = rng.normal(size=(4, 3)).astype(dtype)
+    p = Tensor(p0.copy(), requires_grad=True)
+    p.grad = g.copy()
+    optim.SGD([p], lr=1e-3).step()
+    lr = dtype(1e-3)  # lr rounded to the parameter's dtype, then one product and one difference
+    assert p.data.dtype == dtype
+    np.testing.assert_array_equal(p.data, p0 - (lr * g).astype(dtype))
+
+
 @pytest.mark.filterwarnings("error")
 @pytest.mark.parametrize("op", ["sigmoid", "tanh"])
 def test_value_saturation_gives_finite_outputs_and_gradients(op):

@@ -18,6 +18,7 @@ import numpy as np
 
 from . import checks
 from .graph import Node
+from .ops import like
 
 Param = Node  # a Tensor or a Value
 
@@ -33,7 +34,8 @@ def _received_gradient(p: Param, i: int, optimizer: str) -> Any:
     g = p.grad
     if type(g) is float:
         return g if g != 0.0 else None
-    if g is not None and g.dtype != p.data.dtype:
+    # ("is not" first: numpy has one dtype object per type, the comparison costs more)
+    if g is not None and g.dtype is not p.data.dtype and g.dtype != p.data.dtype:
         raise ValueError(
             f"{optimizer}: parameter {i} has dtype {p.data.dtype} but its gradient has dtype "
             f"{g.dtype}; they must match (a float32 model gets float32 gradients)"
@@ -90,19 +92,20 @@ class SGD(Optimizer):
         self.buffers: list[Any] = [None] * len(self.params)
 
     def step(self) -> None:
+        lr, momentum = self.lr, self.momentum
         for i, p in enumerate(self.params):
             g = _received_gradient(p, i, "SGD")
             if g is None:  # no gradient reached it: skipped, as PyTorch does
                 continue
-            if self.momentum != 0.0:
+            if momentum != 0.0:
                 b = self.buffers[i]
                 if b is None:  # a copy: .grad of a Tensor accumulates in place
                     b = g.copy() if isinstance(g, np.ndarray) else g
                 else:
-                    b = self.momentum * b + g
+                    b = like(momentum, b) * b + g
                 self.buffers[i] = b
                 g = b
-            p.data -= self.lr * g
+            p.data -= like(lr, g) * g  # (lr as a 0-d array of g's dtype: the same, but cheaper)
 
 
 class Adam(Optimizer):

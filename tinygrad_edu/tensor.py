@@ -72,12 +72,15 @@ def _identity(g: np.ndarray) -> np.ndarray:
     return g
 
 
-def _chain(g: np.ndarray, local: np.ndarray) -> np.ndarray:
-    """g ⊙ local: the chain rule for an elementwise op, ``local`` being ∂out/∂in.
+def _chain(f_prime: ops.DerivativeFn, net: np.ndarray, out: np.ndarray, g: np.ndarray) -> Any:
+    """g ⊙ f′(net, O): the chain rule for an activation, f′ being ∂out/∂net.
 
-    ``local`` is a new array the op just computed, so it is multiplied in place: the notes'
-    δ = g ⊙ f′(net) without a third array (as the hand-written ``delta *= f_prime``).
+    f′ returns a new array, so g is multiplied into it in place: the notes' δ = g ⊙ f′(net)
+    without a third array (as the hand-written ``delta *= f_prime``). An activation's
+    gradient function is ``functools.partial(_chain, f_prime, net, out)``: one object per
+    node and one Python call per backward, where a lambda around this was two of each.
     """
+    local = f_prime(net, out)
     local *= g
     return local
 
@@ -194,6 +197,9 @@ class Tensor(graph.Node):
     def _zero_grad_value(self) -> None:
         return None
 
+    def clear_grad(self) -> None:
+        self.grad = None  # (what the graph core's clear_grad does, one call shorter per step)
+
     def _accumulate(self, grad: np.ndarray) -> None:
         dtype = self.data.dtype
         # e.g. a float64 gradient for a float32 tensor ("is" first: numpy shares one dtype
@@ -242,8 +248,22 @@ class Tensor(graph.Node):
         if g is None:  # no gradient reached this node
             return
         for parent, grad_fn in zip(self.parents, self.grad_fns):
-            if parent.requires_grad:  # skip work for constants and inputs
-                parent._accumulate(_own_if_leaf(grad_fn(g), g, parent))  # in parent's shape
+            if not parent.requires_grad:  # skip work for constants and inputs
+                continue
+            grad = grad_fn(g)  # in parent's shape
+            # The common case written out (what _own_if_leaf and _accumulate do then, without
+            # two calls per edge): a node's first gradient, in its dtype, is kept as it is;
+            # for a leaf only an array of its own (new, writable, not g itself).
+            if (
+                parent.grad is None
+                and grad.dtype is parent.data.dtype
+                and (
+                    parent.parents or (grad.base is None and grad is not g and grad.flags.writeable)
+                )
+            ):
+                parent.grad = grad
+            else:
+                parent._accumulate(_own_if_leaf(grad, g, parent))
 
     def backward(self, grad: Any = None, trace: bool = False) -> Any:
         """d self / d node for every node of the graph, added into each ``.grad``.
@@ -624,7 +644,7 @@ class Tensor(graph.Node):
         forward, f_prime = op.forward, op.derivative
         assert forward is not None and f_prime is not None  # an activation row has both
         out = forward(net)
-        return Tensor.from_op(out, (self,), op.name, lambda g: _chain(g, f_prime(net, out)))
+        return Tensor.from_op(out, (self,), op.name, functools.partial(_chain, f_prime, net, out))
 
     def tanh(self) -> Tensor:
         return self._activation(ops.OPS["tanh"])  # tanh′ = 1 − O²
