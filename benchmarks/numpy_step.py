@@ -18,7 +18,9 @@ docs/performance.md tells how), and each is something a careful numpy programmer
   with it each ∂E/∂W and ∂E/∂b, comes out already multiplied by η, and the update is one
   subtraction per array;
 - ∂E/∂b = Σ_samples δ as the product 1ᵀ δ with a stored vector of ones (one BLAS call,
-  cheaper than numpy's reduction over the first axis at every size here).
+  cheaper than numpy's reduction over the first axis at every size here);
+- the constants ½, 1 and η as 0-d arrays of the step's dtype, made once: numpy works out
+  a Python number's dtype anew at every call (the engine does the same, ``ops.like``).
 
 For E = ½ Σ (O − t)² and a batch of row vectors (samples are rows):
 
@@ -38,28 +40,32 @@ import numpy as np
 ACTIVATIONS = ("sigmoid", "tanh", "relu", "linear")
 
 
-def activate_(name: str, net: np.ndarray) -> None:
-    """O = f(net), written over ``net``; sigmoid as ½ tanh(½ net) + ½ (no branch, no overflow)."""
+def activate_(name: str, net: np.ndarray, half: np.ndarray) -> None:
+    """O = f(net), written over ``net``; sigmoid as ½ tanh(½ net) + ½ (no branch, no overflow).
+    ``half`` is ½ as a 0-d array of net's dtype."""
     if name == "sigmoid":
-        net *= 0.5
+        net *= half
         np.tanh(net, out=net)
-        net *= 0.5
-        net += 0.5
+        net *= half
+        net += half
     elif name == "tanh":
         np.tanh(net, out=net)
     elif name == "relu":
         np.maximum(net, 0, out=net)
 
 
-def times_derivative_(name: str, delta: np.ndarray, out: np.ndarray, scratch: np.ndarray) -> None:
-    """δ ← δ · f′(net), with f′ written with the output O as the notes do (linear: f′ = 1)."""
+def times_derivative_(
+    name: str, delta: np.ndarray, out: np.ndarray, scratch: np.ndarray, one: np.ndarray
+) -> None:
+    """δ ← δ · f′(net), with f′ written with the output O as the notes do (linear: f′ = 1).
+    ``one`` is 1 as a 0-d array of the dtype."""
     if name == "sigmoid":  # f′ = O (1 − O)
-        np.subtract(1, out, out=scratch)
+        np.subtract(one, out, out=scratch)
         scratch *= out
         delta *= scratch
     elif name == "tanh":  # f′ = 1 − O²
         np.multiply(out, out, out=scratch)
-        np.subtract(1, scratch, out=scratch)
+        np.subtract(one, scratch, out=scratch)
         delta *= scratch
     elif name == "relu":  # f′ = 1 where O > 0, else 0
         delta *= out > 0
@@ -83,6 +89,8 @@ class HandMLP:
             if name not in ACTIVATIONS:
                 raise ValueError(f"numpy_step: unknown activation {name!r}")
         self.dtype = np.dtype(dtype)
+        self.half, self.one = np.array(0.5, self.dtype), np.array(1.0, self.dtype)
+        self.lr = (None, self.one)  # η as given and as a 0-d array, made again when η changes
         self.batch = -1  # the buffers below fit this batch size
 
     def _allocate(self, batch: int) -> None:
@@ -108,15 +116,17 @@ class HandMLP:
         for (W, b), name, net in zip(self.weights, self.activations, self.outs):
             np.dot(O, W.T, out=net)
             net += b
-            activate_(name, net)
+            activate_(name, net, self.half)
             O = net
         error = self.error
         np.subtract(O, t, out=error)
         loss = 0.5 * float(np.vdot(error, error))
 
+        if self.lr[0] != lr:
+            self.lr = (lr, np.array(lr, self.dtype))
         delta = error  # η δ from here on: the output δ = (O − t) f′(net), times η
-        delta *= lr
-        times_derivative_(self.activations[-1], delta, O, self.scratch_out)
+        delta *= self.lr[1]
+        times_derivative_(self.activations[-1], delta, O, self.scratch_out, self.one)
         for layer in reversed(range(len(self.weights))):
             W, b = self.weights[layer]
             O_prev = self.outs[layer - 1] if layer > 0 else x
@@ -130,6 +140,6 @@ class HandMLP:
             b -= db
             if layer > 0:
                 name = self.activations[layer - 1]
-                times_derivative_(name, below, O_prev, self.scratch[layer])
+                times_derivative_(name, below, O_prev, self.scratch[layer], self.one)
                 delta = below
         return loss
