@@ -312,9 +312,9 @@ def affine(
 
     so the backward walk gives each weight δ · x_i, its ∂E/∂w, in one push. Its op is
     "w·x+b" ("w·x" without a bias). One node per neuron instead of one ``*`` per weight and
-    a ``+``: a 2-16-16-1 training step makes a sixth of the nodes, which is most of its
-    time (docs/performance.md). ``nn.MLP(engine="value")`` computes every net so. A number
-    becomes a constant leaf. The sum is ``math.fsum``: exactly rounded.
+    a ``+``: a 2-16-16-1 training step makes under a fifth of the nodes, and nodes are most
+    of its time (docs/performance.md). ``nn.MLP(engine="value")`` computes every net so.
+    A number becomes a constant leaf. The sum is ``math.fsum``: exactly rounded.
     """
     n = len(w)
     if len(x) != n:
