@@ -70,6 +70,8 @@ def like(value: float, x: Any) -> Any:
     ``lr * g`` (docs/performance.md). Anything but a float array or NumPy float gets the
     number itself back.
     """
+    if type(x) is float:  # a Value's gradient: no exception raised and caught per call
+        return value
     try:  # two dict look-ups once the constant exists
         return _CONSTANTS[x.dtype][value]
     except (AttributeError, KeyError):
