@@ -54,6 +54,32 @@ def activate_(name: str, net: np.ndarray, half: np.ndarray) -> None:
         np.maximum(net, 0, out=net)
 
 
+def activated(name: str, net: np.ndarray, half: np.ndarray) -> np.ndarray:
+    """O = f(net) as a new array (``net`` is left as it is)."""
+    if name == "sigmoid":
+        out = net * half
+        np.tanh(out, out=out)
+        out *= half
+        out += half
+        return out
+    if name == "tanh":
+        return np.tanh(net)
+    if name == "relu":
+        return np.maximum(net, 0)
+    return net  # linear
+
+
+def derivative(name: str, out: np.ndarray, one: np.ndarray) -> np.ndarray:
+    """f′(net) as a new array, written with the output O (sigmoid O (1 − O), tanh 1 − O²)."""
+    if name == "sigmoid":
+        d = one - out
+        d *= out
+        return d
+    if name == "tanh":
+        return one - out * out
+    return out > 0  # relu
+
+
 def times_derivative_(
     name: str, delta: np.ndarray, out: np.ndarray, scratch: np.ndarray, one: np.ndarray
 ) -> None:
@@ -142,4 +168,39 @@ class HandMLP:
                 name = self.activations[layer - 1]
                 times_derivative_(name, below, O_prev, self.scratch[layer], self.one)
                 delta = below
+        return loss
+
+    def step_fresh(self, x: np.ndarray, t: np.ndarray, lr: float) -> float:
+        """The same step with every result a new array and true (unscaled) gradients.
+
+        The least a define-by-run engine on numpy must do: it cannot write into an array
+        its graph still holds, and a parameter's ``.grad`` must be ∂E/∂W itself, so η is
+        applied in the update (``W -= η ∂E/∂W``, two numpy calls per array). Otherwise the
+        same fastest numpy as :meth:`step` (``np.dot``, the tanh sigmoid, 0-d constants,
+        1ᵀ δ). An engine's time over this step is its own bookkeeping; this step's time over
+        :meth:`step` is the price of new arrays.
+        """
+        if x.shape[0] != self.batch:
+            self._allocate(x.shape[0])
+        outs = [x]  # O of each layer, x first
+        for (W, b), name in zip(self.weights, self.activations):
+            net = np.dot(outs[-1], W.T)
+            net += b
+            outs.append(activated(name, net, self.half))
+        delta = outs[-1] - t
+        loss = 0.5 * float(np.vdot(delta, delta))
+        grads = []
+        for layer in reversed(range(len(self.weights))):
+            name = self.activations[layer]
+            if name != "linear":  # δ = (∂E/∂O) · f′(net)
+                delta *= derivative(name, outs[layer + 1], self.one)  # (delta is new)
+            grads.append((np.dot(delta.T, outs[layer]), np.dot(self.ones, delta)))
+            if layer > 0:  # ∂E/∂O of the layer below, with W before its update
+                delta = np.dot(delta, self.weights[layer][0])
+        if self.lr[0] != lr:
+            self.lr = (lr, np.array(lr, self.dtype))
+        eta = self.lr[1]
+        for (W, b), (dW, db) in zip(self.weights, reversed(grads)):
+            W -= eta * dW
+            b -= eta * db
         return loss

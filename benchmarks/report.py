@@ -137,7 +137,10 @@ def tensor_section(t: dict[str, Any], title: str) -> tuple[str, list[tuple[str, 
     """One table of Tensor vs numpy vs PyTorch (one thread setting) and its targets."""
     targets: list[tuple[str, bool, str]] = []
     has_torch = any("torch" in run["seconds"] for run in t["runs"])
+    has_fresh = all("numpy_fresh" in run["seconds"] for run in t["runs"])
     header = ["size", "dtype", "tinygrad_edu", "numpy δ rules", "÷ numpy"]
+    if has_fresh:
+        header += ["numpy, new arrays", "÷ new arrays", "new arrays ÷ numpy"]
     if has_torch:
         header += [f"PyTorch ({t['torch_threads']} thr.)", "÷ PyTorch"]
     header += ["peak memory ÷ numpy"]
@@ -153,6 +156,9 @@ def tensor_section(t: dict[str, Any], title: str) -> tuple[str, list[tuple[str, 
         row = [f"{run['size']} {layers}, batch {run['batch']}", run["dtype"]]
         row += [_spread_ms(s["tinygrad_edu"], spread.get("tinygrad_edu"))]
         row += [_spread_ms(s["numpy"], spread.get("numpy")), shown["numpy"]]
+        if has_fresh:
+            row += [_spread_ms(s["numpy_fresh"], spread.get("numpy_fresh")), shown["numpy_fresh"]]
+            row.append(_ratio(run["fresh_vs_numpy"]) if "fresh_vs_numpy" in run else "")
         if has_torch:
             row += [_spread_ms(s["torch"], spread.get("torch")), shown["torch"]]
         peak = run["peak_bytes"]

@@ -9,6 +9,9 @@ at three sizes, in float32 and float64:
 
 - ``tinygrad_edu``: ``nn.MLP``, ``mse_loss(..., reduction="half_sum")``, ``optim.SGD``.
 - ``numpy``: the same step by hand with the δ rules (``benchmarks.numpy_step``): the floor.
+- ``numpy_fresh``: the same by hand with every result a new array and true gradients
+  (``HandMLP.step_fresh``): the least a define-by-run engine must do, so ours ÷ it is the
+  engine's own bookkeeping and it ÷ the floor the price of new arrays.
 - ``torch``: ``torch.nn`` layers, ``0.5 * F.mse_loss(..., reduction="sum")``, ``torch.optim.SGD``.
 
 All three start from the same weights (their first losses agree) and see the same batch.
@@ -73,11 +76,22 @@ def ours(model: nn.MLP, x: np.ndarray, t: np.ndarray) -> Callable[[], float]:
     return step
 
 
+def _hand(model: nn.MLP, x: np.ndarray) -> HandMLP:
+    """A copy of the model's weights as a HandMLP in x's dtype (the models have biases)."""
+    weights = [(W, b) for W, b in model.get_weights() if b is not None]
+    return HandMLP(weights, model.activations, dtype=x.dtype.type)
+
+
 def by_hand(model: nn.MLP, x: np.ndarray, t: np.ndarray) -> Callable[[], float]:
     """The same step in plain numpy with the δ rules."""
-    weights = [(W, b) for W, b in model.get_weights() if b is not None]  # (they have biases)
-    hand = HandMLP(weights, model.activations, dtype=x.dtype.type)
+    hand = _hand(model, x)
     return lambda: hand.step(x, t, LR)
+
+
+def by_hand_fresh(model: nn.MLP, x: np.ndarray, t: np.ndarray) -> Callable[[], float]:
+    """The same step in plain numpy, every result a new array (``HandMLP.step_fresh``)."""
+    hand = _hand(model, x)
+    return lambda: hand.step_fresh(x, t, LR)
 
 
 def pytorch(model: nn.MLP, x: np.ndarray, t: np.ndarray) -> Callable[[], float]:
@@ -127,6 +141,7 @@ def run(quick: bool = False, threads: str = "default", sizes: list[str] | None =
     engines: dict[str, Callable[..., Callable[[], float]]] = {
         "tinygrad_edu": ours,
         "numpy": by_hand,
+        "numpy_fresh": by_hand_fresh,
     }
     skipped = []
     try:
@@ -173,6 +188,10 @@ def run(quick: bool = False, threads: str = "default", sizes: list[str] | None =
                         for name, timing in timings.items()
                         if name != "tinygrad_edu"
                     },
+                    # the price of new arrays alone: by hand, fresh ÷ in place
+                    "fresh_vs_numpy": paired_ratios(
+                        timings["numpy_fresh"].per_call, timings["numpy"].per_call
+                    ),
                     "calls": calls,
                     "repeats": repeats,
                     "first_loss": first_loss,

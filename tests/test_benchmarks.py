@@ -33,14 +33,16 @@ from benchmarks.numpy_step import HandMLP  # noqa: E402
 # --- the floor: numpy by hand --------------------------------------------------------------
 
 
+@pytest.mark.parametrize("method", ["step", "step_fresh"])
+@pytest.mark.parametrize("output", ["linear", "sigmoid"])
 @pytest.mark.parametrize("hidden", ["sigmoid", "tanh", "relu"])
-def test_hand_numpy_step_is_the_notes_delta_rule_update(hidden):
+def test_hand_numpy_step_is_the_notes_delta_rule_update(hidden, output, method):
     rng = np.random.default_rng(1)
     weights = [
         (rng.standard_normal((4, 3)), rng.standard_normal(4)),
         (rng.standard_normal((2, 4)), rng.standard_normal(2)),
     ]
-    activations = [hidden, "linear"]
+    activations = [hidden, output]
     x, t = rng.standard_normal((5, 3)), rng.standard_normal((5, 2))
     lr = 0.05
 
@@ -49,7 +51,7 @@ def test_hand_numpy_step_is_the_notes_delta_rule_update(hidden):
     expected = rules.sgd_step(weights, rules.gradients(records), lr)
 
     hand = HandMLP(weights, activations)
-    loss = hand.step(x, t, lr)
+    loss = getattr(hand, method)(x, t, lr)
     assert loss == pytest.approx(0.5 * np.sum((expected_out - t) ** 2), rel=1e-12)
     for (W, b), (W_expected, b_expected) in zip(hand.weights, expected):
         np.testing.assert_allclose(W, W_expected, rtol=1e-12, atol=1e-12)
