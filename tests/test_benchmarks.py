@@ -284,6 +284,30 @@ def test_report_marks_met_and_missed_targets():
     assert verdicts == {"step": True, "memory": False}
 
 
+def test_tensor_report_splits_the_ratio_at_the_step_with_new_arrays():
+    def paired(median, low, high):
+        return {"median": median, "spread": (low, high)}
+
+    run = {
+        "size": "tiny",
+        "layers": [2, 16, 16, 1],
+        "batch": 100,
+        "dtype": "float32",
+        "seconds": {"tinygrad_edu": 100e-6, "numpy": 50e-6, "numpy_fresh": 60e-6},
+        "spread": {},
+        "ratios": {"numpy": paired(2.0, 1.9, 2.1), "numpy_fresh": paired(1.6, 1.5, 1.7)},
+        "fresh_vs_numpy": paired(1.2, 1.1, 1.3),
+        "peak_bytes": {"tinygrad_edu": 8000, "numpy": 1000},
+        "output_dtype": "float32",
+        "grad_dtypes": ["float32"],
+    }
+    text, targets = report.tensor_section({"threads": "1", "runs": [run]}, "one thread")
+    assert "| numpy, new arrays | ÷ new arrays | new arrays ÷ numpy |" in text
+    # ours ÷ the floor, then the step with new arrays, ours ÷ it, and it ÷ the floor
+    assert "| 50 µs | 2.00× (1.90-2.10) | 60 µs | 1.60× (1.50-1.70) | 1.20× (1.10-1.30) |" in text
+    assert [ok for _, ok, _ in targets] == [False]  # the target is against the floor: 2 > 1.3
+
+
 # --- the whole suite, quickly ------------------------------------------------------------------
 
 
@@ -300,6 +324,7 @@ def test_quick_run_of_the_whole_suite_writes_tables_and_chart(tmp_path):
     for heading in ("Value engine vs micrograd", "Deep graphs", "Tensor engine, one thread"):
         assert heading in text
     assert "### Targets" in text and "Tensor engine, default threads" in text
+    assert "numpy, new arrays" in text
     results = json.loads((tmp_path / "benchmark.json").read_text())
     assert results["value"]["step"]["ours"] > 0
     for run in results["tensor_1"]["runs"]:  # float32 stays float32, gradients included
