@@ -27,7 +27,14 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:  # benchmarks/ is a folder of the repository, not installed
     sys.path.insert(0, str(ROOT))
 
-from benchmarks import deep_graphs, report, tensor_engine, timing, value_engine  # noqa: E402
+from benchmarks import (  # noqa: E402
+    bare_engine,
+    deep_graphs,
+    report,
+    tensor_engine,
+    timing,
+    value_engine,
+)
 from benchmarks.numpy_step import HandMLP  # noqa: E402
 
 # --- the floor: numpy by hand --------------------------------------------------------------
@@ -83,6 +90,33 @@ def test_tensor_engine_and_hand_step_reach_the_same_weights(dtype):
         np.testing.assert_allclose(W, W_hand, rtol=tol, atol=tol)
         np.testing.assert_allclose(b, b_hand, rtol=tol, atol=tol)
         assert W_hand.dtype == dtype
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_bare_engine_makes_the_floors_step(dtype):
+    # the experiment of performance.md's third pass: same loss, same weights as the δ rules
+    sizes, batch = tensor_engine.SIZES["tiny"]
+    x, t = tensor_engine.make_batch(sizes, batch, dtype)
+    model = nn.MLP(sizes, hidden="sigmoid", output="linear", seed=0, dtype=dtype)
+    bare = bare_engine.BareMLP(model.get_weights(), model.activations)
+    hand = HandMLP(model.get_weights(), model.activations, dtype=dtype)
+    tol = 1e-5 if dtype == np.float32 else 1e-12
+    for _ in range(3):
+        assert bare.step(x, t, 0.01) == pytest.approx(hand.step(x, t, 0.01), rel=tol)
+    for (W, b), (W_hand, b_hand) in zip(bare.params, hand.weights):
+        np.testing.assert_allclose(W.data, W_hand, rtol=tol, atol=tol)
+        np.testing.assert_allclose(b.data, b_hand, rtol=tol, atol=tol)
+        assert W.data.dtype == dtype and W.grad.dtype == dtype
+    with pytest.raises(ValueError, match="sigmoid hidden layers and a linear output"):
+        bare_engine.BareMLP(model.get_weights(), ["relu", "relu", "linear"])
+
+
+def test_bare_engine_quick_run_times_all_four():
+    results = bare_engine.run(quick=True)
+    for dtype in ("float32", "float64"):
+        losses = results[dtype]["first_loss"]
+        assert max(losses.values()) == pytest.approx(min(losses.values()), rel=1e-5)
+        assert set(results[dtype]["vs_floor"]) == {"numpy_fresh", "bare", "tinygrad_edu"}
 
 
 @pytest.mark.torch
