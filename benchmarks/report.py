@@ -194,6 +194,12 @@ def tensor_section(t: dict[str, Any], title: str) -> tuple[str, list[tuple[str, 
     return text, targets
 
 
+def _widest(top: Any, bottom: Any) -> str:
+    """The range a ratio of two medians can take given each one's (lowest, highest) over
+    its runs, which were not paired: "(range 0.92-2.18)"."""
+    return f"(range {top[0] / bottom[1]:.2f}-{top[1] / bottom[0]:.2f})"
+
+
 def deep_section(d: dict[str, Any]) -> tuple[str, list[tuple[str, bool, str]]]:
     """Per-node times of the deep chains per engine, collector on and off, and the targets."""
     header = ["engine", "nodes", "build", "backward", "build + backward (range)", "of which GC"]
@@ -226,25 +232,29 @@ def deep_section(d: dict[str, Any]) -> tuple[str, list[tuple[str, bool, str]]]:
                     f"{ENGINE_NAMES[engine]} chain: build + backward per node at {int(last):,} "
                     f"≤ {DEEP_GROWTH:g}× that at {int(first):,}",
                     growth <= DEEP_GROWTH,
-                    f"{growth:.2f}× (GC off: {growth_off:.2f}×)",
+                    f"{growth:.2f}× {_widest(spread[last], spread[first])[:-1]}; "
+                    f"GC off: {growth_off:.2f}×)",
                 )
             )
     if "tensor" in d and "torch" in d:
         for n in map(str, d["tensor"]["sizes"]):
             ours = d["tensor"]["gc_on"][n]["build_backward"]
             theirs = d["torch"]["gc_on"][n]["build_backward"]
+            ranges = d["tensor"]["gc_on_spread"][n], d["torch"]["gc_on_spread"][n]
             targets.append(
                 (
                     f"Tensor 0-d chain per node ≤ PyTorch's, {int(n):,} nodes",
                     ours <= theirs,
-                    f"{ours / theirs:.2f}×",
+                    f"{ours / theirs:.2f}× {_widest(*ranges)}",
                 )
             )
     text = (
         "### Deep graphs: time per node of a chain y ← y · 1.0001 + 0\n\n"
         + _table(header, rows)
         + "\n\nMedians of 3 runs (range: lowest-highest), collector on unless noted. "
-        "Tracked objects / node: what the collector has to walk per node of a live graph.\n"
+        "Tracked objects / node: what the collector has to walk per node of a live graph. "
+        "The ratios in the targets (growth, and ours ÷ PyTorch, whose process is another) "
+        "come with the widest range they can take between the runs' lowest and highest.\n"
     )
     mg = d.get("value", {}).get("micrograd", {})
     if mg:

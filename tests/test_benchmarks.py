@@ -342,6 +342,36 @@ def test_tensor_report_splits_the_ratio_at_the_step_with_new_arrays():
     assert [ok for _, ok, _ in targets] == [False]  # the target is against the floor: 2 > 1.3
 
 
+def test_deep_report_gives_each_ratio_its_widest_range():
+    def engine(small, large, small_range, large_range):
+        times = {"build": 0.0, "backward": 0.0, "gc": 0.0, "full_collections_per_chain": 0.0}
+        return {
+            "sizes": [10_000, 1_000_000],
+            "gc_on": {
+                "10000": {**times, "build_backward": small},
+                "1000000": {**times, "build_backward": large},
+            },
+            "gc_on_spread": {"10000": small_range, "1000000": large_range},
+            "gc_off": {"10000": {"build_backward": 1.0}, "1000000": {"build_backward": 1.1}},
+            "tracked_per_node": 1.5,
+        }
+
+    deep = {
+        "tensor": engine(2.0, 3.0, (1.8, 2.5), (2.7, 3.6)),
+        "torch": engine(4.0, 4.0, (3.0, 5.0), (4.0, 4.0)),
+    }
+    _, targets = report.deep_section(deep)
+    shown = {what: (ok, value) for what, ok, value in targets}
+    # growth 3.0 / 2.0; at least 2.7 / 2.5, at most 3.6 / 1.8; GC off 1.1 / 1.0
+    growth = "Tensor (0-d) chain: build + backward per node at 1,000,000 ≤ 1.2× that at 10,000"
+    assert shown[growth] == (False, "1.50× (range 1.08-2.00; GC off: 1.10×)")
+    # ours ÷ PyTorch at 10⁴: 2.0 / 4.0; at least 1.8 / 5.0, at most 2.5 / 3.0
+    assert shown["Tensor 0-d chain per node ≤ PyTorch's, 10,000 nodes"] == (
+        True,
+        "0.50× (range 0.36-0.83)",
+    )
+
+
 # --- the whole suite, quickly ------------------------------------------------------------------
 
 
