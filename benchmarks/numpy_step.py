@@ -180,7 +180,7 @@ class HandMLP:
         1ᵀ δ). An engine's time over this step is its own bookkeeping; this step's time over
         :meth:`step` is the price of new arrays.
         """
-        if x.shape[0] != self.batch:
+        if x.shape[0] != self.batch:  # (of its buffers only the vector of ones is used here)
             self._allocate(x.shape[0])
         outs = [x]  # O of each layer, x first
         for (W, b), name in zip(self.weights, self.activations):
