@@ -34,67 +34,47 @@ For E = ½ Σ (O − t)² and a batch of row vectors (samples are rows):
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
 
 ACTIVATIONS = ("sigmoid", "tanh", "relu", "linear")
 
 
-def activate_(name: str, net: np.ndarray, half: np.ndarray) -> None:
-    """O = f(net), written over ``net``; sigmoid as ½ tanh(½ net) + ½ (no branch, no overflow).
-    ``half`` is ½ as a 0-d array of net's dtype."""
+def activate(name: str, net: np.ndarray, half: np.ndarray, in_place: bool = False) -> np.ndarray:
+    """O = f(net): written over ``net`` (``in_place``) or as a new array; sigmoid as
+    ½ tanh(½ net) + ½ (no branch, no overflow). ``half`` is ½ as a 0-d array of net's
+    dtype."""
     if name == "sigmoid":
-        net *= half
-        np.tanh(net, out=net)
-        net *= half
-        net += half
-    elif name == "tanh":
-        np.tanh(net, out=net)
-    elif name == "relu":
-        np.maximum(net, 0, out=net)
-
-
-def activated(name: str, net: np.ndarray, half: np.ndarray) -> np.ndarray:
-    """O = f(net) as a new array (``net`` is left as it is)."""
-    if name == "sigmoid":
-        out = net * half
-        np.tanh(out, out=out)
-        out *= half
-        out += half
-        return out
+        if in_place:
+            net *= half
+            o = net
+        else:
+            o = net * half
+        np.tanh(o, out=o)
+        o *= half
+        o += half
+        return o
+    out = net if in_place else None
     if name == "tanh":
-        return np.tanh(net)
+        return np.tanh(net, out=out)
     if name == "relu":
-        return np.maximum(net, 0)
+        return np.maximum(net, 0, out=out)
     return net  # linear
 
 
-def derivative(name: str, out: np.ndarray, one: np.ndarray) -> np.ndarray:
-    """f′(net) as a new array, written with the output O (sigmoid O (1 − O), tanh 1 − O²)."""
-    if name == "sigmoid":
-        d = one - out
+def derivative(name: str, out: np.ndarray, one: np.ndarray, scratch: Any = None) -> np.ndarray:
+    """f′(net), written with the output O as the notes do, into ``scratch`` (None: a new
+    array). ``one`` is 1 as a 0-d array of the dtype."""
+    if name == "sigmoid":  # f′ = O (1 − O)
+        d = np.subtract(one, out, out=scratch)
         d *= out
         return d
-    if name == "tanh":
-        return one - out * out
-    return out > 0  # relu
-
-
-def times_derivative_(
-    name: str, delta: np.ndarray, out: np.ndarray, scratch: np.ndarray, one: np.ndarray
-) -> None:
-    """δ ← δ · f′(net), with f′ written with the output O as the notes do (linear: f′ = 1).
-    ``one`` is 1 as a 0-d array of the dtype."""
-    if name == "sigmoid":  # f′ = O (1 − O)
-        np.subtract(one, out, out=scratch)
-        scratch *= out
-        delta *= scratch
-    elif name == "tanh":  # f′ = 1 − O²
-        np.multiply(out, out, out=scratch)
-        np.subtract(one, scratch, out=scratch)
-        delta *= scratch
-    elif name == "relu":  # f′ = 1 where O > 0, else 0
-        delta *= out > 0
+    if name == "tanh":  # f′ = 1 − O²
+        d = np.multiply(out, out, out=scratch)
+        np.subtract(one, d, out=d)
+        return d
+    return out > 0  # relu: f′ = 1 where O > 0, else 0
 
 
 class HandMLP:
@@ -142,7 +122,7 @@ class HandMLP:
         for (W, b), name, net in zip(self.weights, self.activations, self.outs):
             np.dot(O, W.T, out=net)
             net += b
-            activate_(name, net, self.half)
+            activate(name, net, self.half, in_place=True)
             O = net
         error = self.error
         np.subtract(O, t, out=error)
@@ -152,7 +132,8 @@ class HandMLP:
             self.lr = (lr, np.array(lr, self.dtype))
         delta = error  # η δ from here on: the output δ = (O − t) f′(net), times η
         delta *= self.lr[1]
-        times_derivative_(self.activations[-1], delta, O, self.scratch_out, self.one)
+        if self.activations[-1] != "linear":  # (linear: f′ = 1)
+            delta *= derivative(self.activations[-1], O, self.one, self.scratch_out)
         for layer in reversed(range(len(self.weights))):
             W, b = self.weights[layer]
             O_prev = self.outs[layer - 1] if layer > 0 else x
@@ -166,7 +147,8 @@ class HandMLP:
             b -= db
             if layer > 0:
                 name = self.activations[layer - 1]
-                times_derivative_(name, below, O_prev, self.scratch[layer], self.one)
+                if name != "linear":
+                    below *= derivative(name, O_prev, self.one, self.scratch[layer])
                 delta = below
         return loss
 
@@ -186,7 +168,7 @@ class HandMLP:
         for (W, b), name in zip(self.weights, self.activations):
             net = np.dot(outs[-1], W.T)
             net += b
-            outs.append(activated(name, net, self.half))
+            outs.append(activate(name, net, self.half))
         delta = outs[-1] - t
         loss = 0.5 * float(np.vdot(delta, delta))
         grads = []
