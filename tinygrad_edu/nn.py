@@ -472,12 +472,22 @@ class ValueLayer(Module):
             Neuron(W[j], None if b is None else b[j], activation, layer, j + 1)
             for j in range(W.shape[0])
         ]
+        self.activation = activation
         self.layer_wide = ops.OPS[activation].layer_wide
 
+    def nets(self, x: Sequence[Value]) -> list[Value]:
+        """net_j = Σ_i w_ji x_i + b_j of every unit j."""
+        return [neuron.net(x) for neuron in self.neurons]
+
+    def activate(self, nets: list[Value]) -> list[Value]:
+        """O = f(net) unit by unit, or for a layer-wide activation all nets together
+        (O = softmax(net_1, …, net_C))."""
+        if self.layer_wide:
+            return _activate(nets, self.activation)
+        return [_activate(v, self.activation) for v in nets]
+
     def forward(self, x: Sequence[Value]) -> list[Value]:
-        if self.layer_wide:  # e.g. O = softmax(net_1, …, net_C)
-            return _activate([neuron.net(x) for neuron in self.neurons], self.neurons[0].activation)
-        return [neuron(x) for neuron in self.neurons]
+        return self.activate(self.nets(x))
 
 
 # --- MLP: the notes' fully connected network, on either engine ---------------------------
@@ -890,11 +900,9 @@ class ValueMLP(MLP):
         lists of Values are appended."""
         out = [v if isinstance(v, Value) else Value(v, label=f"x{i}") for i, v in enumerate(x, 1)]
         for layer in self.layers:
-            if record is None:
-                out = layer(out)
-            else:
-                net = [neuron.net(out) for neuron in layer.neurons]
-                out = [_activate(v, neuron.activation) for v, neuron in zip(net, layer.neurons)]
+            net = layer.nets(out)
+            out = layer.activate(net)
+            if record is not None:
                 record.append((net, out))
         return out
 

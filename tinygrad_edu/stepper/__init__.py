@@ -2,7 +2,8 @@
 
 ``stepper(model, x, t)`` trains a copy of an MLP on the Value engine for a few iterations
 and records every number while it is computed: each unit's net input and output (forward),
-the error E = ½ Σ_k (O_k − t_k)², the backward walk as ``backward(trace=True)`` recorded it
+the error E = ½ Σ_k (O_k − t_k)² (for a softmax output cross-entropy E = −Σ_k t_k log O_k,
+with δ_k = O_k − t_k), the backward walk as ``backward(trace=True)`` recorded it
 (each δ_j = ∂E/∂net_j and each ∂E/∂w, in the walk's reverse topological order, with the δ of
 ``rules`` — the notes' closed form — beside autograd's), and each SGD update old → new.
 ``stepper(root)`` does the same for any graph of Values: its forward values, then the walk.
@@ -26,7 +27,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from .. import graph, nn
+from .. import checks, graph, nn, ops
 from ..value import Value
 from .frames import Frame, graph_frames, network_frames
 from .record import GraphRecording, NetworkRecording, as_rows, record_graph, record_network
@@ -53,6 +54,8 @@ def recording(
             raise ValueError(f"stepper: steps must be a positive integer, got {steps!r}")
         X = as_rows(x, model_or_root.sizes[0], "x")
         T = as_rows(t, model_or_root.sizes[-1], "t")
+        if ops.OPS[model_or_root.activations[-1]].layer_wide:  # cross-entropy's targets
+            T = checks.class_targets(T, T.shape, "stepper: t of a softmax output")
         if len(X) != len(T):
             raise ValueError(f"stepper: x has {len(X)} rows and t has {len(T)}; they must match")
         return record_network(model_or_root, X, T, lr, steps)
@@ -87,10 +90,12 @@ def stepper(
     ``model_or_root`` is an ``nn.MLP`` (either engine; ``x`` and ``t`` required: one sample of
     shape (in,) and (out,), or N rows, taken in turn) or a ``Value`` whose graph is already
     built. For an MLP the page shows ``steps`` training iterations of SGD with learning rate
-    ``lr`` on E = ½ Σ_k (O_k − t_k)², computed by the Value engine on a copy of the model's
-    weights (the model itself is not changed). For a Value it shows the forward values and
-    the backward walk. ``remarks`` adds a sentence to a parameter's update step in the first
-    iteration (keyed by the page's name of the parameter, e.g. ``"w3"``).
+    ``lr`` on E = ½ Σ_k (O_k − t_k)² (a softmax output: on cross-entropy E = −Σ_k t_k log O_k,
+    ``t`` one-hot or probability rows, with the notes' δ_k = O_k − t_k), computed by the
+    Value engine on a copy of the model's weights (the model itself is not changed). For a
+    Value it shows the forward values and the backward walk. ``remarks`` adds a sentence to
+    a parameter's update step in the first iteration (keyed by the page's name of the
+    parameter, e.g. ``"w3"``).
     """
     path = Path(path)
     rec = recording(model_or_root, x, t, lr, steps)

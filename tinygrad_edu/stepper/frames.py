@@ -10,6 +10,7 @@ the current one, so each frame only says what changed.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
@@ -146,6 +147,7 @@ def _forward_frames(net: Network, run: Iteration) -> list[Frame]:
     frames = []
     for l in range(1, net.depth + 1):
         act = net.activations[l - 1]
+        layer_wide = ops.OPS[act].layer_wide  # softmax: every net first, then each O_k
         for j, name in enumerate(net.units[l]):
             into = net.weights_into(l, j)
             symbols = " + ".join(
@@ -159,24 +161,51 @@ def _forward_frames(net: Network, run: Iteration) -> list[Frame]:
                 for p in into
             )
             net_j, out_j = run.net[l][j], run.out[l][j]
-            text = (
-                f"Forward, unit {name}: net_{name} = {symbols} = {numbers} = {num(net_j)}; "
-                f"{name} = f(net_{name}) = {activation_text(act)} = {num(out_j)}."
-            )
+            text = f"Forward, unit {name}: net_{name} = {symbols} = {numbers} = {num(net_j)}"
+            if layer_wide:
+                text += "; its softmax output waits for every net of the layer."
+            else:
+                text += f"; {name} = f(net_{name}) = {activation_text(act)} = {num(out_j)}."
             f = Frame("forward", run.number, text)
             f.put(key(name, "net"), net_j)
-            f.put(key(name, "out"), out_j)
+            if not layer_wide:
+                f.put(key(name, "out"), out_j)
             f.states[name] = "fwd"
             f.highlight = [name] + [edge(p.name) for p in into if p.source is not None]
             frames.append(f)
+        if layer_wide:
+            frames += _softmax_frames(net, run, l)
+    return frames
+
+
+def _softmax_frames(net: Network, run: Iteration, l: int) -> list[Frame]:
+    """O_k = e^(net_k) / Σ_j e^(net_j) of each unit of a softmax layer, once all nets are in."""
+    names, nets = net.units[l], run.net[l]
+    total = " + ".join(f"e^{par(v)}" for v in nets)
+    frames = []
+    for k, name in enumerate(names):
+        text = (
+            f"Softmax, unit {name}: {name} = e^(net_{name}) / Σ_j e^(net_j) = "
+            f"e^{par(nets[k])} / ({total}) = {num(run.out[l][k])}"
+            " (the outputs are positive and sum to 1)."
+        )
+        f = Frame("forward", run.number, text)
+        f.put(key(name, "out"), run.out[l][k])
+        f.states[name] = "fwd"
+        f.highlight = list(names)
+        frames.append(f)
     return frames
 
 
 def _error_frame(net: Network, run: Iteration) -> Frame:
     L = net.depth
-    terms = " + ".join(f"({num(o)} − {num(t)})²" for o, t in zip(run.out[L], run.t))
-    terms = terms if len(run.t) == 1 else f"({terms})"
-    text = f"Error: E = ½ Σ_k (O_k − t_k)² = ½ {terms} = {num(run.loss)}."
+    if net.fused:  # cross-entropy; a term with t_k = 0 adds nothing
+        terms = " + ".join(f"{num(t)} · log {num(o)}" for o, t in zip(run.out[L], run.t))
+        text = f"Error: {net.error} = −({terms}) = {num(run.loss)}."
+    else:
+        terms = " + ".join(f"({num(o)} − {num(t)})²" for o, t in zip(run.out[L], run.t))
+        terms = terms if len(run.t) == 1 else f"({terms})"
+        text = f"Error: {net.error} = ½ {terms} = {num(run.loss)}."
     f = Frame("error", run.number, text)
     f.put(key("E", "value"), run.loss)
     f.states["E"] = "err"
@@ -191,6 +220,12 @@ def _backward_frames(net: Network, run: Iteration) -> list[Frame]:
         "topological order — a node only after every node that uses it — starting from "
         "∂E/∂E = 1. Each δ_j below is autograd's ∂E/∂net_j; the δ rules' value sits beside it."
     )
+    if net.fused:
+        text += (
+            " Softmax and cross-entropy make one step: ∂E/∂O_k = −t_k / O_k times the "
+            "softmax's ∂O_k/∂net_j = O_k (δ_kj − O_j), summed over k, leaves δ_j = O_j − t_j "
+            "(the t_k sum to 1), so the walk goes from E straight to the nets."
+        )
     frames = [Frame("backward", run.number, text, highlight=["E"])]
     for visit in run.visits:
         if visit.param is None:
@@ -204,7 +239,12 @@ def _delta_frame(net: Network, run: Iteration, l: int, j: int) -> Frame:
     act = net.activations[l - 1]
     name = net.units[l][j]
     out, net_j, delta = run.out[l][j], run.net[l][j], run.delta[l][j]
-    if l == net.depth:
+    if l == net.depth and net.fused:
+        text = (
+            f"Output unit {name} (softmax with cross-entropy): δ_k = O_k − t_k = "
+            f"{num(out)} − {num(run.t[j])} = {num(delta)}"
+        )
+    elif l == net.depth:
         t = run.t[j]
         fp_sym = fprime_symbol(act, "O_k", "net_k")
         fp_num = fprime_numbers(act, out, net_j)
@@ -228,7 +268,10 @@ def _delta_frame(net: Network, run: Iteration, l: int, j: int) -> Frame:
     text += f" (autograd's ∂E/∂net_{name}; the δ rule gives {num(run.rule_delta[l][j])})."
     f = Frame("backward", run.number, text)
     f.put(key(name, "delta"), delta)
-    f.put(key(name, "dout"), run.dout[l][j])
+    if l == net.depth and net.fused:
+        f.values[key(name, "dout")] = Shown("not formed", math.nan)
+    else:
+        f.put(key(name, "dout"), run.dout[l][j])
     f.put(key(name, "rule"), run.rule_delta[l][j])
     f.states[name] = "bwd"
     f.highlight = [name]

@@ -16,17 +16,18 @@ follow the units. A unit's name also stands for its output O.
 from __future__ import annotations
 
 import itertools
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any, cast
 
 import numpy as np
 
-from .. import checks, graph, nn, rules
-from ..losses import mse_loss
+from .. import checks, graph, nn, ops, rules
+from ..losses import cross_entropy_loss, mse_loss
 from ..trace import BackwardTrace, naive_backward
 from ..train import Step, copy_on, fit
-from ..value import Value, sum_values
+from ..value import Value, softmax, sum_values
 
 # --- the network as the page names it ------------------------------------------------------
 
@@ -55,6 +56,17 @@ class Network:
     @property
     def depth(self) -> int:
         return len(self.sizes) - 1
+
+    @property
+    def fused(self) -> bool:
+        """A softmax output: its error is cross-entropy E = −Σ_k t_k log O_k, and softmax
+        and cross-entropy make one step, δ_k = O_k − t_k (the walk never forms ∂E/∂O)."""
+        return ops.OPS[self.activations[-1]].layer_wide
+
+    @property
+    def error(self) -> str:
+        """The error this network is trained on, as the page writes it."""
+        return "E = −Σ_k t_k log O_k" if self.fused else "E = ½ Σ_k (O_k − t_k)²"
 
     def weights_into(self, layer: int, unit: int) -> list[Param]:
         return [p for p in self.params if p.layer == layer and p.unit == unit]
@@ -124,7 +136,7 @@ class Iteration:
     out: list[list[float]]  # out[l][j] for l = 0 … L (out[0] = x)
     loss: float
     trace: BackwardTrace
-    dout: list[list[float]]  # ∂E/∂O_j (autograd)
+    dout: list[list[float]]  # ∂E/∂O_j (autograd; nan for a softmax output, never formed)
     delta: list[list[float]]  # δ_j = ∂E/∂net_j (autograd)
     rule_delta: list[list[float]]  # δ_j by the notes' rules
     grad: dict[str, float]  # ∂E/∂w (autograd)
@@ -223,21 +235,29 @@ class _Forward:
         self.outs = [[Value(float(v), label=name) for v, name in zip(x, net.units[0])]]
         self.nets = [[]]
         for l in range(1, net.depth + 1):
-            nets, outs = [], []
+            nets = []
             for j, name in enumerate(net.units[l]):
                 into = net.weights_into(l, j)
                 terms = [p.leaf * self.outs[l - 1][p.source] for p in into if p.source is not None]
                 s = sum_values(terms + [p.leaf for p in into if p.source is None])
-                o = getattr(s, net.activations[l - 1])()
-                s.label, o.label = f"net_{name}", name
+                s.label = f"net_{name}"
                 nets.append(s)
-                outs.append(o)
+            activation = net.activations[l - 1]
+            if ops.OPS[activation].layer_wide:  # O = softmax(net_1, …, net_C): the whole layer
+                outs = softmax(nets)
+            else:
+                outs = [getattr(s, activation)() for s in nets]
+            for o, name in zip(outs, net.units[l]):
+                o.label = name
             self.nets.append(nets)
             self.outs.append(outs)
-        targets = [
-            Value(float(v), label=f"t{k + 1}" if len(t) > 1 else "t") for k, v in enumerate(t)
-        ]
-        loss = mse_loss(self.outs[-1], targets, reduction="half_sum")  # E = ½ Σ (O − t)²
+        if net.fused:  # E = −Σ_k t_k log O_k, hung from the nets: δ_k = O_k − t_k
+            loss = cross_entropy_loss(self.outs[-1], np.array(t), reduction="sum")
+        else:
+            targets = [
+                Value(float(v), label=f"t{k + 1}" if len(t) > 1 else "t") for k, v in enumerate(t)
+            ]
+            loss = mse_loss(self.outs[-1], targets, reduction="half_sum")  # E = ½ Σ (O − t)²
         loss.label = "E"
         return loss
 
@@ -248,6 +268,8 @@ def _iteration(net: Network, twin: nn.MLP, fwd: _Forward, step: Step, lr: float)
     trace: BackwardTrace = step.trace
     records = rules.backward(twin.get_weights(), net.activations, x, t)
     grad = {p.name: p.leaf.grad for p in net.params}
+    # ∂E/∂O of the outputs; with softmax and cross-entropy fused the walk never forms it
+    last = [math.nan if net.fused else o.grad for o in fwd.outs[-1]]
     naive = None
     if step.number == 0 and _reused_intermediates(step.loss):
         naive_grads, _ = naive_backward(step.loss)
@@ -261,7 +283,7 @@ def _iteration(net: Network, twin: nn.MLP, fwd: _Forward, step: Step, lr: float)
         out=[[o.data for o in layer] for layer in fwd.outs],
         loss=step.loss.data,
         trace=trace,
-        dout=[[]] + [[o.grad for o in layer] for layer in fwd.outs[1:]],
+        dout=[[]] + [[o.grad for o in layer] for layer in fwd.outs[1:-1]] + [last],
         delta=[[]] + [[s.grad for s in layer] for layer in fwd.nets[1:]],
         rule_delta=[[]] + [np.ravel(r.delta).tolist() for r in records],
         grad=grad,

@@ -104,7 +104,7 @@ def network_page(rec: NetworkRecording, frames: Sequence[Frame], title: str | No
     title = title or f"Backpropagation step by step: a {arch} network ({acts})"
     subtitle = (
         f"{steps} iteration{'s' if steps > 1 else ''} of gradient descent with learning rate "
-        f"η = {num(rec.lr)} on E = ½ Σ_k (O_k − t_k)², "
+        f"η = {num(rec.lr)} on {net.error}, "
         f"{'with' if net.bias else 'without'} biases. Step with the buttons or the arrow keys."
     )
     log = "".join(
@@ -154,11 +154,11 @@ def svg_network(net: Network, lay: Layout) -> str:
     for l, layer in enumerate(lay.pos):
         for j, (x, y) in enumerate(layer):
             out.append(_svg_unit(net, l, j, x, y))
-    e = lay.error_box
+    e, error = lay.error_box, net.error.replace("_k", "")
     out.append(
         f'<g data-key="E" class="ebox"><rect x="{e.x0:.1f}" y="{e.y0:.1f}" '
         f'width="{e.x1 - e.x0:.1f}" height="{e.y1 - e.y0:.1f}" rx="8"/>'
-        f'<text x="{(e.x0 + e.x1) / 2:.1f}" y="{e.y0 + 20:.1f}">E = ½ Σ (O − t)²</text>'
+        f'<text x="{(e.x0 + e.x1) / 2:.1f}" y="{e.y0 + 20:.1f}">{error}</text>'
         f'<text x="{(e.x0 + e.x1) / 2:.1f}" y="{e.y0 + 40:.1f}">'
         f"{_cell(key('E', 'value'), tag='tspan')}</text></g>"
     )
