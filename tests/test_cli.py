@@ -279,6 +279,8 @@ def test_no_command_prints_the_usage_and_exits_2(capsys):
         (["demo", "--dataset", "mnist"], ["--dataset", "mnist"]),
         (["demo", "--dataset", "xor", "--sizes", "3,4,1"], ["--sizes", "xor", "2 input"]),
         (["graph", "--out", "picture.jpg"], ["--out", ".svg"]),
+        (["step", "--out", "x.svg"], ["--out", "'x.svg'", ".html, .htm"]),
+        (["worked-example", "--html", "w.txt"], ["--html", "'w.txt'", ".html, .htm"]),
         (["demo", "--out", str(Path(__file__).resolve())], ["--out", "folder"]),
         (["worked-example", "--lr", "0"], ["--lr"]),
         (["compare", "--epochs", "5"], ["unrecognized", "--epochs"]),
@@ -302,6 +304,12 @@ def test_no_command_prints_the_usage_and_exits_2(capsys):
         (["demo", "--dataset", "xor", "--sizes", "2,2000,1"], ["--sizes", "forward passes"]),
         (["step", "--sizes", "2,40,40,1"], ["--sizes", "1,801 parameters × 2", "at most 2,000"]),
         (["step", "--sizes", "2,5,1", "--steps", "100"], ["--steps 100", "2,100 entries"]),
+        # 5,151 parameters (under the value engine's 10,000), but 16,120 boxes and arrows
+        (
+            ["graph", "--sizes", "50,50,50,1", "--collapse", "none"],
+            ["--sizes 50,50,50,1", "--collapse none", "16,120", "6,000", "--collapse auto"],
+        ),
+        (["graph", "--sizes", "90,80,1", "--collapse", "neuron"], ["--collapse neuron"]),
     ],
 )
 def test_bad_arguments_give_exit_code_2_and_one_line(argv, names, tmp_path, monkeypatch, capsys):
@@ -309,6 +317,7 @@ def test_bad_arguments_give_exit_code_2_and_one_line(argv, names, tmp_path, monk
     code, out, err = run_main(argv, capsys)
     assert code == 2
     assert out == ""
+    assert list(tmp_path.iterdir()) == []
     assert err.endswith("\n") and err.count("\n") == 1, err
     command = argv[0] if argv[0] in cli.options_per_command(cli.build_parser()) else ""
     assert err.startswith(f"tinygrad-edu {command}".strip() + ":"), err  # names the subcommand
@@ -339,7 +348,7 @@ LONG_NAME = "n" * 300  # more than the 255 bytes a file name may have
         (["demo", "--out", "missing/demo"], "missing/demo", "does not exist"),
         (["worked-example", "--html", "missing/w.html"], "missing/w.html", "does not exist"),
         (["graph", "--out", "/proc/tinygrad_edu.svg"], "/proc/tinygrad_edu.svg", "cannot be"),
-        (["step", "--out", "/proc/version"], "/proc/version", "cannot be written"),
+        (["step", "--out", "/proc/version.html"], "/proc/version.html", "cannot be written"),
         (["demo", "--out", "/proc/tinygrad_edu_demo"], "/proc/tinygrad_edu_demo", "cannot be"),
         (["step", "--out", LONG_NAME + ".html"], LONG_NAME, "too long"),
         (["demo", "--out", LONG_NAME], LONG_NAME, "too long"),
@@ -406,14 +415,22 @@ def test_without_dot_two_pictures_never_share_one_dot_file(tmp_path, monkeypatch
 # --- stdout closed or full, Ctrl-C --------------------------------------------------------
 
 
-def cli_process(*args: str, cwd: Path, **kwargs) -> subprocess.Popen:
+def cli_process(*args: str, cwd: Path, close: int | None = None, **kwargs) -> subprocess.Popen:
+    """``python -m tinygrad_edu ARGS`` started as from a terminal (``close``: a file
+    descriptor the command starts without, as after ``>&-``)."""
+
+    def as_from_a_terminal() -> None:
+        # A test runner's worker may ignore SIGINT, and a child inherits that; Ctrl-C as a
+        # user's terminal delivers it needs the default action back.
+        signal.signal(signal.SIGINT, signal.SIG_DFL)
+        if close is not None:
+            os.close(close)
+
     return subprocess.Popen(
         [sys.executable, "-m", "tinygrad_edu", *args],
         cwd=cwd,
         env=importable(),
-        # A test runner's worker may ignore SIGINT, and a child inherits that; Ctrl-C as a
-        # user's terminal delivers it needs the default action back.
-        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
+        preexec_fn=as_from_a_terminal,
         **kwargs,
     )
 
@@ -467,6 +484,88 @@ def test_ctrl_c_stops_the_training_with_one_line(tmp_path):
     assert process.returncode == 130
     assert "Traceback" not in err
     assert err.rstrip("\n").split("\n")[-1] == "tinygrad-edu demo: interrupted (Ctrl-C)"
+
+
+@pytest.mark.parametrize("command", ["worked-example", "compare"])
+def test_a_closed_stdout_ends_quietly_with_an_error_code(tmp_path, command):
+    # Started with file descriptor 1 closed (`tinygrad-edu compare >&-`): Python's
+    # sys.stdout is None, and the run must not end in an AttributeError traceback.
+    process = cli_process(command, cwd=tmp_path, close=1, stderr=subprocess.PIPE)
+    _, err = process.communicate(timeout=120)
+    assert process.returncode == 1
+    assert err == b""
+
+
+def test_a_closed_stderr_keeps_the_error_off_stdout(tmp_path):
+    process = cli_process(
+        "compare",
+        "--sizes",
+        "2,0",
+        cwd=tmp_path,
+        stdout=subprocess.PIPE,
+        close=2,
+    )
+    out, _ = process.communicate(timeout=120)
+    assert process.returncode == 2
+    assert out == b""
+
+
+# Run before the package: when numpy is first imported (the package is importing), it says
+# so on stderr and waits, so that the test's Ctrl-C lands inside the import.
+SLOW_IMPORT = """
+import sys, time
+
+class SlowNumpy:
+    def find_spec(self, name, path=None, target=None):
+        if name == "numpy":
+            sys.meta_path.remove(self)
+            sys.stderr.write("importing numpy\\n")
+            sys.stderr.flush()
+            time.sleep(60)
+        return None
+
+sys.meta_path.insert(0, SlowNumpy())
+"""
+
+
+def test_ctrl_c_while_the_package_imports_gives_one_line(tmp_path):
+    (tmp_path / "sitecustomize.py").write_text(SLOW_IMPORT)
+    env = importable()
+    env["PYTHONPATH"] = os.pathsep.join([str(tmp_path), env["PYTHONPATH"]])
+    process = subprocess.Popen(
+        [sys.executable, "-m", "tinygrad_edu", "demo"],
+        cwd=tmp_path,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
+    )
+    assert process.stderr is not None
+    assert process.stderr.readline() == b"importing numpy\n"
+    process.send_signal(signal.SIGINT)
+    out, err = process.communicate(timeout=60)
+    assert process.returncode == 130
+    assert out == b""
+    assert err.decode().strip("\n") == "tinygrad-edu demo: interrupted (Ctrl-C)"
+
+
+@pytest.mark.parametrize(
+    ("argv", "orig_argv", "expected"),
+    [
+        (["/venv/bin/tinygrad-edu", "demo"], ["/venv/bin/python", "/venv/bin/tinygrad-edu"], True),
+        (["-m", "demo"], ["python", "-X", "dev", "-m", "tinygrad_edu", "demo"], True),
+        (["-m"], ["python", "-mtinygrad_edu"], True),
+        (["train.py"], ["python", "train.py"], False),  # a learner's script importing us
+        (["-m"], ["python", "-m", "pytest", "-m", "tinygrad_edu"], False),
+        (["x.py"], ["python", "-W", "-m", "x.py"], False),
+        ([""], ["python", "-c", "import tinygrad_edu"], False),
+        ([], [], False),
+    ],
+)
+def test_the_ctrl_c_guard_is_only_for_the_command(argv, orig_argv, expected):
+    from tinygrad_edu import launch
+
+    assert launch.launched_as_command(argv, orig_argv) is expected
 
 
 # --- worked-example at another learning rate ------------------------------------------------

@@ -4,6 +4,10 @@ The public names (docs/semantics.md): the two engines, ``no_grad`` and ``mse_los
 the rest in submodules (``nn``, ``optim``, ``rules``, ``compare``, ``viz``, ``data``).
 """
 
+# First of all: the command's one-line Ctrl-C while the rest imports (launch.py).
+from . import launch  # noqa: F401
+
+# isort: split
 # trace, viz and stepper install the hooks the engines call (backward(trace=True), Jupyter
 # display, viz.stepper): importing them here means a user never has to.
 from . import compare, data, nn, optim, rules, stepper, trace, viz  # noqa: F401

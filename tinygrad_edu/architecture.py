@@ -20,6 +20,7 @@ LAYERS: tuple[tuple[str, dict[str, str]], ...] = (
             "graph": "Node, topological order, THE backward walk and its observers, no_grad, hooks",
             "ops": "the op table: per op its name, f, f′ in the notes' form and its texts",
             "checks": "the shared input checks: real numbers, float arrays, sizes, weights",
+            "launch": "the command's first moments: one-line Ctrl-C while the package imports",
         },
     ),
     (

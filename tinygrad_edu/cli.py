@@ -30,7 +30,7 @@ from typing import Any, NoReturn
 
 import numpy as np
 
-from . import __version__, data, notes05, ops, plot, rules, train, viz
+from . import __version__, data, launch, notes05, ops, plot, rules, train, viz
 from .compare import compare
 from .exercises import ExerciseFileError, check_file
 from .nn import MLP
@@ -41,6 +41,7 @@ ACTIVATIONS = ops.ACTIVATIONS  # --hidden and --output: every activation of the 
 ENGINES = ("tensor", "value")
 DATASETS = ("xor", "moons", "spirals", "sine")
 GRAPH_FORMATS = (".svg", ".png", ".pdf", ".dot")
+PAGE_FORMATS = (".html", ".htm")
 
 
 class UsageError(Exception):
@@ -77,6 +78,9 @@ COMPARE_SECONDS = 2.0
 VALUE_WEIGHT_SECONDS = 2e-6
 TENSOR_LAYER_SECONDS = 5e-5
 TENSOR_WEIGHT_SECONDS = 2e-9
+# graph: Graphviz's layout time grows faster than the drawing (6,000 boxes and arrows take
+# about 2 s, 17,000 about 30 s), so a drawing above MAX_DRAWN is refused before `dot` runs.
+MAX_DRAWN = 6_000
 
 
 def count_parameters(sizes: Sequence[int]) -> int:
@@ -116,9 +120,10 @@ def check_compare_cost(sizes: Sequence[int], samples: int, engine: str) -> None:
 def check_output(option: str, text: str, kind: str) -> Path:
     """The path an option names, checked before any work starts.
 
-    ``kind`` is "file" (a file is written there), "dir" (a folder is made or filled there)
-    or "drawing" (a file ending in one of GRAPH_FORMATS; without Graphviz's ``dot`` its
-    ``.dot`` source, which must not hold another drawing's). The parent folder must exist
+    ``kind`` is "file" (a file is written there), "dir" (a folder is made or filled there),
+    "page" (an HTML file, ending in one of PAGE_FORMATS) or "drawing" (a file ending in one
+    of GRAPH_FORMATS; without Graphviz's ``dot`` its ``.dot`` source, which must not hold
+    another drawing's). The parent folder must exist
     and the path must be writable: an empty path, a folder where a file is wanted and the
     reverse, a missing parent, a name too long or a read-only place each raise a UsageError
     that names the path. A missing file is created and removed again to be sure.
@@ -136,8 +141,9 @@ def check_output(option: str, text: str, kind: str) -> Path:
                 fail("is a file; a folder is wanted")
         elif path.is_dir() or text.endswith(("/", os.sep)):
             fail("is a folder; a file is wanted")
-        if kind == "drawing" and path.suffix.lower() not in GRAPH_FORMATS:
-            fail(f"the file must end in {', '.join(GRAPH_FORMATS)}")
+        suffixes = {"drawing": GRAPH_FORMATS, "page": PAGE_FORMATS}.get(kind)
+        if suffixes and path.suffix.lower() not in suffixes:
+            fail(f"the file must end in {', '.join(suffixes)}")
         parent = path.parent
         if not parent.exists():
             fail(f"the folder {str(parent)!r} does not exist")
@@ -496,9 +502,21 @@ def run_graph(args: argparse.Namespace) -> int:
         options["edge_derivatives"] = True
     if args.deltas:
         options["deltas"] = rules.backward(model.get_weights(), model.activations, x, t)
-    written = viz.render(loss, args.out, **options)
-    print(f"wrote {written}")
+    drawing = viz.draw_graph(loss, **options)
+    check_drawing_size(len(drawing.body), args.sizes, args.collapse)
+    print(f"wrote {viz.render(drawing, args.out)}")
     return 0
+
+
+def check_drawing_size(drawn: int, sizes: Sequence[int], collapse: str) -> None:
+    """Refuse a drawing of more than MAX_DRAWN boxes and arrows (``drawn``) before Graphviz
+    spends minutes laying it out."""
+    if drawn > MAX_DRAWN:
+        raise UsageError(
+            f"--sizes {','.join(map(str, sizes))} with --collapse {collapse} draws {drawn:,} "
+            f"boxes and arrows, more than the {MAX_DRAWN:,} Graphviz lays out in a few "
+            "seconds: use --collapse auto or layer, or smaller --sizes"
+        )
 
 
 # --- compare ----------------------------------------------------------------------------
@@ -580,7 +598,7 @@ def add_worked_example(subparsers: Any) -> None:
         help="also write the step-through page of this example (as `step` does; "
         "PATH defaults to worked_example.html)",
     )
-    p.set_defaults(run=run_worked_example, outputs={"html": "file"})
+    p.set_defaults(run=run_worked_example, outputs={"html": "page"})
 
 
 def run_worked_example(args: argparse.Namespace) -> int:
@@ -659,9 +677,9 @@ def add_step(subparsers: Any) -> None:
         "--out",
         default="stepper.html",
         metavar="PATH",
-        help="the HTML file written (default: stepper.html)",
+        help="the HTML file written, ending in .html or .htm (default: stepper.html)",
     )
-    p.set_defaults(run=run_step, outputs={"out": "file"})
+    p.set_defaults(run=run_step, outputs={"out": "page"})
 
 
 def run_step(args: argparse.Namespace) -> int:
@@ -786,37 +804,45 @@ def _check_arguments(args: argparse.Namespace) -> None:
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; returns the exit code.
 
-    0 done, 1 a check failed (or the output could not be written), 2 bad usage,
-    130 stopped with Ctrl-C. Every error is one line on stderr, never a traceback.
+    0 done, 1 a check failed (or the output could not be written, or there is no standard
+    output at all), 2 bad usage, 130 stopped with Ctrl-C. Every error is one line on
+    stderr, never a traceback.
     """
-    parser = build_parser()
-    args, extra = parser.parse_known_args(argv)
-    if args.command is None:
-        if extra:
-            parser.error(f"unrecognized arguments: {' '.join(extra)}")
-        parser.print_help(sys.stderr)
-        return 2
-    if extra:
-        _subparsers(parser)[args.command].error(f"unrecognized arguments: {' '.join(extra)}")
-    where = f"{PROG} {args.command}"
+    launch.release()  # Ctrl-C is a KeyboardInterrupt again, caught below
+    if sys.stdout is None:  # started with file descriptor 1 closed: nowhere to answer
+        return 1
+    where = PROG
     try:
+        parser = build_parser()
+        args, extra = parser.parse_known_args(argv)
+        if args.command is None:
+            if extra:
+                parser.error(f"unrecognized arguments: {' '.join(extra)}")
+            parser.print_help(sys.stderr)
+            return 2
+        if extra:
+            _subparsers(parser)[args.command].error(f"unrecognized arguments: {' '.join(extra)}")
+        where = f"{PROG} {args.command}"
         _check_arguments(args)
         code = int(args.run(args))
         sys.stdout.flush()  # a full stdout (/dev/full) fails here, not at exit
         return code
     except UsageError as error:
-        print(f"{where}: error: {error}", file=sys.stderr)
+        _say(f"{where}: error: {error}")
         return 2
     except KeyboardInterrupt:
-        print(f"\n{where}: interrupted (Ctrl-C)", file=sys.stderr)
+        _say(f"\n{where}: interrupted (Ctrl-C)")
         return 130
     except OSError as error:
         # Point stdout at devnull so Python's flush at exit does not fail a second time
         # (as the Python docs advise for a closed pipe).
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         if not isinstance(error, BrokenPipeError):  # the reader went away (`| head`): quiet
-            print(
-                f"{where}: error: {error.strerror or error}: {error.filename or 'stdout'}",
-                file=sys.stderr,
-            )
+            _say(f"{where}: error: {error.strerror or error}: {error.filename or 'stdout'}")
         return 1
+
+
+def _say(line: str) -> None:
+    """One line on stderr; nothing when stderr is closed (print would use stdout instead)."""
+    if sys.stderr is not None:
+        print(line, file=sys.stderr)
