@@ -14,11 +14,12 @@ from pathlib import Path
 import pytest
 
 from tinygrad_edu import cli
-from tinygrad_edu.exercises import EXERCISES, check_file
+from tinygrad_edu.exercises import EXERCISES
 from tinygrad_edu.grading import HALF, MISSING_F_PRIME, NET_FOR_O, ONE_OVER_N, SIGN, TRANSPOSED
+from tinygrad_edu.runner import check_file
 
 REPO = Path(__file__).resolve().parents[1]
-STUBS = sorted((REPO / "exercises").glob("*.py"))
+STUBS = sorted((REPO / "tinygrad_edu" / "exercise_stubs").glob("[0-9]*.py"))
 SOLUTIONS = REPO / "tests" / "exercise_solutions"
 
 
@@ -177,7 +178,7 @@ def test_a_shape_error_in_the_learners_code_gets_the_shape_hint(tmp_path, capsys
     "name, text, message",
     [
         ("missing.py", None, "cannot read it"),
-        ("notes.txt", "x", "expected a Python file ending in .py"),
+        ("notes.txt", "x", "expected a Python file (.py) or a notebook (.ipynb)"),
         ("other.py", "def f():\n    pass\n", "defines none of the exercises' functions"),
     ],
 )
@@ -215,7 +216,7 @@ def test_the_command_line_exit_codes(tmp_path):
 
 
 def test_every_exercise_has_three_cases():
-    assert all(len(cases()) == 3 for cases in EXERCISES.values())
+    assert all(len(exercise.cases()) == 3 for exercise in EXERCISES.values())
 
 
 def test_check_has_help_and_needs_a_file(capsys):

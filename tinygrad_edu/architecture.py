@@ -64,7 +64,10 @@ LAYERS: tuple[tuple[str, dict[str, str]], ...] = (
             "notes05": "note 05's worked example as data: its numbers, the replay, its slips",
             "plot": "matplotlib pictures of a training run; the drawing of a model's loss graph",
             "stepper": "step-through page: record -> frames -> render; assets/: HTML, CSS, JS",
-            "exercises": "grading the exercises: a learner's file run on fixed cases",
+            "exercises": "the exercises' catalogue: stubs, notes, cases, the verdict on a case",
+            "exercise_stubs": "the exercises' stub files, copied out by tinygrad-edu exercises",
+            "child": "the child process that runs one learner's file; the no-pickle messages",
+            "runner": "check a learner's file in a child process with limits; judged here",
         },
     ),
     (

@@ -32,8 +32,8 @@ import numpy as np
 
 from . import __version__, data, launch, notes05, ops, plot, rules, train, viz
 from .compare import compare
-from .exercises import ExerciseFileError, check_file
 from .nn import MLP
+from .runner import DEFAULT_TIMEOUT, ExerciseFileError, Limits, check_file
 from .stepper import stepper
 
 PROG = "tinygrad-edu"
@@ -717,21 +717,46 @@ def add_check(subparsers: Any) -> None:
     p = subparsers.add_parser(
         "check",
         help="grade an exercise file: a pass/fail line per case, with a hint",
-        description="Run the function an exercise file defines (e.g. exercises/"
+        description="Run the function an exercise file defines (e.g. "
         "02_output_delta.py) on fixed cases and compare it with the notes' δ rules: one "
         "PASS or FAIL line per case, and for a FAIL the first wrong entry and a hint. Exit "
         "code 0 when every case passes, 1 otherwise, 2 for a path that is not an exercise.",
     )
-    p.add_argument("file", type=Path, metavar="FILE", help="the exercise file to grade")
+    p.add_argument(
+        "file", type=Path, metavar="FILE", help="the exercise file to grade (.py or .ipynb)"
+    )
+    add_timeout(p)
     p.set_defaults(run=run_check)
+
+
+def add_timeout(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--timeout",
+        type=positive_seconds,
+        default=DEFAULT_TIMEOUT,
+        metavar="S",
+        help=f"seconds each case may take (default {DEFAULT_TIMEOUT:g}); the learner's code "
+        "runs in a child process that is stopped after that",
+    )
+
+
+def positive_seconds(text: str) -> float:
+    """A time limit: a positive number of seconds, at most an hour."""
+    value = positive_float(text)
+    if value > 3600:
+        raise argparse.ArgumentTypeError(f"{text!r}: must be at most 3600 seconds")
+    return value
 
 
 def run_check(args: argparse.Namespace) -> int:
     try:
-        result = check_file(args.file)
+        result = check_file(args.file, Limits(timeout=args.timeout))
     except ExerciseFileError as error:
         raise UsageError(str(error)) from None
     print("\n".join(result.lines))
+    if result.output:
+        print("what your file printed:")
+        print("\n".join("    " + line for line in result.output.splitlines()))
     return 0 if result.ok else 1
 
 

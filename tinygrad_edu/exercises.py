@@ -1,17 +1,16 @@
-"""Grading the exercises: run a learner's file on fixed cases, one pass/fail line per case.
+"""The exercises' catalogue: per exercise its stub, the note it practises, its cases, and
+the verdict on what a learner's function returned.
 
-The repository's ``exercises/`` folder holds five stubs, each defining one function:
+The stubs ship inside the package, in ``tinygrad_edu/exercise_stubs/`` (one file per
+exercise, named as :attr:`Exercise.stub`); ``tinygrad-edu exercises DIR`` copies them out.
+:data:`EXERCISES` maps the name of the function (or class) a learner defines to its
+:class:`Exercise`: the note, the formula, the cases and, when calling ``f(*case.args)`` is
+not the whole story, a child-side driver ``call(learner_object, args) -> plain data``.
 
-- ``sigmoid_derivative(net)``: σ′(net), in terms of the output, O (1 − O);
-- ``output_delta(net, O, t)``: the δ of a sigmoid output layer (rows are samples);
-- ``hidden_delta(net, O, W_next, delta_next)``: the δ of a sigmoid hidden layer;
-- ``weight_gradient(delta, O_prev)``: ∂E/∂W of a layer, summed over the samples;
-- ``one_update(weights, x, t, lr)``: one gradient-descent step of note 05's linear network.
-
-:func:`check_file` finds which one a file defines, calls it on every case and compares the
-result with the notes' rules (:mod:`tinygrad_edu.rules`); a wrong result gets the first
-differing entry and a hint from :func:`grading.explain`. The learner's code runs as it is
-(like ``python file.py``): check only files you trust.
+A learner's file never runs here: :mod:`tinygrad_edu.runner` runs it in a child process
+(:mod:`tinygrad_edu.child`) that sends back the returned values as plain float arrays, and
+:func:`judge` compares them with the expected values here, in the parent. A wrong result
+gets the first differing entry and a hint from :func:`grading.explain`.
 """
 
 from __future__ import annotations
@@ -19,7 +18,6 @@ from __future__ import annotations
 import math
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -27,19 +25,19 @@ import numpy as np
 from . import grading, rules
 
 
-class ExerciseFileError(ValueError):
-    """The path is not a Python file that defines one of the exercises' functions."""
-
-
 @dataclass
 class Case:
     """One call of the learner's function and what it must return.
 
-    ``expected`` lists the quantities checked, in the order a mistake is looked for (for
-    the full update: the implied ∂E/∂W of the output layer first); ``names`` names each;
+    ``args`` are plain data (numpy arrays of numbers, floats, ints, lists and tuples of
+    them): they are sent to the child process as they are. ``expected`` lists the
+    quantities checked, in the order a mistake is looked for (for the full update: the
+    implied ∂E/∂W of the output layer first); ``names`` names each;
     ``candidates`` holds, per quantity, what typical wrong formulas give (see
-    :func:`grading.explain`); ``read`` turns the function's return value into the list
-    compared with ``expected``.
+    :func:`grading.explain`); ``read`` turns what the function returned, as the child sent
+    it (:func:`child.to_plain`: float arrays, lists of them, None, or
+    ``{"returned": type name}``), into the list compared with ``expected``, or raises a
+    ValueError that says what was wrong with it.
     """
 
     label: str
@@ -52,24 +50,12 @@ class Case:
     read: Callable[[Any], list[np.ndarray]] = field(default=lambda result: [_numbers(result)])
 
 
-@dataclass
-class CheckResult:
-    """What :func:`check_file` found: one line per case (hints on their own lines)."""
-
-    exercise: str
-    lines: list[str]
-    passed: int
-    total: int
-
-    @property
-    def ok(self) -> bool:
-        return self.total > 0 and self.passed == self.total
-
-
 def _numbers(result: Any) -> np.ndarray:
     """The learner's return value as a float64 array, or a ValueError saying what it was."""
     if result is None:
         raise ValueError("returned None: is the `return` line missing?")
+    if isinstance(result, dict):  # what the child sends for a value that is not numbers
+        raise ValueError(f"returned {result.get('returned')}, expected a numpy array")
     try:
         array = np.asarray(result, dtype=np.float64)
     except (TypeError, ValueError):
@@ -215,85 +201,89 @@ def _update_case(label: str, Ws: list[np.ndarray], x: np.ndarray, t: np.ndarray,
     return Case(label, args, expected, names, candidates, formula, read=read)
 
 
-EXERCISES: dict[str, Callable[[], list[Case]]] = {
-    "sigmoid_derivative": _sigmoid_derivative_cases,
-    "output_delta": _output_delta_cases,
-    "hidden_delta": _hidden_delta_cases,
-    "weight_gradient": _weight_gradient_cases,
-    "one_update": _one_update_cases,
+@dataclass(frozen=True)
+class Exercise:
+    """One exercise: ``name`` is the function (or class) the learner defines, ``stub`` the
+    stub's file name in ``tinygrad_edu/exercise_stubs/``, ``note`` the lecture note it
+    practises, ``formula`` what it computes, ``cases`` builds its cases (in the parent).
+
+    ``call`` is an optional CHILD-SIDE driver, a module-level function of the library run
+    in the learner's child process as ``call(learner_object, case.args)``; it returns plain
+    data (arrays, lists of them) that ``case.read`` then reads in the parent. Without it the
+    child calls ``learner_object(*case.args)``.
+    """
+
+    name: str
+    stub: str
+    note: str
+    formula: str
+    cases: Callable[[], list[Case]]
+    call: Callable[[Any, Any], Any] | None = None
+
+
+EXERCISES: dict[str, Exercise] = {
+    exercise.name: exercise
+    for exercise in (
+        Exercise(
+            "sigmoid_derivative",
+            "01_sigmoid_derivative.py",
+            "note 01",
+            "σ′(net) = O (1 − O), O = σ(net)",
+            _sigmoid_derivative_cases,
+        ),
+        Exercise(
+            "output_delta",
+            "02_output_delta.py",
+            "note 01",
+            grading.DELTA_OUTPUT,
+            _output_delta_cases,
+        ),
+        Exercise(
+            "hidden_delta",
+            "03_hidden_delta.py",
+            "note 01",
+            grading.DELTA_HIDDEN,
+            _hidden_delta_cases,
+        ),
+        Exercise(
+            "weight_gradient",
+            "04_weight_gradient.py",
+            "note 01",
+            grading.WEIGHT_GRADIENT,
+            _weight_gradient_cases,
+        ),
+        Exercise(
+            "one_update",
+            "05_one_update.py",
+            "note 05",
+            "W ← W − η ∂E/∂W for every layer of a linear network",
+            _one_update_cases,
+        ),
+    )
 }
 
 
-# --- running a learner's file ---------------------------------------------------------------
+# --- the verdict on one case, from what the child sent back ----------------------------------
 
 
-def check_file(path: str | Path) -> CheckResult:
-    """Run the exercise that the Python file ``path`` defines on all its cases.
+def judge(case: Case, reply: dict[str, Any]) -> list[str]:
+    """The lines saying what is wrong in this case; empty when it passes.
 
-    Raises :class:`ExerciseFileError` when ``path`` is not a readable ``.py`` file that
-    defines one of the functions in :data:`EXERCISES`. A syntax error, an error while the
-    file runs, or a function that raises (e.g. the stub's NotImplementedError) is a failed
-    case with one clear line, never a traceback.
+    ``reply`` is the child's answer to one call: ``{"result": plain data}`` or
+    ``{"raised": exception name, "message": "Name: first line"}``.
     """
-    path = Path(path)
-    if path.suffix != ".py":
-        raise ExerciseFileError(f"{path}: expected a Python file ending in .py")
-    try:
-        source = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as error:
-        reason = getattr(error, "strerror", None) or str(error)
-        raise ExerciseFileError(f"{path}: cannot read it ({reason})") from None
-    try:
-        code = compile(source, str(path), "exec")
-    except SyntaxError as error:
-        where = f"line {error.lineno}" if error.lineno else "somewhere"
-        return _failed(path.name, f"FAIL {path}: {where}: SyntaxError: {error.msg}")
-    namespace: dict[str, Any] = {"__name__": "exercise", "__file__": str(path)}
-    try:
-        exec(code, namespace)
-    except Exception as error:
-        return _failed(path.name, f"FAIL {path}: running the file raised {_one_line(error)}")
-    found = [name for name in EXERCISES if callable(namespace.get(name))]
-    if not found:
-        raise ExerciseFileError(
-            f"{path}: defines none of the exercises' functions ({', '.join(EXERCISES)})"
-        )
-    name = found[0]
-    lines, passed = [], 0
-    cases = EXERCISES[name]()
-    for number, case in enumerate(cases, 1):
-        case_lines = _check_case(namespace[name], case)
-        status = "PASS" if not case_lines else "FAIL"
-        passed += not case_lines
-        lines.append(f"{status} {name} case {number} ({case.label})" + (":" if case_lines else ""))
-        lines.extend("    " + line for line in case_lines)
-    lines.append(f"{passed}/{len(cases)} cases pass")
-    return CheckResult(name, lines, passed, len(cases))
-
-
-def _failed(exercise: str, line: str) -> CheckResult:
-    return CheckResult(exercise, [line], 0, 1)
-
-
-def _one_line(error: BaseException) -> str:
-    text = str(error).strip().splitlines()
-    return type(error).__name__ + (f": {text[0]}" if text else "")
-
-
-def _check_case(function: Callable[..., Any], case: Case) -> list[str]:
-    """The lines describing what is wrong in this case; empty when it passes."""
-    args = tuple(np.copy(a) if isinstance(a, np.ndarray) else a for a in case.args)
-    try:
-        result = function(*args)
-    except NotImplementedError:
-        return ["not implemented yet: replace the `raise NotImplementedError` with the formula"]
-    except Exception as error:
-        lines = [f"your function raised {_one_line(error)}"]
-        if "shape" in str(error) or "matmul" in str(error):
+    if "raised" in reply:
+        if reply["raised"] == "NotImplementedError":
+            return ["not implemented yet: replace the `raise NotImplementedError` with the formula"]
+        message = str(reply.get("message", reply["raised"]))
+        lines = [f"your function raised {message}"]
+        if reply["raised"] in ("SystemExit", "KeyboardInterrupt"):
+            lines.append("hint: return the result; exit() and sys.exit() end the grading too")
+        elif "shape" in message or "matmul" in message:
             lines.append(f"hint: check the shapes. {grading.HINTS[grading.TRANSPOSED]}")
         return lines
     try:
-        got = case.read(result)
+        got = case.read(reply.get("result"))
     except ValueError as error:
         return [f"your function {error}"]
     for value, expected, name, candidates in zip(got, case.expected, case.names, case.candidates):

@@ -1,4 +1,4 @@
-"""Reference solution of exercises/01_sigmoid_derivative.py (kept out of exercises/)."""
+"""Reference solution of the stub tinygrad_edu/exercise_stubs/01_sigmoid_derivative.py."""
 
 import numpy as np
 

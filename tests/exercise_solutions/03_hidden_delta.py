@@ -1,4 +1,4 @@
-"""Reference solution of exercises/03_hidden_delta.py (kept out of exercises/)."""
+"""Reference solution of the stub tinygrad_edu/exercise_stubs/03_hidden_delta.py."""
 
 import numpy as np
 

@@ -1,4 +1,4 @@
-"""Reference solution of exercises/04_weight_gradient.py (kept out of exercises/)."""
+"""Reference solution of the stub tinygrad_edu/exercise_stubs/04_weight_gradient.py."""
 
 import numpy as np
 

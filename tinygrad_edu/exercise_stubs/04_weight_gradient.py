@@ -11,7 +11,7 @@ batch, so the gradient is the SUM of every sample's δ O_prevᵀ (not the mean).
 Implement ``weight_gradient(delta, O_prev)``: ``delta`` has shape (N, out) and ``O_prev``
 (the layer's inputs) shape (N, in), one row per sample. Return shape (out, in).
 
-Check your answer:  tinygrad-edu check exercises/04_weight_gradient.py
+Check your answer:  tinygrad-edu check 04_weight_gradient.py
 """
 
 import numpy as np

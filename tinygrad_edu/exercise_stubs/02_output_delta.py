@@ -10,7 +10,7 @@ Implement ``output_delta(net, O, t)``. All three arrays have shape (N, out): one
 sample, one column per output unit. δ is per sample, so return shape (N, out) too, with
 no sum and no average over the samples.
 
-Check your answer:  tinygrad-edu check exercises/02_output_delta.py
+Check your answer:  tinygrad-edu check 02_output_delta.py
 """
 
 import numpy as np

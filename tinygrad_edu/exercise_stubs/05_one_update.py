@@ -16,7 +16,7 @@ Implement ``one_update(weights, x, t, lr)`` for any number of linear layers: ``w
 a list of W matrices, first layer first; ``x`` has shape (in,) and ``t`` shape (out,), one
 sample. Return the list of NEW matrices (same shapes); do not change the old ones.
 
-Check your answer:  tinygrad-edu check exercises/05_one_update.py
+Check your answer:  tinygrad-edu check 05_one_update.py
 """
 
 import numpy as np

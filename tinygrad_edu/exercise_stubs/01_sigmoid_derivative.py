@@ -12,7 +12,7 @@ every δ rule:
 Implement ``sigmoid_derivative(net)``: compute O from net first, then σ′. ``net`` is a numpy
 array of any shape; return an array of the same shape.
 
-Check your answer:  tinygrad-edu check exercises/01_sigmoid_derivative.py
+Check your answer:  tinygrad-edu check 01_sigmoid_derivative.py
 """
 
 import numpy as np

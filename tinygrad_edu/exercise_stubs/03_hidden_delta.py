@@ -14,7 +14,7 @@ so column j holds the weights going OUT of hidden unit j. With one row per sampl
 Implement ``hidden_delta(net, O, W_next, delta_next)`` for a sigmoid hidden layer; ``net``
 and ``O`` have shape (N, hidden). Return shape (N, hidden).
 
-Check your answer:  tinygrad-edu check exercises/03_hidden_delta.py
+Check your answer:  tinygrad-edu check 03_hidden_delta.py
 """
 
 import numpy as np

@@ -1,0 +1,401 @@
+"""Checking a learner's file: run in a child process of its own, with limits; judged here.
+
+:func:`check_file` grades every exercise a file defines (``tinygrad-edu check``),
+:func:`grade_file` one named exercise (``tinygrad-edu grade``). Either way the file is read
+as Python reads it (bytes, so a byte-order mark and a PEP 263 coding line work; a Jupyter
+notebook's code cells in order) and run by :mod:`tinygrad_edu.child` in a fresh process:
+
+- each case has a time limit (``timeout`` seconds; an endless loop is a failed case, and
+  the exercise's later cases are not run); loading the file has the same limit;
+- the child's address space is capped (``memory`` bytes, where the OS has such a limit:
+  Linux; macOS and Windows do not enforce it), so a huge allocation is a MemoryError;
+- SystemExit, KeyboardInterrupt, ``os._exit`` and crashes in the learner's code are failed
+  cases (a fresh child runs the next case); the learner's printed output is read and kept
+  only up to :data:`OUTPUT_KEEP` characters;
+- the verdict is :func:`exercises.judge` on the values the child sent back, here in the
+  parent, so nothing the file does to numpy, builtins or the grader's modules in its own
+  process can turn a failed case into a passed one.
+
+These limits keep a mistake from stopping the grading; they are not a security sandbox: the
+child runs with the grader's user rights (files, network). Grade untrusted code inside a
+throwaway container or virtual machine.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import queue
+import signal
+import subprocess
+import sys
+import threading
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from . import child
+from .exercises import EXERCISES, Exercise, judge
+
+DEFAULT_TIMEOUT = 5.0  # seconds per case (and for loading the file)
+DEFAULT_MEMORY = 2**30  # bytes of address space for the child (Linux)
+STARTUP_TIMEOUT = 60.0  # for Python and numpy to start in the child, on a busy machine
+OUTPUT_KEEP = 2000  # characters of the learner's printed output kept for the report
+SUFFIXES = (".py", ".ipynb")
+
+
+class ExerciseFileError(ValueError):
+    """The path is not a readable exercise file (.py or .ipynb) defining an exercise."""
+
+
+@dataclass
+class CheckResult:
+    """What a check found: one line per case (hints on their own lines), the count of
+    passed cases, the first failure in one line ("" when all pass) and the learner's
+    printed output (bounded; "" when none)."""
+
+    exercise: str
+    lines: list[str]
+    passed: int
+    total: int
+    first_failure: str = ""
+    output: str = ""
+
+    @property
+    def ok(self) -> bool:
+        return self.total > 0 and self.passed == self.total
+
+
+@dataclass
+class Limits:
+    """Per case: ``timeout`` seconds; for the child process: ``memory`` bytes."""
+
+    timeout: float = DEFAULT_TIMEOUT
+    memory: int = DEFAULT_MEMORY
+
+
+# --- reading a file as Python (or Jupyter) does ----------------------------------------------
+
+Source = list[tuple[str, "bytes | str"]]
+
+
+def read_source(path: Path) -> Source:
+    """The pieces of code in ``path``, in order: a .py file's bytes (compiled as bytes, so
+    its BOM and coding line count), or a notebook's code cells, IPython's ``%magic`` and
+    ``!shell`` lines replaced by ``pass`` (the line numbers kept)."""
+    if path.suffix not in SUFFIXES:
+        raise ExerciseFileError(f"{path}: expected a Python file (.py) or a notebook (.ipynb)")
+    try:
+        data = path.read_bytes()
+    except OSError as error:
+        raise ExerciseFileError(f"{path}: cannot read it ({error.strerror or error})") from None
+    if path.suffix == ".py":
+        return [(str(path), data)]
+    return _notebook_cells(path, data)
+
+
+def _notebook_cells(path: Path, data: bytes) -> Source:
+    try:
+        notebook = json.loads(data.decode("utf-8-sig"))
+        cells = notebook["cells"]
+        if not isinstance(cells, list):
+            raise TypeError("cells is not a list")
+    except (UnicodeDecodeError, ValueError, KeyError, TypeError) as error:
+        raise ExerciseFileError(
+            f"{path}: not a Jupyter notebook in nbformat 4 ({type(error).__name__}: {error})"
+        ) from None
+    pieces: Source = []
+    for number, cell in enumerate(cells, 1):
+        if not isinstance(cell, dict) or cell.get("cell_type") != "code":
+            continue
+        text = cell.get("source", "")
+        text = "".join(text) if isinstance(text, list) else str(text)
+        if text.lstrip().startswith("%%"):  # a cell magic (%%time, %%bash …): not Python
+            continue
+        lines = [_skip_magic(line) for line in text.split("\n")]
+        pieces.append((f"{path} cell {number}", "\n".join(lines)))
+    return pieces
+
+
+def _skip_magic(line: str) -> str:
+    stripped = line.lstrip()
+    if stripped.startswith(("%", "!")):
+        return f"{line[: len(line) - len(stripped)]}pass  # skipped: {stripped[:60]}"
+    return line
+
+
+# --- one child process -----------------------------------------------------------------------
+
+
+class ChildGoneError(Exception):
+    """The child did not answer: it ended, crashed, ran out of time or sent garbage."""
+
+    def __init__(self, reason: str, timed_out: bool = False) -> None:
+        super().__init__(reason)
+        self.reason, self.timed_out = reason, timed_out
+
+
+class LoadError(Exception):
+    """The file did not load: a syntax error, or it raised while it ran."""
+
+
+class _Child:
+    """A child process running :mod:`tinygrad_edu.child`, with a thread reading its answers
+    and one reading (and bounding) the learner's printed output."""
+
+    def __init__(self, memory: int, output: bytearray) -> None:
+        env = dict(os.environ, PYTHONIOENCODING="utf-8", PYTHONDONTWRITEBYTECODE="1")
+        for name in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
+            env[name] = "1"  # one core per child: two run side by side when grading
+        if os.name == "posix":  # its own session: the terminal's Ctrl-C goes to the parent
+            options: dict[str, Any] = {"start_new_session": True}
+        else:
+            options = {"creationflags": subprocess.CREATE_NEW_PROCESS_GROUP}  # type: ignore[attr-defined]
+        self.process = subprocess.Popen(
+            [sys.executable, child.__file__, str(memory)],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            env=env,
+            **options,
+        )
+        self.answers: queue.Queue[Any] = queue.Queue()
+        self.output = output
+        self.reader = threading.Thread(target=self._read_answers, daemon=True)
+        self.drain = threading.Thread(target=self._read_output, daemon=True)
+        self.reader.start()
+        self.drain.start()
+
+    def _read_answers(self) -> None:
+        assert self.process.stdout is not None
+        while True:
+            try:
+                message = child.receive(self.process.stdout)  # type: ignore[arg-type]
+            except (ValueError, OSError):
+                message = None
+            self.answers.put(message)
+            if message is None:
+                return
+
+    def _read_output(self) -> None:
+        assert self.process.stderr is not None
+        while True:
+            try:
+                chunk = self.process.stderr.read1(65536)  # type: ignore[attr-defined]
+            except (OSError, ValueError):
+                return
+            if not chunk:
+                return
+            room = 4 * OUTPUT_KEEP + 1 - len(self.output)  # bytes: up to 4 per character
+            if room > 0:
+                self.output += chunk[:room]
+
+    def answer(self, timeout: float) -> dict[str, Any]:
+        """The next answer, or ChildGoneError after ``timeout`` seconds (the child is killed)."""
+        try:
+            message = self.answers.get(timeout=timeout)
+        except queue.Empty:
+            self.close()
+            raise ChildGoneError(
+                f"no answer within the time limit of {timeout:g} s (an endless loop? "
+                "--timeout gives more time)",
+                timed_out=True,
+            ) from None
+        if not isinstance(message, dict):
+            raise ChildGoneError(self._ended())
+        return message
+
+    def ask(self, message: dict[str, Any], timeout: float) -> dict[str, Any]:
+        assert self.process.stdin is not None
+        try:
+            child.send(self.process.stdin, message)  # type: ignore[arg-type]
+        except OSError:
+            raise ChildGoneError(self._ended()) from None
+        return self.answer(timeout)
+
+    def _ended(self) -> str:
+        """Why the child stopped answering, once it has ended."""
+        try:
+            code = self.process.wait(timeout=5)
+        except subprocess.TimeoutExpired:
+            self.close()
+            return "the process sent something that is not an answer and was stopped"
+        self.close()
+        if code < 0:
+            try:
+                name = signal.Signals(-code).name
+            except ValueError:
+                name = f"signal {-code}"
+            return f"the process was killed by {name} (a crash, or the memory limit)"
+        return (
+            f"the process ended with exit code {code} before answering "
+            "(os._exit, or a crash): a function must return its result"
+        )
+
+    def close(self) -> None:
+        """Kill the child and everything it started, and wait for it."""
+        if self.process.poll() is None:
+            try:
+                if os.name == "posix":
+                    os.killpg(self.process.pid, signal.SIGKILL)
+                else:
+                    self.process.kill()
+            except OSError:
+                pass
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            self.process.wait(timeout=10)
+        self.drain.join(timeout=1)
+        for stream in (self.process.stdin, self.process.stdout, self.process.stderr):
+            if stream is not None:
+                with contextlib.suppress(OSError):
+                    stream.close()
+
+
+@dataclass
+class _Session:
+    """One learner file and the child running it; a fresh child after a crash."""
+
+    path: Path
+    source: Source
+    names: list[str]
+    limits: Limits
+    current: _Child | None = None
+    output: bytearray = field(default_factory=bytearray)
+
+    def load(self) -> list[str]:
+        """Start a child and load the file; the names it defines, or ChildGoneError/LoadError."""
+        self.close()
+        self.current = _Child(self.limits.memory, self.output)
+        self.current.answer(STARTUP_TIMEOUT)  # {"ready": True}: Python and numpy are up
+        drivers = any(EXERCISES[n].call is not None for n in self.names if n in EXERCISES)
+        message = {
+            "load": [[name, code] for name, code in self.source],
+            "folder": str(self.path.resolve().parent),
+            "names": self.names,
+            "drivers": drivers,
+        }
+        answer = self.current.ask(message, self.limits.timeout)
+        if "failed" in answer:
+            raise LoadError(str(answer["failed"]))
+        defined = answer.get("defined")
+        return [n for n in self.names if isinstance(defined, list) and n in defined]
+
+    def call(self, exercise: Exercise, args: Any) -> dict[str, Any]:
+        if self.current is None:
+            self.load()
+        assert self.current is not None
+        message = {"call": exercise.name, "args": args, "drive": exercise.call is not None}
+        try:
+            return self.current.ask(message, self.limits.timeout)
+        except ChildGoneError:
+            self.close()
+            raise
+
+    def printed(self) -> str:
+        text = bytes(self.output).decode("utf-8", errors="replace")
+        if len(text) <= OUTPUT_KEEP:
+            return text
+        return text[:OUTPUT_KEEP] + f"\n… (more output, cut at {OUTPUT_KEEP} characters)"
+
+    def close(self) -> None:
+        if self.current is not None:
+            self.current.close()
+            self.current = None
+
+
+def _run_exercise(session: _Session, exercise: Exercise) -> CheckResult:
+    """Every case of ``exercise`` in the session's child; the verdicts computed here."""
+    cases = exercise.cases()
+    lines: list[str] = []
+    passed, first, stop = 0, "", ""
+    for number, case in enumerate(cases, 1):
+        if stop:
+            case_lines = [f"not run: {stop}"]
+        else:
+            try:
+                case_lines = judge(case, session.call(exercise, case.args))
+            except ChildGoneError as gone:
+                case_lines = [gone.reason]
+                if gone.timed_out:
+                    stop = f"case {number} ran out of time"
+            except LoadError as failed:
+                case_lines, stop = [f"loading the file again failed: {failed}"], "see above"
+        passed += not case_lines
+        status = "FAIL" if case_lines else "PASS"
+        title = f"{status} {exercise.name} case {number} ({case.label})"
+        lines.append(title + (":" if case_lines else ""))
+        lines.extend("    " + line for line in case_lines)
+        if case_lines and not first:
+            first = f"case {number}: {_summary(case_lines)}"
+    lines.append(f"{passed}/{len(cases)} cases pass")
+    return CheckResult(exercise.name, lines, passed, len(cases), first)
+
+
+def _summary(case_lines: list[str]) -> str:
+    """One line for the CSV: the case's first line, and the hint's label if there is one."""
+    labels = [line[6:].split(")")[0] for line in case_lines if line.startswith("hint (")]
+    return case_lines[0] + (f" [{labels[0]}]" if labels else "")
+
+
+def _load_or_fail(session: _Session) -> list[str] | str:
+    """The names the file defines, or the one line saying why it did not load."""
+    try:
+        return session.load()
+    except LoadError as failed:
+        return str(failed)
+    except ChildGoneError as gone:
+        return f"{session.path}: loading it: {gone.reason}"
+
+
+def check_file(path: str | Path, limits: Limits | None = None) -> CheckResult:
+    """Grade every exercise the file ``path`` (.py or .ipynb) defines, each on all its cases.
+
+    Raises :class:`ExerciseFileError` when ``path`` is not a readable exercise file or
+    defines none of the functions in :data:`EXERCISES`. A syntax error, an error or exit
+    while the file runs, an endless loop, a crash: one FAIL line, never a traceback.
+    """
+    path = Path(path)
+    session = _Session(path, read_source(path), list(EXERCISES), limits or Limits())
+    try:
+        defined = _load_or_fail(session)
+        if isinstance(defined, str):
+            line = f"FAIL {defined}"
+            return CheckResult(path.name, [line], 0, 1, defined, session.printed())
+        if not defined:
+            raise ExerciseFileError(
+                f"{path}: defines none of the exercises' functions ({', '.join(EXERCISES)})"
+            )
+        results = [_run_exercise(session, EXERCISES[name]) for name in defined]
+    finally:
+        session.close()
+    if len(results) == 1:
+        results[0].output = session.printed()
+        return results[0]
+    lines = [line for result in results for line in result.lines]
+    passed, total = sum(r.passed for r in results), sum(r.total for r in results)
+    lines.append(f"{passed}/{total} cases pass in all ({', '.join(defined)})")
+    first = next((f"{r.exercise} {r.first_failure}" for r in results if r.first_failure), "")
+    return CheckResult(", ".join(defined), lines, passed, total, first, session.printed())
+
+
+def grade_file(path: Path, exercise: Exercise, limits: Limits | None = None) -> CheckResult:
+    """Grade the one ``exercise`` in ``path`` (a student's file named as the stub): never
+    raises for what the file holds; a file that cannot be read, does not load or does not
+    define the function passes none of the exercise's cases."""
+    total = len(exercise.cases())
+    try:
+        source = read_source(path)
+    except ExerciseFileError as error:
+        return CheckResult(exercise.name, [f"FAIL {error}"], 0, total, str(error))
+    session = _Session(path, source, [exercise.name], limits or Limits())
+    try:
+        defined = _load_or_fail(session)
+        if isinstance(defined, str) or not defined:
+            why = defined if isinstance(defined, str) else f"does not define {exercise.name}"
+            return CheckResult(exercise.name, [f"FAIL {why}"], 0, total, why, session.printed())
+        result = _run_exercise(session, exercise)
+    finally:
+        session.close()
+    result.output = session.printed()
+    return result
