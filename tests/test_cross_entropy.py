@@ -153,6 +153,70 @@ def test_probabilities_whose_nets_were_not_kept_get_the_gradient_of_minus_t_log_
     assert [o.grad for o in O] == pytest.approx([0.0, -1 / 0.75], abs=1e-15)
 
 
+# --- a −inf logit on another class adds nothing; a loss of exactly 0 is +0.0 --------------
+
+MINUS_INF_TARGETS = {"indices": [0], "one-hot": [[1.0, 0.0, 0.0]], "soft": [[0.5, 0.0, 0.5]]}
+
+
+def loss_and_grad(engine, z, target, reduction="mean"):
+    if engine == "tensor":
+        pred = Tensor(z, requires_grad=True)
+        loss = cross_entropy_loss(pred, target, reduction)
+        loss.backward()
+        return loss.item(), pred.grad
+    rows = value_rows(z)
+    loss = cross_entropy_loss(rows, target, reduction)
+    loss.backward()
+    return loss.item(), grads_of(rows)
+
+
+def as_probabilities(target):
+    """Class indices as one-hot rows of 3 classes; probability rows as they are."""
+    return np.eye(3)[target] if np.ndim(target) == 1 else target
+
+
+@pytest.mark.filterwarnings("error")  # no NumPy warning either
+@pytest.mark.parametrize("engine", ["tensor", "value"])
+@pytest.mark.parametrize("target", list(MINUS_INF_TARGETS))
+def test_a_minus_inf_logit_on_another_class_adds_nothing(engine, target):
+    # nets (0, −inf, 1): O = (1, 0, e) / (1 + e); t = 0 on the −inf class, so 0 · log 0 adds
+    # nothing: E = −Σ t_k log O_k over the other classes, δ = O − t with O = 0 there
+    t = np.array(as_probabilities(MINUS_INF_TARGETS[target]))
+    O = [1 / (1 + math.e), 0.0, math.e / (1 + math.e)]
+    expected = -sum(t_k * math.log(O_k) for t_k, O_k in zip(t[0], O) if t_k)
+    loss, grad = loss_and_grad(engine, [[0.0, -math.inf, 1.0]], MINUS_INF_TARGETS[target])
+    assert loss == pytest.approx(expected, rel=1e-15)
+    assert loss == pytest.approx(math.log(1 + math.e), rel=1e-15) or target == "soft"
+    np.testing.assert_allclose(grad, [np.array(O) - t[0]], rtol=1e-15, atol=0)
+    assert grad[0, 1] == 0.0
+
+
+@pytest.mark.parametrize("engine", ["tensor", "value"])
+@pytest.mark.parametrize("reduction", ["mean", "sum"])
+def test_a_loss_of_exactly_zero_is_plus_zero(engine, reduction):
+    # O = (1, 0): log O = 0 for the target class, so E = −1 · 0 = 0, written +0.0
+    loss, grad = loss_and_grad(engine, [[0.0, -math.inf]], [0], reduction)
+    assert loss == 0.0 and math.copysign(1.0, loss) == 1.0
+    assert grad.tolist() == [[0.0, 0.0]]
+
+
+@pytest.mark.torch
+@pytest.mark.parametrize("engine", ["tensor", "value"])
+@pytest.mark.parametrize("target", [0, 1, 2])
+@pytest.mark.parametrize("reduction", ["mean", "sum"])
+def test_minus_inf_logits_match_torch(engine, target, reduction):
+    torch = pytest.importorskip("torch")
+    z = [[0.0, -math.inf, 1.0], [0.0, -math.inf, -math.inf]]
+    with np.errstate(all="ignore"):
+        loss, grad = loss_and_grad(engine, z, [target, 0], reduction)
+    x = torch.tensor(z, dtype=torch.float64, requires_grad=True)
+    reference = torch.nn.functional.cross_entropy(x, torch.tensor([target, 0]), reduction=reduction)
+    reference.backward()
+    np.testing.assert_array_equal(loss, reference.item())  # inf where the target's net is −inf
+    assert math.copysign(1.0, loss) == math.copysign(1.0, reference.item())
+    np.testing.assert_allclose(grad, x.grad.numpy(), rtol=1e-15, atol=0)
+
+
 # --- extreme logits stay finite ----------------------------------------------------------------
 
 

@@ -1,9 +1,12 @@
 """mse_loss: the three reductions written out by hand, one "mse" node, exact shape checks."""
 
+import math
+import warnings
+
 import numpy as np
 import pytest
 
-from tinygrad_edu import Tensor, Value, mse_loss
+from tinygrad_edu import Tensor, Value, cross_entropy_loss, mse_loss
 from tinygrad_edu.compare import central_difference
 
 O = np.array([[0.3], [0.9], [-0.4]])
@@ -159,3 +162,47 @@ def test_a_python_int_beyond_float_range_as_a_target_is_a_value_error():
         mse_loss([Value(1.0)], [10**400])
     with pytest.raises(ValueError, match="too large for a float"):
         mse_loss(Value(1.0), 10**400)
+
+
+# --- the mean over no samples: 0 / 0 = NaN, with NumPy's warning -----------------------
+
+EMPTY_LOSSES = {  # loss name -> (Tensor pred and target, Value pred and target) of 0 samples
+    "mse": (mse_loss, np.zeros((0, 3)), np.zeros((0, 3)), [], []),
+    "cross_entropy": (cross_entropy_loss, np.zeros((0, 3)), np.zeros(0, int), [], np.zeros(0, int)),
+}
+
+
+@pytest.mark.parametrize("engine", ["tensor", "value"])
+@pytest.mark.parametrize("name", list(EMPTY_LOSSES))
+def test_the_mean_over_no_samples_is_nan_with_numpys_warning(name, engine):
+    loss, z, t, value_pred, value_target = EMPTY_LOSSES[name]
+    pred, target = (
+        (Tensor(z, requires_grad=True), t) if engine == "tensor" else (value_pred, value_target)
+    )
+    with pytest.warns(RuntimeWarning, match="Mean of empty slice"):  # NumPy's warning
+        mean = loss(pred, target)
+    assert np.isnan(mean.item())
+    total = loss(pred, target, reduction="sum")  # the sum of nothing: +0.0, no warning
+    assert total.item() == 0.0 and math.copysign(1.0, total.item()) == 1.0
+    if engine == "tensor":
+        mean.backward()
+        assert pred.grad.shape == (0, 3)
+
+
+@pytest.mark.torch
+@pytest.mark.parametrize("name", list(EMPTY_LOSSES))
+def test_the_mean_over_no_samples_matches_torch(name):
+    torch = pytest.importorskip("torch")
+    loss, z, t, _, _ = EMPTY_LOSSES[name]
+    theirs = {
+        "mse": torch.nn.functional.mse_loss,
+        "cross_entropy": torch.nn.functional.cross_entropy,
+    }
+    for reduction in ("mean", "sum"):
+        with np.errstate(all="ignore"), warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)
+            ours = loss(Tensor(z), t, reduction=reduction).item()
+        reference = theirs[name](torch.tensor(z), torch.tensor(t), reduction=reduction).item()
+        np.testing.assert_array_equal(ours, reference)
+        if reference == 0.0:  # +0.0, as PyTorch's (a NaN's sign means nothing)
+            assert math.copysign(1.0, ours) == math.copysign(1.0, reference)

@@ -5,6 +5,7 @@ expects comes from a formula written out here (or from PyTorch in the tests mark
 """
 
 import math
+from fractions import Fraction
 
 import numpy as np
 import pytest
@@ -184,6 +185,74 @@ def test_value_division_by_a_tiny_number_gives_an_infinite_gradient_not_a_crash(
     q = Value(1.0) / b
     q.backward()
     assert q.data == pytest.approx(1e200) and b.grad == -math.inf  # −1/b² overflows
+
+
+def exact_quotient_slope(a: float, b: float) -> float:
+    """∂(a/b)/∂b = −a/b², computed in exact fractions and rounded once."""
+    return float(-Fraction(a) / (Fraction(b) * Fraction(b)))
+
+
+@pytest.mark.parametrize("engine", ["tensor", "value"])
+@pytest.mark.parametrize("a, b", [(1e-200, 1e-200), (1e200, 1e200), (3e-160, -7e-170)])
+def test_the_derivative_of_a_quotient_stays_finite_where_it_is(engine, a, b):
+    # b · b under- or overflows (1e-400, 1e400); the derivative −a/b² does not
+    if engine == "tensor":
+        ta, tb = Tensor(a, requires_grad=True), Tensor(b, requires_grad=True)
+        (ta / tb).backward()
+        grad_a, grad_b = ta.grad, tb.grad
+    else:
+        va, vb = Value(a), Value(b)
+        (va / vb).backward()
+        grad_a, grad_b = va.grad, vb.grad
+    assert grad_b == pytest.approx(exact_quotient_slope(a, b), rel=1e-15, abs=0)
+    assert grad_a == pytest.approx(float(1 / Fraction(b)), rel=1e-15, abs=0)
+
+
+def test_the_derivative_of_a_float32_quotient_is_exact_to_rounding():
+    # b² = 1e-44 is a float32 subnormal with 3 significant bits: b · b was 2 % off
+    a = b = np.float32(1e-22)
+    tb = Tensor(b, requires_grad=True)
+    (Tensor(a) / tb).backward()
+    expected = exact_quotient_slope(float(a), float(b))  # −1e22
+    assert tb.grad.dtype == np.float32
+    assert abs(float(tb.grad) - expected) <= abs(expected) * 2.0**-23  # within float32 rounding
+
+
+@pytest.mark.parametrize("engine", ["tensor", "value"])
+def test_x_over_x_has_exactly_zero_gradient(engine):
+    xs = [3.0, 7.0, 0.1, 1e-300, 1e300, -2.5e-300]  # (1/x of a subnormal x is inf)
+    if engine == "tensor":
+        x = Tensor(xs, requires_grad=True)
+        (x / x).sum().backward()
+        assert np.array_equal(x.grad, np.zeros(len(xs)))
+    else:
+        for v in xs:
+            leaf = Value(v)
+            (leaf / leaf).backward()
+            assert leaf.grad == 0.0, v
+
+
+@pytest.mark.torch
+@pytest.mark.parametrize(
+    "a, b, dtype",
+    [
+        (1e-200, 1e-200, np.float64),
+        (1e200, 1e200, np.float64),
+        (5e-200, 1e-160, np.float64),
+        (1e-22, 1e-22, np.float32),
+        (5e-20, 1e-20, np.float32),
+        (2.0, 3.0, np.float32),
+    ],
+)
+def test_the_derivative_of_a_quotient_matches_torch(a, b, dtype):
+    torch = pytest.importorskip("torch")
+    ours = [Tensor(np.array([x, 1.5], dtype=dtype), requires_grad=True) for x in (a, b)]
+    theirs = [torch.tensor(t.data, requires_grad=True) for t in ours]
+    (ours[0] / ours[1]).sum().backward()
+    (theirs[0] / theirs[1]).sum().backward()
+    for mine, other in zip(ours, theirs):
+        assert np.all(np.isfinite(mine.grad))
+        np.testing.assert_allclose(mine.grad, other.grad.numpy(), rtol=1e-15)
 
 
 def test_tensor_log_at_zero_and_below_follows_numpy():

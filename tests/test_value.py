@@ -6,7 +6,7 @@ import warnings
 import numpy as np
 import pytest
 
-from tinygrad_edu import Value, no_grad
+from tinygrad_edu import Tensor, Value, nn, no_grad
 from tinygrad_edu.compare import central_difference
 from tinygrad_edu.value import affine, sum_values
 
@@ -263,6 +263,39 @@ def test_sum_values_term_used_twice_gets_both_contributions():
 def test_sum_values_is_exactly_rounded():
     # 1e16 + 1 − 1e16 is 0 in float arithmetic left to right, 1 exactly; fsum gives 1
     assert sum_values([1e16, 1.0, -1e16]).data == 1.0
+
+
+@pytest.mark.parametrize(
+    "terms, expected",
+    [
+        ([1e308, 1e308], math.inf),  # math.fsum raises OverflowError here
+        ([-1e308, -1e308, 1.0], -math.inf),
+        ([math.inf, -math.inf], math.nan),  # math.fsum raises ValueError here
+        ([math.inf, 1e308, 1e308], math.inf),
+        ([math.nan, 1.0], math.nan),
+    ],
+)
+def test_sums_that_are_not_finite_give_inf_or_nan_as_float_sums_do(terms, expected):
+    # as the float sum, the Tensor engine and docs/numerics.md: no exception
+    with np.errstate(all="ignore"):
+        tensor_sum = Tensor(terms).sum().item()
+    ones = [1.0] * len(terms)
+    for net in (sum_values(terms), affine(ones, terms), affine(ones[1:], terms[1:], terms[0])):
+        np.testing.assert_array_equal([net.data, net.data], [expected, tensor_sum])
+    w = [Value(2.0), Value(3.0)]
+    net = affine(terms[:2], w, 1.0)  # and the gradient is unchanged: ∂net/∂w = x
+    net.backward()
+    np.testing.assert_array_equal([v.grad for v in w], terms[:2])
+
+
+@pytest.mark.filterwarnings("ignore::RuntimeWarning")  # NumPy's, from the Tensor engine
+@pytest.mark.parametrize("x", [[1e308, 1e308], [math.inf, -math.inf]])
+def test_a_value_mlp_on_huge_inputs_gives_what_the_tensor_engine_gives(x):
+    outputs = [
+        nn.MLP([2, 2, 1], engine=engine, seed=0).predict(np.array([x]))
+        for engine in ("value", "tensor")
+    ]
+    np.testing.assert_array_equal(np.asarray(outputs[0], float), np.asarray(outputs[1], float))
 
 
 def test_sum_values_of_nothing_or_of_a_non_number_is_refused():

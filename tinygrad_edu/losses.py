@@ -18,6 +18,7 @@ sample, N samples and t one-hot (or probability) rows:
 from __future__ import annotations
 
 import math
+import warnings
 from collections.abc import Sequence
 from typing import Any, overload
 
@@ -31,6 +32,15 @@ REDUCTIONS = ("mean", "sum", "half_sum")
 CROSS_ENTROPY_REDUCTIONS = ("mean", "sum")
 
 
+def _mean_factor(n: int) -> float:
+    """1/n, the factor of a mean over n terms; the mean of none is 0/0: NaN, with NumPy's
+    warning (as ``Tensor.mean``, NumPy and PyTorch)."""
+    if n == 0:
+        warnings.warn("Mean of empty slice.", RuntimeWarning, stacklevel=5)
+        return math.nan
+    return 1.0 / n
+
+
 def _scale(reduction: str, n: int) -> float:
     """The factor c in E = c Σ (O − t)², so that ∂E/∂O = 2c (O − t)."""
     if reduction == "half_sum":
@@ -38,7 +48,7 @@ def _scale(reduction: str, n: int) -> float:
     if reduction == "sum":
         return 1.0
     if reduction == "mean":
-        return 1.0 / max(n, 1)
+        return _mean_factor(n)
     raise ValueError(f"mse_loss: unknown reduction {reduction!r}, expected one of {REDUCTIONS}")
 
 
@@ -204,9 +214,19 @@ def cross_entropy_loss(pred: Any, target: Any, reduction: str = "mean") -> Tenso
             f"{where}: pred must be a Tensor, a list of Values (one sample) or a list of "
             f"lists of Values (a batch), got {type(pred).__name__}"
         )
+    if values[1] == (0,) and _is_empty_batch(target):  # what a model gives for 0 samples
+        loss = 0.0 if reduction == "sum" else _mean_factor(0)  # the mean of none: NaN
+        return Value.from_op(loss, (), "cross_entropy", ())
     if values[1][-1] == 0:
         raise ValueError(f"{where}: pred has no outputs (shape {values[1]}): nothing to classify")
     return _cross_entropy_values(pred, values[1], target, reduction)
+
+
+def _is_empty_batch(target: Any) -> bool:
+    """Whether ``target`` holds no samples: an empty list or an array of length 0."""
+    return (
+        isinstance(target, (list, tuple, np.ndarray)) and np.ndim(target) > 0 and len(target) == 0
+    )
 
 
 def _cross_entropy(
@@ -220,14 +240,18 @@ def _cross_entropy(
     if z.ndim not in (1, 2) or z.shape[-1] < 1:
         raise ValueError(f"cross_entropy_loss: pred must have shape (N, C) or (C,), got {z.shape}")
     t = checks.class_targets(target, z.shape, "cross_entropy_loss").astype(z.dtype)
-    c = 1.0 if reduction == "sum" or z.ndim == 1 else 1.0 / max(z.shape[0], 1)
+    c = 1.0 if reduction == "sum" or z.ndim == 1 else _mean_factor(z.shape[0])
     if probabilities:
         O = np.maximum(z, np.finfo(z.dtype).tiny)
         log_O, local = np.log(O), -c * t / O  # ∂E/∂O = −c t / O
     else:
         log_O = ops.log_softmax(z)
         local = c * (np.exp(log_O) - t)  # δ = ∂E/∂net = c (O − t)
-    return -c * float(np.sum(t * log_O)), local
+    # Σ t log O over the classes with t > 0 only: a class of t = 0 adds nothing, also where
+    # its net is −inf (log O = −inf, and 0 · −inf would be NaN); "0.0 −" makes a loss of
+    # exactly 0 +0.0
+    terms = np.multiply(t, log_O, out=np.zeros_like(log_O), where=t != 0)
+    return 0.0 - c * float(np.sum(terms)), local
 
 
 def _cross_entropy_tensor(pred: Tensor, target: Any, reduction: str) -> Tensor:

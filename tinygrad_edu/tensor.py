@@ -442,14 +442,11 @@ class Tensor(graph.Node):
     def __truediv__(self, other: Operand) -> Tensor:
         b = self._operand(other, "/")
         a = self
-        # d(a/b)/da = 1/b, d(a/b)/db = -a/b²
-        return a._elementwise(
-            b,
-            a.data / b.data,
-            "/",
-            lambda g: g / b.data,
-            lambda g: -g * a.data / (b.data * b.data),
-        )
+        q = a.data / b.data
+        # d(a/b)/da = 1/b, d(a/b)/db = -a/b² computed as -(a/b)/b with the quotient q of the
+        # forward (as PyTorch): b·b would overflow or underflow where -a/b² is finite (a = b =
+        # 1e-200 gives -1e200, not -inf), and x / x gets 1/x - (x/x)/x = 0 exactly
+        return a._elementwise(b, q, "/", lambda g: g / b.data, lambda g: -g * (q / b.data))
 
     def __pow__(self, exponent: Operand) -> Tensor:
         a = self

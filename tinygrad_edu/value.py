@@ -298,7 +298,17 @@ def sum_values(terms: Iterable[Value | Number]) -> Value:
     parents = tuple([t if isinstance(t, Value) else Value.lift(t, "sum_values") for t in terms])
     if not parents:
         raise ValueError("sum_values: needs at least one term")
-    return Value.from_op(math.fsum([p.data for p in parents]), parents, "+", _ones(len(parents)))
+    return Value.from_op(_sum([p.data for p in parents]), parents, "+", _ones(len(parents)))
+
+
+def _sum(terms: list[float]) -> float:
+    """Σ terms: ``math.fsum`` (rounded once) while it is finite; else the float sum, inf or
+    NaN as the Tensor engine gives (fsum raises OverflowError for 1e308 + 1e308 and
+    ValueError for inf + −inf). ``try`` costs nothing until it catches."""
+    try:
+        return math.fsum(terms)
+    except (OverflowError, ValueError):
+        return sum(terms)
 
 
 def affine(
@@ -314,7 +324,8 @@ def affine(
     "w·x+b" ("w·x" without a bias). One node per neuron instead of one ``*`` per weight and
     a ``+``: a 2-16-16-1 training step makes under a fifth of the nodes, and nodes are most
     of its time (docs/performance.md). ``nn.MLP(engine="value")`` computes every net so.
-    A number becomes a constant leaf. The sum is ``math.fsum``: exactly rounded.
+    A number becomes a constant leaf. The sum is ``math.fsum``: exactly rounded (inf or NaN
+    where a float sum is, e.g. for inputs of 1e308, without an exception).
     """
     n = len(w)
     if len(x) != n:
@@ -333,13 +344,18 @@ def affine(
     local = xs * 2
     local[::2] = xs
     local[1::2] = ws
-    if b is None:
-        return Value.from_op(math.fsum(terms), tuple(parents), "w·x", tuple(local))
-    bias = b if isinstance(b, Value) else Value.lift(b, "affine")
-    terms.append(bias.data)
-    parents.append(bias)
-    local.append(1.0)
-    return Value.from_op(math.fsum(terms), tuple(parents), "w·x+b", tuple(local))
+    op = "w·x"
+    if b is not None:
+        bias = b if isinstance(b, Value) else Value.lift(b, "affine")
+        terms.append(bias.data)
+        parents.append(bias)
+        local.append(1.0)
+        op = "w·x+b"
+    try:  # _sum written out: one call fewer per neuron
+        net = math.fsum(terms)
+    except (OverflowError, ValueError):
+        net = sum(terms)
+    return Value.from_op(net, tuple(parents), op, tuple(local))
 
 
 def softmax(nets: Sequence[Value | Number]) -> list[Value]:
