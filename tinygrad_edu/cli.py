@@ -22,6 +22,7 @@ import argparse
 import math
 import os
 import sys
+import warnings
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from itertools import pairwise
@@ -412,10 +413,24 @@ def run_demo(args: argparse.Namespace) -> int:
     ok = _print_compare(model, X_train[:4], y_train[:4])
     print()
 
-    history = train.fit(
-        model, X_train, y_train, lr=lr, steps=epochs, momentum=0.9, progress=True, diagnostics=True
-    )
+    with warnings.catch_warnings():  # a diverging loss: said once below, in our words
+        warnings.simplefilter("ignore", train.DivergenceWarning)
+        history = train.fit(
+            model,
+            X_train,
+            y_train,
+            lr=lr,
+            steps=epochs,
+            momentum=0.9,
+            progress=True,
+            diagnostics=True,
+        )
     losses = history.loss
+    if history.diverged_at is not None:  # no accuracy or plots of a network of NaNs
+        k = history.diverged_at
+        warning = train.DivergenceWarning("", k, epochs, losses[k], lr, "epoch")
+        print(warning.said_by(f"{PROG} demo: error"), file=sys.stderr)
+        return 1
     print(f"loss (mean squared error): {losses[0]:.5f} at the start, {losses[-1]:.5f} at the end")
     if args.dataset != "sine":
         print(f"training accuracy: {100 * train.accuracy(model, X_train, y_train):.1f} %")
@@ -705,8 +720,17 @@ def run_step(args: argparse.Namespace) -> int:
         model.set_weights(notes05.weights())
         if (args.hidden, args.output, x, t) == ("linear", "linear", note_x, note_t):
             remarks = notes05.remarks(args.lr)
-    path = stepper(model, x, t, lr=args.lr, steps=args.steps, path=args.out, remarks=remarks)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", train.DivergenceWarning)
+        path = stepper(model, x, t, lr=args.lr, steps=args.steps, path=args.out, remarks=remarks)
     print(f"wrote {path}: open it in a browser and step with the arrow keys")
+    for warning in caught:  # a loss that became NaN or inf: the page shows it, we say it
+        if isinstance(warning.message, train.DivergenceWarning):
+            print(warning.message.said_by(f"{PROG} step: note"), file=sys.stderr)
+        else:
+            warnings.showwarning(
+                warning.message, warning.category, warning.filename, warning.lineno
+            )
     return 0
 
 

@@ -28,6 +28,7 @@ from pathlib import Path
 from typing import Any
 
 from .. import checks, graph, nn, ops
+from ..train import warn_at_caller
 from ..value import Value
 from .frames import Frame, graph_frames, network_frames
 from .record import GraphRecording, NetworkRecording, as_rows, record_graph, record_network
@@ -47,6 +48,22 @@ def recording(
     model_or_root: Any, x: Any = None, t: Any = None, lr: float = 0.05, steps: int = 2
 ) -> NetworkRecording | GraphRecording:
     """Run ``stepper``'s recording without writing a page (arguments as for :func:`stepper`)."""
+    rec = _record(model_or_root, x, t, lr, steps)
+    _warn_if_diverged(rec)
+    return rec
+
+
+def _warn_if_diverged(rec: NetworkRecording | GraphRecording) -> None:
+    """One DivergenceWarning at the learner's line when the loss of an iteration was NaN or
+    infinite (the page shows those numbers as text)."""
+    warning = rec.divergence() if isinstance(rec, NetworkRecording) else None
+    if warning is not None:
+        warn_at_caller(warning)
+
+
+def _record(
+    model_or_root: Any, x: Any, t: Any, lr: float, steps: int
+) -> NetworkRecording | GraphRecording:
     if isinstance(model_or_root, nn.Network):  # any network: it is copied by its weights
         if x is None or t is None:
             raise ValueError("stepper: an MLP needs x (inputs) and t (targets)")
@@ -95,10 +112,12 @@ def stepper(
     Value engine on a copy of the model's weights (the model itself is not changed). For a
     Value it shows the forward values and the backward walk. ``remarks`` adds a sentence to
     a parameter's update step in the first iteration (keyed by the page's name of the
-    parameter, e.g. ``"w3"``).
+    parameter, e.g. ``"w3"``). A loss that becomes NaN or infinite is shown as text and
+    reported once, as a ``train.DivergenceWarning`` naming the iteration.
     """
     path = Path(path)
-    rec = recording(model_or_root, x, t, lr, steps)
+    rec = _record(model_or_root, x, t, lr, steps)
+    _warn_if_diverged(rec)
     if isinstance(rec, NetworkRecording):
         page = network_page(rec, frames_for(rec, remarks), title)
     else:

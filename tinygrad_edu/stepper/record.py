@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import itertools
 import math
+import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any, cast
@@ -26,7 +27,7 @@ import numpy as np
 from .. import checks, graph, nn, ops, rules
 from ..losses import cross_entropy_loss, mse_loss
 from ..trace import BackwardTrace, naive_backward
-from ..train import Step, copy_on, fit
+from ..train import DivergenceWarning, Step, copy_on, fit
 from ..value import Value, softmax, sum_values
 
 # --- the network as the page names it ------------------------------------------------------
@@ -174,6 +175,16 @@ class NetworkRecording:
     iterations: list[Iteration]
     order: OrderView
 
+    def divergence(self) -> DivergenceWarning | None:
+        """What to say when an iteration's loss was NaN or infinite (the first one)."""
+        for run in self.iterations:
+            if not math.isfinite(run.loss):
+                n = len(self.iterations)
+                return DivergenceWarning(
+                    "stepper", run.number - 1, n, run.loss, self.lr, "iteration"
+                )
+        return None
+
 
 @dataclass
 class GraphRecording:
@@ -211,7 +222,9 @@ def record_network(
     def look(step: Step) -> None:  # after backward, before the update
         runs.append(_iteration(net, twin, forward, step, lr))
 
-    fit(twin, X, T, lr=lr, steps=steps, batch_size=1, loss=forward, trace=True, on_step=look)
+    with warnings.catch_warnings():  # a diverging loss: the stepper says so itself
+        warnings.simplefilter("ignore", DivergenceWarning)
+        fit(twin, X, T, lr=lr, steps=steps, batch_size=1, loss=forward, trace=True, on_step=look)
     for run, after in itertools.pairwise(runs):
         run.new = dict(after.old)
     runs[-1].new = {p.name: p.leaf.data for p in net.params}
