@@ -1,11 +1,13 @@
 """The documentation site builds in strict mode, and the gallery matches the code that draws it."""
 
 import importlib.util
+import re
 import shutil
 import subprocess
 import sys
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 REPO = Path(__file__).resolve().parents[1]
@@ -86,7 +88,7 @@ def test_gallery_script_regenerates_the_committed_page(tmp_path):
 
 def test_nothing_in_the_repository_points_outside_it():
     # The contract lives in docs/semantics.md; no file may cite a document kept elsewhere.
-    outside = ["SPEC" + ".md", "../" + "shared"]
+    outside = ["SPEC" + ".md", "../" + "shared", "notes/" + "README"]
     files = subprocess.run(
         ["git", "ls-files"], cwd=REPO, capture_output=True, text=True, check=True
     ).stdout.split()
@@ -111,3 +113,19 @@ def test_diagnostics_script_draws_every_picture(tmp_path):
     assert [path.name for path in written] == [f"{n}.svg" for n in gen_diagnostics.PICTURES]
     for path in written:
         assert path.read_text(encoding="utf-8").lstrip().startswith(("<?xml", "<svg"))
+
+
+def test_the_formulas_on_the_pages_are_the_notes():
+    files = [REPO / "README.md", *DOCS.glob("*.md")]
+    pages = {path.name: path.read_text(encoding="utf-8") for path in files}
+    prose = "\n".join(pages.values())
+    # ∂E/∂W = δ O_prevᵀ (note 01's O_i δ_j: the sending layer's output), never δ Oᵀ
+    assert "δ Oᵀ" not in prose and "δ O_prevᵀ" in pages["README.md"]
+    # t is the target on every page: a derivative is written with the unit's output O
+    assert not re.search(r"tanh′ = 1 − t²", prose) and "tanh′ = 1 − O²" in pages["concepts.md"]
+    # exp overflows above ln(largest float): 709.78 in float64, 88.72 in float32
+    page = pages["softmax-cross-entropy.md"]
+    for dtype in (np.float64, np.float32):
+        assert f"{np.log(np.finfo(dtype).max):.2f}" in page
+    # the c of δ = c (O − t) is defined where it is used
+    assert re.search(r"δ = c \(O − t\), where c is .*\n.*c = 1/N", page)

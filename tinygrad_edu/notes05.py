@@ -122,8 +122,15 @@ def num(x: float) -> str:
     return f"{round(x, 10):.10g}".replace("-", "−")
 
 
+def _new_from_own_old(ex: WorkedExample, name: str) -> float:
+    """The table's new value recomputed from the table's own old value (at the note's η)."""
+    return TABLE[name][0] - ex.lr * (ex.y_hat - ex.target) * ex.factor(name)
+
+
 def table_slips(ex: WorkedExample) -> list[str]:
-    """The weights whose row of the note's table disagrees with the replay.
+    """The weights whose row of the note's table disagrees with the replay: an old value
+    that is not the forward pass's, or a new one that does not follow even from the
+    table's own old value.
 
     The note's old weights hold at any η; its new ones only at its own η (``LR``).
     """
@@ -132,39 +139,75 @@ def table_slips(ex: WorkedExample) -> list[str]:
         for name, (note_old, note_new) in TABLE.items()
         if not math.isclose(note_old, ex.old[name])
         or (ex.lr == LR and not math.isclose(note_new, round(ex.new[name], 2)))
+        or (ex.lr == LR and not math.isclose(note_new, round(_new_from_own_old(ex, name), 2)))
     ]
 
 
-def slips(ex: WorkedExample) -> list[str]:
-    """Where the note's own numbers disagree with its formulas, one paragraph each.
+@dataclass(frozen=True)
+class Slip:
+    """One place where the note's own numbers or words disagree with its formulas.
 
-    Each paragraph is checked against the replay ``ex``; lines are split with "\\n". At
-    another η than the note's the new weights are the replay's own (the note's table holds
-    only at its η); the slips themselves do not depend on η.
+    ``key`` names it in a few words (docs/from-the-notes.md lists every key); ``text`` says
+    what is wrong and what is right, lines split with "\\n".
+    """
+
+    key: str
+    text: str
+
+
+# The keys, in the order the report gives them (a table row's two keys per weight).
+OLD_KEY, NEW_KEY = "{} (old) in the table", "{} (new) in the table"
+ROUNDED_KEY = "ŷ rounded to 0.19"
+LINE_KEY = '{} line "· {}"'  # an update line multiplies by a number the formula has not
+W_OLD_KEY = "w_old in the update lines"
+LABEL_KEY = '"(Actual − Predicted)"'
+
+
+def slips(ex: WorkedExample) -> list[Slip]:
+    """Where the note's own numbers disagree with its formulas, each checked against the
+    replay ``ex``. At another η than the note's the new weights are the replay's own (the
+    note's table holds only at its η); the other slips do not depend on η.
     """
     w, values = ex.old, ex.factors()
     points = []
     for name in table_slips(ex):
         note_old, note_new = TABLE[name]
-        point = f"Its table lists {name} (old) as {note_old:.2f}"
-        if not math.isclose(note_old, w[name]):
-            point += f", but its own forward pass uses {name} = {num(w[name])}"
         step = " · ".join(num(values[f]) for f in CHAIN[name][1])
-        verdict = f", not {note_new:.2f}" if ex.lr == LR else f" (with η = {num(ex.lr)})"
-        points.append(
-            f"{point}.\n"
-            f"Exact: {name} (new) = {num(w[name])} + {num(ex.lr)} · "
-            f"{num(ex.target - ex.y_hat)} · {step} = {num(ex.new[name])} "
-            f"≈ {ex.new[name]:.3f}{verdict}."
-        )
+        if not math.isclose(note_old, w[name]):
+            verdict = f", not {note_new:.2f}" if ex.lr == LR else f" (with η = {num(ex.lr)})"
+            points.append(
+                Slip(
+                    OLD_KEY.format(name),
+                    f"Its table lists {name} (old) as {note_old:.2f}, but its own forward pass "
+                    f"uses {name} = {num(w[name])}.\nExact: {name} (new) = {num(w[name])} + "
+                    f"{num(ex.lr)} · {num(ex.target - ex.y_hat)} · {step} = "
+                    f"{num(ex.new[name])} ≈ {ex.new[name]:.3f}{verdict}.",
+                )
+            )
+        own = _new_from_own_old(ex, name)
+        if ex.lr == LR and not math.isclose(note_new, round(own, 2)):
+            change = num(own - note_old)
+            points.append(
+                Slip(
+                    NEW_KEY.format(name),
+                    f"Its table's {name} (new) = {note_new:.2f} does not follow even from its "
+                    f"own old value {note_old:.2f}:\n{num(note_old)} + {num(ex.lr)} · "
+                    f"{num(ex.target - ex.y_hat)} · {step} = {num(note_old)} + {change} = "
+                    f"{num(own)} ≈ {own:.2f}.",
+                )
+            )
     # The same updates with Δ = 0.19 − 1 in place of 0.191 − 1.
     rounded = {name: w[name] - ex.lr * (Y_HAT_ROUNDED - ex.target) * ex.factor(name) for name in w}
     worst = max(w, key=lambda name: abs(rounded[name] - ex.new[name]))
     shift = f"{abs(rounded[worst] - ex.new[worst]):.10f}".rstrip("0")
     points.append(
-        f"It rounds ŷ = {num(ex.y_hat)} to {num(Y_HAT_ROUNDED)} and computes the updates with "
-        f"{num(Y_HAT_ROUNDED)}: that moves the\nnew weights by at most {shift} ({worst}: "
-        f"{num(rounded[worst])} instead of {num(ex.new[worst])}), invisible at two decimals."
+        Slip(
+            ROUNDED_KEY,
+            f"It rounds ŷ = {num(ex.y_hat)} to {num(Y_HAT_ROUNDED)} and computes the updates "
+            f"with {num(Y_HAT_ROUNDED)}: that moves the\nnew weights by at most {shift} "
+            f"({worst}: {num(rounded[worst])} instead of {num(ex.new[worst])}), invisible at "
+            "two decimals.",
+        )
     )
     with_one = w["w1"] - ex.lr * (ex.y_hat - ex.target) * w["w5"] * 1.0
     if round(with_one, 2) == round(ex.new["w1"], 2):
@@ -172,13 +215,27 @@ def slips(ex: WorkedExample) -> list[str]:
     else:
         hidden = f"{with_one:.2f} against {ex.new['w1']:.2f} at two decimals"
     points.append(
-        f'Its w1 line ends in "· 1" where x1 = {num(ex.x[0])} is meant: with · 1, w1 (new) '
-        f"would be {num(with_one)};\nwith x1 it is {num(ex.new['w1'])} ({hidden})."
+        Slip(
+            LINE_KEY.format("w1", "1"),
+            f'Its w1 line ends in "· 1" where x1 = {num(ex.x[0])} is meant: with · 1, w1 (new) '
+            f"would be {num(with_one)};\nwith x1 it is {num(ex.new['w1'])} ({hidden}).",
+        )
     )
     points.append(
-        "Its update lines for w1..w4 read w_new = w_old − η Δ w_old x: the factor is the "
-        "weight out of the\nhidden unit, not w_old: ∂E/∂w1 = Δ·w5·x1, ∂E/∂w2 = Δ·w6·x1, "
-        "∂E/∂w3 = Δ·w5·x2, ∂E/∂w4 = Δ·w6·x2\n(its w1 line does compute with w5 = 0.14)."
+        Slip(
+            W_OLD_KEY,
+            "Its update lines for w1..w4 read w_new = w_old − η Δ w_old x: the factor is the "
+            "weight out of the\nhidden unit, not w_old: ∂E/∂w1 = Δ·w5·x1, ∂E/∂w2 = Δ·w6·x1, "
+            "∂E/∂w3 = Δ·w5·x2, ∂E/∂w4 = Δ·w6·x2\n(its w1 line does compute with w5 = 0.14).",
+        )
+    )
+    points.append(
+        Slip(
+            LABEL_KEY,
+            'It labels the difference "(Actual − Predicted)", but its algebra and numbers use\n'
+            f"Δ = prediction − actual = ŷ − y ({num(Y_HAT_ROUNDED)} − {num(ex.target)}): "
+            "with actual − predicted,\nw_new = w_old − η Δ · (factors) would climb the error.",
+        )
     )
     return points
 
@@ -253,7 +310,7 @@ def report(ex: WorkedExample) -> list[str]:
             f"η = {num(ex.lr)}; these slips hold at any η)"
         )
     for number, point in enumerate(slips(ex), 1):
-        first, *rest = point.split("\n")
+        first, *rest = point.text.split("\n")
         lines.append(f"  {number}. {first}")
         lines += [f"     {line}" for line in rest]
     return lines

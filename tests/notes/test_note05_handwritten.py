@@ -21,9 +21,10 @@ In tinygrad_edu's W[out, in] layout (row = the unit the weight goes into):
 so on the value engine w_1 = "w1_11", w_3 = "w1_12", w_2 = "w1_21", w_4 = "w1_22",
 w_5 = "w2_11", w_6 = "w2_12".
 
-The note's slips (see notes/README.md): it rounds ŷ = 0.191 to 0.19 and the new weights to
-two decimals, and its final table lists w_3 (old) as 0.11 and w_3 (new) as 0.12 although
-its own forward pass uses w_3 = 0.21; exactly, w_3 (new) = 0.21 + 0.05 · 0.809 · 0.14 · 3.
+The note's slips (all of them: tests/test_notes05.py): it rounds ŷ = 0.191 to 0.19 and the
+new weights to two decimals, and its final table lists w_3 (old) as 0.11 and w_3 (new) as
+0.12 although its own forward pass uses w_3 = 0.21; exactly,
+w_3 (new) = 0.21 + 0.05 · 0.809 · 0.14 · 3.
 """
 
 from fractions import Fraction

@@ -10,7 +10,13 @@ bias: two inputs, two hidden units h1, h2, one output ŷ. One iteration is
     update:    W ← W − η ∂E/∂W      for both layers, computed from the OLD weights
 
 With note 05's numbers (x = (2, 3), t = 1, w1..w6 = 0.11, 0.12, 0.21, 0.08, 0.14, 0.15,
-η = 0.05) the output is 0.191, and w5 grows from 0.14 to about 0.174.
+η = 0.05) the output is 0.191, and w5 grows from 0.14 to about 0.174. Row j of a W holds
+the weights INTO unit j, and in the note w1, w3 go into h1 while w2, w4 go into h2 (w2
+connects x1 to h2):
+
+    W1 = [[w1, w3], [w2, w4]]       W2 = [[w5, w6]]
+
+(Filled row by row, [[w1, w2], [w3, w4]], the same numbers give ŷ = 0.1802, not 0.191.)
 
 Implement ``one_update(weights, x, t, lr)`` for any number of linear layers: ``weights`` is
 a list of W matrices, first layer first; ``x`` has shape (in,) and ``t`` shape (out,), one
