@@ -214,3 +214,69 @@ def test_importing_tinygrad_edu_does_not_import_torch():
     code = "import sys, tinygrad_edu, tinygrad_edu.nn; print('torch' in sys.modules)"
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert result.stdout.strip() == "False", result.stderr
+
+
+# --- the value engine, dtypes and devices -------------------------------------------------
+
+
+@pytest.mark.torch
+def test_from_torch_reads_a_default_float32_network_into_float64_values_exactly():
+    import torch
+
+    torch.manual_seed(1)
+    sequential = torch.nn.Sequential(  # PyTorch's default dtype: float32
+        torch.nn.Linear(3, 4), torch.nn.Sigmoid(), torch.nn.Linear(4, 3), torch.nn.Softmax(dim=-1)
+    )
+    model = nn.MLP.from_torch(sequential, engine="value")
+    assert model.engine == "value" and model.dtype == np.float64
+    assert model.activations == ["sigmoid", "softmax"]
+    for (W, b), linear in zip(model.get_weights(), sequential[::2]):
+        # every float32 is a float64: the numbers are the same, bit for bit
+        np.testing.assert_array_equal(W, linear.weight.detach().numpy().astype(np.float64))
+        np.testing.assert_array_equal(b, linear.bias.detach().numpy().astype(np.float64))
+    assert all(type(p.data) is float for p in model.parameters())
+    X = np.random.default_rng(0).normal(size=(5, 3))
+    theirs = sequential.double()(torch.from_numpy(X)).detach().numpy()
+    np.testing.assert_allclose(model.predict(X), theirs, rtol=0, atol=1e-12)
+    # the tensor engine keeps float32
+    assert nn.MLP.from_torch(sequential.float()).dtype == np.float32
+
+
+@pytest.mark.torch
+def test_the_error_lists_every_module_from_torch_accepts():
+    import torch
+
+    candidates = [
+        "Sigmoid", "Tanh", "ReLU", "Identity", "Softmax", "Softplus", "LeakyReLU", "GELU",
+        "SiLU", "ELU", "Hardtanh", "LogSoftmax", "Softsign", "Mish",
+    ]  # fmt: skip
+    accepted = []
+    for kind in candidates:
+        module = getattr(torch.nn, kind)(dim=-1) if "Softmax" in kind else getattr(torch.nn, kind)()
+        try:
+            nn.MLP.from_torch(torch.nn.Sequential(torch.nn.Linear(2, 2), module))
+            accepted.append(kind)
+        except ValueError:
+            pass
+    assert {"Sigmoid", "Tanh", "ReLU", "Identity", "Softmax"} <= set(accepted)
+    with pytest.raises(ValueError) as info:
+        nn.MLP.from_torch(torch.nn.Sequential(torch.nn.Linear(2, 2), torch.nn.Dropout()))
+    listed = str(info.value).split("at most one of ")[1]
+    for kind in accepted:
+        assert kind in listed.replace("(dim=-1)", "").split(", "), kind
+
+
+@pytest.mark.torch
+@pytest.mark.parametrize("engine", ENGINES)
+def test_bfloat16_and_meta_networks_are_refused_by_name(engine):
+    import torch
+
+    bf16 = torch.nn.Sequential(torch.nn.Linear(2, 3), torch.nn.Tanh()).to(torch.bfloat16)
+    with pytest.raises(ValueError, match=r"MLP.from_torch: the Linear layers' dtype is bfloat16"):
+        nn.MLP.from_torch(bf16, engine=engine)
+    meta = torch.nn.Sequential(torch.nn.Linear(2, 3, device="meta"), torch.nn.Tanh())
+    with pytest.raises(ValueError, match=r"MLP.from_torch: Linear 0 is on the meta device"):
+        nn.MLP.from_torch(meta, engine=engine)
+    mixed = torch.nn.Sequential(torch.nn.Linear(2, 3), torch.nn.Linear(3, 1, dtype=torch.float64))
+    with pytest.raises(ValueError, match=r"dtype is float32, float64; .* the same in every"):
+        nn.MLP.from_torch(mixed, engine=engine)

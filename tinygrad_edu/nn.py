@@ -716,8 +716,10 @@ class MLP(Module):
     @classmethod
     def from_torch(cls, sequential: Any, engine: str = "tensor") -> MLP:
         """An MLP with the weights (copies) of a ``torch.nn.Sequential`` of ``Linear`` layers,
-        each followed by at most one Sigmoid, Tanh, ReLU or Identity; anything else is refused
-        with an error naming the layer. The dtype (float64 or float32) is kept."""
+        each followed by at most one activation module (``torch_bridge.supported()`` lists
+        them); anything else is refused with an error naming the layer. The tensor engine
+        keeps the dtype (float64 or float32); the value engine computes in float64, and a
+        float32 network's numbers become float64 Values exactly (every float32 is one)."""
         network = torch_bridge.read_sequential(sequential)
         hidden = network.activations[0] if len(network.activations) > 1 else "sigmoid"
         model = cls(
@@ -726,7 +728,7 @@ class MLP(Module):
             network.activations[-1],
             bias=network.bias,
             engine=engine,
-            dtype=network.dtype,
+            dtype=np.float64 if engine == "value" else network.dtype,
         )
         model.set_weights(network.weights)
         return model

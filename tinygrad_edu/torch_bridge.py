@@ -76,20 +76,31 @@ class TorchNetwork:
     dtype: Any
 
 
+def supported() -> str:
+    """What ``from_torch`` accepts, named module by module (from the op table)."""
+    modules = ", ".join(
+        f"{kind}(dim=-1)" if ops.OPS[name].layer_wide else kind
+        for kind, name in ACTIVATION_OF.items()
+    )
+    return f"Linear layers (float64 or float32), each followed by at most one of {modules}"
+
+
 def read_sequential(sequential: Any) -> TorchNetwork:
     """The layers, activations and weights (copies, float64 arrays) of a Sequential of
-    ``Linear`` layers, each followed by at most one of Sigmoid, Tanh, ReLU or Identity.
+    ``Linear`` layers, each followed by at most one activation module of the op table
+    (:func:`supported` lists them).
 
     Anything an ``MLP`` cannot hold is refused with a ValueError naming the layer: other
     modules, widths that do not chain, some layers with a bias and some without, hidden
-    layers with different activations.
+    layers with different activations, a dtype other than float64 or float32 (bfloat16,
+    float16), weights on the meta device (shapes without numbers).
     """
     torch = import_torch("MLP.from_torch")
     if not isinstance(sequential, torch.nn.Sequential):
         raise TypeError(
             f"MLP.from_torch: expected a torch.nn.Sequential, got {type(sequential).__name__}"
         )
-    supported = "Linear layers, each followed by at most one of Sigmoid, Tanh, ReLU, Identity"
+    accepted = supported()
     linears: list[Any] = []
     activations: list[str] = []
     for index, module in enumerate(sequential):
@@ -106,22 +117,23 @@ def read_sequential(sequential: Any) -> TorchNetwork:
                     "layer, dim=-1"
                 )
             if len(activations) == len(linears):
-                raise ValueError(f"{where} does not follow a Linear; an MLP takes {supported}")
+                raise ValueError(f"{where} does not follow a Linear; an MLP takes {accepted}")
             activations.append(ACTIVATION_OF[kind])
         else:
-            raise ValueError(f"{where} is not supported; an MLP takes {supported}")
+            raise ValueError(f"{where} is not supported; an MLP takes {accepted}")
     if not linears:
         raise ValueError(
-            f"MLP.from_torch: the Sequential has no Linear layer; it needs {supported}"
+            f"MLP.from_torch: the Sequential has no Linear layer; it needs {accepted}"
         )
     if len(activations) < len(linears):
         activations.append("linear")
+    sizes, dtype = _sizes(linears), _dtype(linears)  # checked before any number is read
     return TorchNetwork(
-        sizes=_sizes(linears),
+        sizes=sizes,
         activations=_check_activations(activations),
         bias=_has_bias(linears),
         weights=[_weights(linear) for linear in linears],
-        dtype=_dtype(linears),
+        dtype=dtype,
     )
 
 
@@ -164,10 +176,21 @@ def _weights(linear: Any) -> tuple[np.ndarray, np.ndarray | None]:
 
 
 def _dtype(linears: list[Any]) -> Any:
-    names = {str(linear.weight.dtype).removeprefix("torch.") for linear in linears}
+    """The one dtype of every weight and bias, float64 or float32; refused before reading:
+    bfloat16 or float16 by name, and parameters on the meta device (no numbers in them)."""
+    params = [p for linear in linears for p in (linear.weight, linear.bias) if p is not None]
+    for l, linear in enumerate(linears):
+        if any(p.device.type == "meta" for p in (linear.weight, linear.bias) if p is not None):
+            raise ValueError(
+                f"MLP.from_torch: Linear {l} is on the meta device: it has shapes but no "
+                "numbers to copy (move it to the CPU with its weights, e.g. "
+                "module.to_empty(device='cpu') then load_state_dict)"
+            )
+    names = {str(p.dtype).removeprefix("torch.") for p in params}
     if len(names) != 1 or not names <= DTYPES.keys():
         raise ValueError(
-            f"MLP.from_torch: the Linear layers' dtype is {sorted(names)}; an MLP takes "
-            "float64 or float32, the same in every layer"
+            f"MLP.from_torch: the Linear layers' dtype is {', '.join(sorted(names))}; an MLP "
+            "takes float64 or float32, the same in every layer (convert it first, e.g. "
+            "sequential.double())"
         )
     return DTYPES[names.pop()]
