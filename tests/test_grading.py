@@ -12,6 +12,7 @@ from tinygrad_edu import nn, rules
 from tinygrad_edu.compare import compare
 from tinygrad_edu.grading import (
     HALF,
+    HINTS,
     MISSING_F_PRIME,
     NET_FOR_O,
     ONE_OVER_N,
@@ -182,3 +183,65 @@ def test_explain_reads_constant_factors_and_names_no_pattern_otherwise():
     assert explain(expected.T, expected)[0] == TRANSPOSED
     label, hint = explain(expected + 1, expected, formula="δ = (O − t) f′")
     assert label == "" and "δ = (O − t) f′" in hint
+
+
+# --- the learner's function misbehaving: one error naming rules ----------------------------
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_an_exception_inside_the_learners_rules_is_one_error_naming_rules(engine):
+    from tinygrad_edu.compare import RulesError
+
+    def my_backward(weights, activations, x, t):
+        return 1 / 0
+
+    model, X, T = setup(engine)
+    with pytest.raises(RulesError) as info:
+        compare(model, X, T, rules=my_backward)
+    assert str(info.value) == (
+        "compare: rules=my_backward raised ZeroDivisionError: division by zero"
+    )
+    assert isinstance(info.value.__cause__, ZeroDivisionError)  # the learner's, chained
+    assert info.value.__cause__.__traceback__.tb_next.tb_frame.f_code.co_name == "my_backward"
+    assert isinstance(info.value, ValueError)
+
+
+@pytest.mark.parametrize(
+    ("rules_", "message"),
+    [
+        (5, r"compare: rules must be a function rules\(weights, activations, x, t\) .* got int 5"),
+        ("my_backward", "compare: rules must be a function .* got str 'my_backward'"),
+        (
+            lambda w, x: None,
+            r"compare: rules=<lambda> must take four arguments, .* is <lambda>\(w, x\)$",
+        ),
+        (
+            lambda w, a, x, t, lr: None,
+            r"compare: rules=<lambda> must take .*; its signature is <lambda>\(w, a, x, t, lr\)",
+        ),
+    ],
+)
+def test_rules_that_is_not_a_function_of_four_arguments_says_so(rules_, message):
+    model, X, T = setup("tensor")
+    with pytest.raises(TypeError, match=message):
+        compare(model, X, T, rules=rules_)
+
+
+def test_a_function_with_defaults_or_star_args_is_a_valid_rules_argument():
+    model, X, T = setup("tensor", sizes=(2, 3, 1))
+    right = learner()
+    assert compare(model, X, T, rules=lambda *args: right(*args)).ok
+    assert compare(model, X, T, rules=lambda w, a, x, t, lr=0.1: right(w, a, x, t)).ok
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_a_transposed_hidden_W_in_a_non_square_network_gets_the_exercises_shape_hint(engine):
+    from tinygrad_edu.compare import RulesError
+
+    model, X, T = setup(engine, sizes=(3, 4, 2))  # W2 is (2, 4): W δ_next cannot run
+    with pytest.raises(RulesError) as info:
+        compare(model, X, T, rules=learner("W not Wᵀ"))
+    first, hint = str(info.value).split("\n")
+    assert first.startswith("compare: rules=my_backward raised ValueError: matmul:")
+    assert hint == "hint: check the shapes. " + HINTS[TRANSPOSED]  # the exercises' words
+    assert isinstance(info.value.__cause__, ValueError)

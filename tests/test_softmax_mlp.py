@@ -14,8 +14,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from tinygrad_edu import losses, nn, viz
+from tinygrad_edu import losses, nn
 from tinygrad_edu.compare import central_difference
+from tinygrad_edu.stepper import stepper
 from tinygrad_edu.train import fit
 
 ENGINES = ["tensor", "value"]
@@ -129,7 +130,7 @@ def shown_at_end(frames: list[dict], iteration: int) -> dict[str, float]:
 def pages(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     folder = tmp_path_factory.mktemp("softmax_page")
     return {
-        engine: viz.stepper(
+        engine: stepper(
             model(engine), X[:2], T[:2], lr=0.1, steps=2, path=folder / f"{engine}.html"
         )
         for engine in ENGINES
@@ -226,4 +227,4 @@ def test_the_softmax_page_narrates_softmax_cross_entropy_and_delta(pages):
 
 def test_the_softmax_page_wants_probability_targets(tmp_path: Path):
     with pytest.raises(ValueError, match=r"stepper: t of a softmax output.*sum"):
-        viz.stepper(model("value"), X[0], [0.5, 0.7, 0.0], path=tmp_path / "p.html")
+        stepper(model("value"), X[0], [0.5, 0.7, 0.0], path=tmp_path / "p.html")

@@ -15,6 +15,8 @@ of autograd that needs nothing but the forward pass.
 
 from __future__ import annotations
 
+import functools
+import inspect
 import math
 import numbers
 from collections.abc import Callable, Sequence
@@ -461,13 +463,55 @@ def _rules_column(
     together with the first place it differs from the notes' (None if nowhere)."""
     if own is None:
         return rules.gradients(rules.backward(weights, activations, x, t)), None
-    learner = grading.run_learner(own, weights, activations, x, t)
+    learner = grading.run_learner(_guarded(own), weights, activations, x, t)
     finding = grading.diagnose(learner, weights, activations, x, t)
     column = [
         (_fitted(dW, W), None if b is None else _fitted(db, b))
         for (_, dW, db), (W, b) in zip(learner, weights)
     ]
     return column, finding
+
+
+class RulesError(ValueError):
+    """An exception raised inside the learner's own function given as ``compare(…,
+    rules=f)``: one error naming ``rules``, with the learner's exception chained (its
+    traceback, ending at the learner's line, is printed above this one)."""
+
+
+def _guarded(own: Any) -> Callable[..., Any]:
+    """The learner's ``rules`` function, checked (a function of four arguments) and wrapped
+    so that an exception inside it becomes a :class:`RulesError` naming it."""
+    usage = "rules(weights, activations, x, t) -> [(delta, dW, db), …], one triple per layer"
+    if not callable(own):
+        raise TypeError(
+            f"compare: rules must be a function {usage}; got {type(own).__name__} {own!r}"
+        )
+    name = getattr(own, "__name__", type(own).__name__)
+    try:
+        signature = inspect.signature(own)
+    except (TypeError, ValueError):  # no signature to read (some builtins): a call will tell
+        signature = None
+    if signature is not None:
+        try:
+            signature.bind(None, None, None, None)
+        except TypeError:
+            raise TypeError(
+                f"compare: rules={name} must take four arguments, {usage}; its signature is "
+                f"{name}{signature}"
+            ) from None
+
+    @functools.wraps(own)
+    def call(*args: Any) -> Any:
+        try:
+            return own(*args)
+        except Exception as error:
+            hint = rules.shape_hint(error)
+            raise RulesError(
+                f"compare: rules={name} raised {type(error).__name__}: {error}"
+                + (f"\nhint: {hint}" if hint else "")
+            ) from error
+
+    return call
 
 
 def _fitted(got: np.ndarray | None, like: np.ndarray) -> np.ndarray:

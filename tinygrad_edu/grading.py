@@ -46,8 +46,7 @@ CANCELLED_F_PRIME = "an f′ that cancels"
 HINTS = {
     MISSING_F_PRIME: "it equals the formula without the activation's derivative: multiply "
     "by f′(net), written with the output (sigmoid: O (1 − O), tanh: 1 − O², linear: 1)",
-    TRANSPOSED: "W has shape (out, in): ∂E/∂W = δ O_prevᵀ has W's own shape, and a hidden δ "
-    "takes Wᵀ δ_next (for rows of samples: δ_next @ W), not W δ_next",
+    TRANSPOSED: rules.TRANSPOSED_HINT,
     SIGN: "it is the exact negative: δ_output starts from (O − t), not (t − O), and the "
     "update subtracts: W ← W − η ∂E/∂W",
     NET_FOR_O: "it matches the formula with net put where the output O = f(net) belongs "

@@ -37,6 +37,24 @@ Weights = checks.Weights
 ACTIVATIONS = ops.ACTIVATIONS  # every activation of one unit in the op table
 OUTPUT_ACTIVATIONS = ops.OUTPUT_ACTIVATIONS  # what may end the output layer (softmax too)
 
+# The hint for a weight matrix used the wrong way round, in the notes' layout: the grader
+# gives it for a transposed result, compare and the exercises for a shape error raised
+# inside a learner's own rules.
+TRANSPOSED_HINT = (
+    "W has shape (out, in): ∂E/∂W = δ O_prevᵀ has W's own shape, and a hidden δ takes "
+    "Wᵀ δ_next (for rows of samples: δ_next @ W), not W δ_next"
+)
+
+
+def shape_hint(error: BaseException) -> str | None:
+    """The hint for an exception a learner's own rules raised, when NumPy refused shapes
+    (``matmul: … mismatch``, ``operands could not be broadcast``, ``not aligned``): most
+    often a W used where Wᵀ belongs. None for any other exception."""
+    text = str(error)
+    if isinstance(error, ValueError) and any(w in text for w in ("shape", "matmul", "aligned")):
+        return f"check the shapes. {TRANSPOSED_HINT}"
+    return None
+
 
 @dataclass(repr=False)
 class LayerForward:

@@ -122,9 +122,7 @@ def read_sequential(sequential: Any) -> TorchNetwork:
         else:
             raise ValueError(f"{where} is not supported; an MLP takes {accepted}")
     if not linears:
-        raise ValueError(
-            f"MLP.from_torch: the Sequential has no Linear layer; it needs {accepted}"
-        )
+        raise ValueError(f"MLP.from_torch: the Sequential has no Linear layer; it needs {accepted}")
     if len(activations) < len(linears):
         activations.append("linear")
     sizes, dtype = _sizes(linears), _dtype(linears)  # checked before any number is read
