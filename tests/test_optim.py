@@ -336,3 +336,71 @@ def test_an_exact_zero_gradient_on_a_value_counts_as_none():
     w.grad = 0.0
     opt.step()
     assert w.data == after_first and opt.t == [1]
+
+
+# --- weight decay (L2): g + λ p before momentum, as torch.optim writes it -------------------
+
+
+def test_sgd_weight_decay_by_hand_with_momentum():
+    lr, mu, lam = 0.1, 0.9, 0.01
+    p = param([2.0], grad=[0.5])
+    opt = optim.SGD([p], lr=lr, momentum=mu, weight_decay=lam)
+    opt.step()
+    b1 = 0.5 + lam * 2.0  # the gradient of E + ½ λ p²
+    p1 = 2.0 - lr * b1
+    np.testing.assert_allclose(p.data, [p1], rtol=1e-15)
+    np.testing.assert_array_equal(p.grad, [0.5])  # .grad itself is left alone
+    p.grad = np.array([-0.3])
+    opt.step()
+    b2 = mu * b1 + (-0.3 + lam * p1)
+    np.testing.assert_allclose(p.data, [p1 - lr * b2], rtol=1e-15)
+
+
+def test_sgd_weight_decay_on_a_value_and_a_skipped_parameter():
+    w, idle = Value(3.0), Value(5.0)
+    w.grad = 1.0  # idle.grad stays 0.0: no gradient reached it, so no decay either
+    optim.SGD([w, idle], lr=0.5, weight_decay=0.1).step()
+    assert w.data == pytest.approx(3.0 - 0.5 * (1.0 + 0.1 * 3.0), abs=1e-15)
+    assert idle.data == 5.0
+
+
+def test_adam_weight_decay_first_step_by_hand():
+    lr, lam = 0.1, 0.5
+    p = param([1.0], grad=[0.2])
+    optim.Adam([p], lr=lr, weight_decay=lam).step()
+    g = 0.2 + lam * 1.0
+    m, v = 0.1 * g, 0.001 * g * g
+    expected = 1.0 - lr / 0.1 * m / (math.sqrt(v) / math.sqrt(0.001) + 1e-8)
+    np.testing.assert_allclose(p.data, [expected], rtol=1e-14)
+
+
+@pytest.mark.parametrize("bad", [-0.1, math.nan, math.inf, "0.1", True])
+def test_weight_decay_must_be_a_finite_number_at_least_zero(bad):
+    for make in (optim.SGD, optim.Adam):
+        with pytest.raises((TypeError, ValueError), match="weight_decay"):
+            make([param([1.0])], lr=0.1, weight_decay=bad)
+
+
+@pytest.mark.torch
+@pytest.mark.parametrize("momentum", [0.0, 0.9])
+def test_sgd_weight_decay_matches_torch(momentum):
+    torch = pytest.importorskip("torch")
+    ours, theirs = run_both(
+        torch,
+        lambda ps: optim.SGD(ps, lr=0.05, momentum=momentum, weight_decay=0.03),
+        lambda ps: torch.optim.SGD(ps, lr=0.05, momentum=momentum, weight_decay=0.03),
+    )
+    for a, b in zip(ours, theirs):
+        np.testing.assert_allclose(a, b, rtol=1e-13, atol=1e-15)
+
+
+@pytest.mark.torch
+def test_adam_weight_decay_matches_torch():
+    torch = pytest.importorskip("torch")
+    ours, theirs = run_both(
+        torch,
+        lambda ps: optim.Adam(ps, lr=0.01, weight_decay=0.2),
+        lambda ps: torch.optim.Adam(ps, lr=0.01, weight_decay=0.2),
+    )
+    for a, b in zip(ours, theirs):
+        np.testing.assert_allclose(a, b, rtol=1e-12, atol=1e-14)

@@ -84,11 +84,20 @@ class SGD(Optimizer):
 
     Without momentum:  p ← p − lr · g   (the notes' ΔW = −η ∂E/∂W).
     With momentum μ:   b ← μ b + g  (b = g on the first step),  p ← p − lr · b.
+    With weight decay λ (L2 regularisation), g is first replaced by g + λ p: the gradient
+    of E + ½ λ ‖p‖², as ``torch.optim.SGD`` adds it (biases included).
     """
 
-    def __init__(self, params: Iterable[Param], lr: float = 1e-3, momentum: float = 0.0) -> None:
+    def __init__(
+        self,
+        params: Iterable[Param],
+        lr: float = 1e-3,
+        momentum: float = 0.0,
+        weight_decay: float = 0.0,
+    ) -> None:
         super().__init__(params, lr)
         self.momentum = checks.number_in(momentum, "SGD: momentum")
+        self.weight_decay = checks.number_in(weight_decay, "SGD: weight_decay")
         self.buffers: list[Any] = [None] * len(self.params)
 
     def step(self) -> None:
@@ -97,6 +106,7 @@ class SGD(Optimizer):
             g = _received_gradient(p, i, "SGD")
             if g is None:  # no gradient reached it: skipped, as PyTorch does
                 continue
+            g = _decayed(g, p, self.weight_decay)
             if momentum != 0.0:
                 b = self.buffers[i]
                 if b is None:  # a copy: .grad of a Tensor accumulates in place
@@ -108,14 +118,23 @@ class SGD(Optimizer):
             p.data -= like(lr, g) * g  # (lr as a 0-d array of g's dtype: the same, but cheaper)
 
 
+def _decayed(g: Any, p: Param, weight_decay: float) -> Any:
+    """g + λ p (a new array: ``.grad`` is left as it is, as PyTorch leaves it), or g for λ = 0."""
+    if weight_decay == 0.0:
+        return g
+    return g + like(weight_decay, g) * p.data
+
+
 class Adam(Optimizer):
-    """Adam, as ``torch.optim.Adam`` (no weight decay, no amsgrad).
+    """Adam, as ``torch.optim.Adam`` (L2 weight decay as it adds it; no amsgrad).
 
     With step count t and gradient g:
         m ← β₁ m + (1 − β₁) g            (running mean of g)
         v ← β₂ v + (1 − β₂) g²           (running mean of g²)
         p ← p − lr / (1 − β₁ᵗ) · m / (√v / √(1 − β₂ᵗ) + ε)
-    The divisions by 1 − βᵗ undo the bias of m and v towards their zero start.
+    The divisions by 1 − βᵗ undo the bias of m and v towards their zero start. With
+    ``weight_decay`` λ, g is g + λ p first (L2 in the gradient, as ``torch.optim.Adam``; not
+    AdamW's decoupled decay).
     """
 
     def __init__(
@@ -124,6 +143,7 @@ class Adam(Optimizer):
         lr: float = 1e-3,
         betas: tuple[float, float] = (0.9, 0.999),
         eps: float = 1e-8,
+        weight_decay: float = 0.0,
     ) -> None:
         super().__init__(params, lr)
         if not isinstance(betas, (tuple, list)) or len(betas) != 2:
@@ -133,6 +153,7 @@ class Adam(Optimizer):
             checks.number_in(betas[1], "Adam: betas[1]", high=1.0),
         )
         self.eps = checks.number_in(eps, "Adam: eps")
+        self.weight_decay = checks.number_in(weight_decay, "Adam: weight_decay")
         n = len(self.params)
         self.t = [0] * n  # per parameter, as PyTorch: a step without a gradient is not counted
         self.m: list[Any] = [0.0] * n
@@ -144,6 +165,7 @@ class Adam(Optimizer):
             g = _received_gradient(p, i, "Adam")
             if g is None:  # no gradient reached it: skipped, its step count kept, as PyTorch
                 continue
+            g = _decayed(g, p, self.weight_decay)
             self.t[i] += 1
             t = self.t[i]
             self.m[i] = beta1 * self.m[i] + (1 - beta1) * g
