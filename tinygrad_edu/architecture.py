@@ -68,6 +68,7 @@ LAYERS: tuple[tuple[str, dict[str, str]], ...] = (
             "exercise_stubs": "the exercises' stub files, copied out by tinygrad-edu exercises",
             "child": "the child process that runs one learner's file; the no-pickle messages",
             "runner": "check a learner's file in a child process with limits; judged here",
+            "explore": "the local training page: session, server (127.0.0.1, token), assets/",
         },
     ),
     (

@@ -7,6 +7,7 @@
     tinygrad-edu worked-example   replay the handwritten note's iteration, number by number
     tinygrad-edu step             write an offline page that steps through backpropagation
     tinygrad-edu check FILE       grade an exercise: a pass/fail line per case, with a hint
+    tinygrad-edu explore          train a network live in the browser (a local page)
 
 Each subcommand is two functions: ``add_<name>`` declares its options and ``run_<name>``
 does the work and returns the exit code. ``COMMANDS`` lists the ``add_`` functions, so a
@@ -19,6 +20,7 @@ prints the usage and the error on two lines; :class:`_Parser` keeps just the err
 from __future__ import annotations
 
 import argparse
+import errno
 import math
 import os
 import sys
@@ -33,6 +35,8 @@ import numpy as np
 
 from . import __version__, data, launch, notes05, ops, plot, rules, train, viz
 from .compare import compare
+from .explore import Session, SettingError, serve
+from .explore.playground import load_rules, read_points
 from .nn import MLP
 from .runner import DEFAULT_TIMEOUT, ExerciseFileError, Limits, check_file
 from .stepper import stepper
@@ -784,6 +788,58 @@ def run_check(args: argparse.Namespace) -> int:
     return 0 if result.ok else 1
 
 
+# --- explore: the local page ------------------------------------------------------------
+
+
+def port_type(text: str) -> int:
+    """A TCP port, 0 … 65535 (0: any free port)."""
+    value: int = _convert(text, int, "a whole number")
+    if not 0 <= value <= 65535:
+        raise argparse.ArgumentTypeError(f"{text!r}: a port is 0 … 65535")
+    return value
+
+
+def add_explore(subparsers: Any) -> None:
+    p = subparsers.add_parser(
+        "explore",
+        help="train a network live in the browser: a local page on 127.0.0.1",
+        description="Start a local web server on 127.0.0.1 and print the page's URL (with a "
+        "random token) as the first line. The page trains a network on the library's engines "
+        "while you watch: data sets, features, layers, activations, learning rate, the "
+        "output and every unit as heatmaps, the numbers of each unit, and on pause the "
+        "three-way table (autograd, δ rules, finite differences). Ctrl-C stops it.",
+    )
+    p.add_argument("--port", type=port_type, default=0, help="the port (default 0: any free one)")
+    p.add_argument("--open", action="store_true", help="open the page in the default browser")
+    p.add_argument(
+        "--data", type=Path, default=None, metavar="CSV", help="your own points: x1,x2,label rows"
+    )
+    p.add_argument(
+        "--rules",
+        type=Path,
+        default=None,
+        metavar="FILE.py",
+        help="your own backward(weights, activations, x, t), checked in the three-way table",
+    )
+    p.set_defaults(run=run_explore)
+
+
+def run_explore(args: argparse.Namespace) -> int:
+    try:
+        points = None if args.data is None else read_points(args.data)
+        own = None if args.rules is None else load_rules(args.rules)
+        session = Session(points, own)
+    except (SettingError, ValueError) as error:
+        raise UsageError(str(error)) from None
+    try:
+        serve(session, args.port, args.open)
+    except OSError as error:
+        if error.errno in (errno.EADDRINUSE, errno.EACCES):
+            raise UsageError(f"--port {args.port}: {error.strerror}") from None
+        raise
+    return 0
+
+
 # --- main -------------------------------------------------------------------------------
 
 COMMANDS: list[Callable[[Any], None]] = [
@@ -793,6 +849,7 @@ COMMANDS: list[Callable[[Any], None]] = [
     add_worked_example,
     add_step,
     add_check,
+    add_explore,
 ]
 
 
