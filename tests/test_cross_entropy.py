@@ -153,6 +153,129 @@ def test_probabilities_whose_nets_were_not_kept_get_the_gradient_of_minus_t_log_
     assert [o.grad for o in O] == pytest.approx([0.0, -1 / 0.75], abs=1e-15)
 
 
+# --- the forms pred may take: nets, a softmax's output, whole rows selected from it ------
+
+QUARTERS = [[0.0, math.log(3)], [2.0, -1.0], [0.5, 0.5]]  # row 0: O = (¼, ¾)
+
+
+@pytest.mark.parametrize(
+    "select, classes",
+    [
+        (lambda P: P[:1], [1]),  # the issue's case: −log ¾, not 0.4741
+        (lambda P: P[0], 1),  # one sample, shape (C,)
+        (lambda P: P[[2, 0, 0]], [0, 1, 0]),  # reordered and repeated samples
+        (lambda P: P[np.array([True, False, True])], [1, 1]),  # a mask
+        (lambda P: P[1:][1:], [0]),  # a selection of a selection
+        (lambda P: P[..., :], [0, 0, 1]),  # every row, every class
+    ],
+)
+def test_rows_selected_from_a_softmax_output_are_the_same_rows_of_the_nets(select, classes):
+    # the loss of the selected rows is the loss of the same rows of the nets, and its
+    # gradient δ = O − t lands on those rows (summed where a row is picked twice)
+    z = Tensor(QUARTERS, requires_grad=True)
+    loss = cross_entropy_loss(select(z.softmax()), classes)
+    loss.backward()
+    rows = select(np.arange(3))
+    picked = np.atleast_1d(rows)
+    t = np.eye(2)[np.atleast_1d(classes)]
+    O = np.array([softmax_by_hand(row) for row in np.array(QUARTERS)[picked]])
+    assert loss.item() == pytest.approx(loss_by_hand(np.array(QUARTERS)[picked], t, "mean"))
+    expected = np.zeros((3, 2))
+    np.add.at(expected, picked, (O - t) / len(picked))
+    np.testing.assert_allclose(z.grad, expected, rtol=1e-14, atol=1e-16)
+
+
+def test_the_issues_case_is_minus_log_three_quarters():
+    P = Tensor(QUARTERS).softmax()  # no graph needed: P itself is a softmax's output
+    assert cross_entropy_loss(P, [1, 0, 0]).item() == pytest.approx(
+        loss_by_hand(QUARTERS, np.eye(2)[[1, 0, 0]], "mean")
+    )
+    z = Tensor(QUARTERS, requires_grad=True)
+    assert cross_entropy_loss(z.softmax()[:1], [1]).item() == pytest.approx(-math.log(0.75))
+
+
+def test_rows_selected_from_extreme_nets_read_the_nets_not_the_underflowed_probabilities():
+    z = Tensor([[1e4, -1e4], [0.0, 0.0]], requires_grad=True)
+    loss = cross_entropy_loss(z.softmax()[:1], [1], reduction="sum")  # O_1 = e^(−2e4) = 0
+    loss.backward()
+    assert loss.item() == 2e4  # not the 708 a probability of 0 would give
+    assert z.grad.tolist() == [[1.0, -1.0], [0.0, 0.0]]
+
+
+@pytest.mark.parametrize(
+    "move",
+    [
+        lambda P: P[:, ::-1],  # classes reordered
+        lambda P: P[:, :1],  # a class cut off
+        lambda P: P.T,
+        lambda P: P.reshape(2, 3),
+        lambda P: P.linear(),
+        lambda P: P[:2].T[:, :2],
+    ],
+    ids=["reversed-classes", "cut-class", "transpose", "reshape", "linear", "chain"],
+)
+def test_other_moves_of_a_softmax_output_are_an_error_naming_the_forms(move):
+    P = Tensor(QUARTERS, requires_grad=True).softmax()
+    with pytest.raises(ValueError, match=r"other than selecting whole rows .*pred may be the nets"):
+        cross_entropy_loss(move(P), np.zeros(move(P).shape[:-1], int))
+
+
+def test_a_selection_whose_graph_was_not_kept_is_an_error_when_its_rows_sum_to_1():
+    P = Tensor(QUARTERS).softmax()  # nothing requires grad: P[:1] keeps no graph
+    with pytest.raises(ValueError, match=r"made by getitem whose graph was not kept .* sum to 1"):
+        cross_entropy_loss(P[:1], [1])
+    with no_grad():
+        P = Tensor(QUARTERS, requires_grad=True).softmax()
+        with pytest.raises(ValueError, match="cannot be told whether it holds nets"):
+            cross_entropy_loss(P[[0, 1]], [1, 0])
+    # nets selected without a graph are nets: their rows do not sum to 1
+    z = Tensor(QUARTERS)
+    assert cross_entropy_loss(z[:1], [1]).item() == pytest.approx(-math.log(0.75))
+
+
+def test_value_outputs_of_one_softmax_in_another_order_are_scored_in_that_order():
+    # [O_1, O_0] with class 0 is −log O_1 = −log ¾, δ on the nets (¼, −¼)
+    nets = [Value(0.0), Value(math.log(3))]
+    O = softmax(nets)
+    loss = cross_entropy_loss([O[1], O[0]], 0, reduction="sum")
+    loss.backward()
+    assert loss.item() == pytest.approx(-math.log(0.75), abs=1e-15)
+    assert [v.grad for v in nets] == pytest.approx([0.25, -0.25], abs=1e-15)
+    assert loss.parents == (nets[1], nets[0])  # still one step from the nets
+    with no_grad():  # probabilities without their nets: read in the row's order too
+        O = softmax([Value(0.0), Value(math.log(3))])
+    assert cross_entropy_loss([O[1], O[0]], 0).item() == pytest.approx(-math.log(0.75))
+
+
+def test_value_rows_that_are_not_one_softmaxs_outputs_are_an_error_naming_the_forms():
+    nets = [Value(0.0), Value(math.log(3))]
+    O, other = softmax(nets), softmax([Value(1.0), Value(2.0)])
+    with no_grad():
+        kept_none = softmax([Value(0.0), Value(math.log(3))])
+    for row in ([O[0], O[0]], [O[1]], [O[0], nets[1]], [O[0], other[1]], kept_none[:1] * 2):
+        with pytest.raises(ValueError, match="not exactly the outputs of one softmax call"):
+            cross_entropy_loss(row, 0)
+
+
+@pytest.mark.torch
+def test_selected_rows_and_reordered_outputs_match_torch_on_the_nets():
+    torch = pytest.importorskip("torch")
+    z = Tensor(QUARTERS, requires_grad=True)
+    loss = cross_entropy_loss(z.softmax()[[2, 0]], [0, 1])
+    loss.backward()
+    x = torch.tensor(QUARTERS, dtype=torch.float64, requires_grad=True)
+    reference = torch.nn.functional.cross_entropy(x[[2, 0]], torch.tensor([0, 1]))
+    reference.backward()
+    assert loss.item() == pytest.approx(reference.item(), rel=1e-14)
+    np.testing.assert_allclose(z.grad, x.grad.numpy(), rtol=1e-14, atol=1e-16)
+    nets = [Value(v) for v in QUARTERS[1]]
+    O = softmax(nets)
+    cross_entropy_loss([O[1], O[0]], 1).backward()
+    x = torch.tensor(QUARTERS[1][::-1], dtype=torch.float64, requires_grad=True)
+    torch.nn.functional.cross_entropy(x, torch.tensor(1)).backward()
+    assert [v.grad for v in nets] == pytest.approx(x.grad.numpy()[::-1].tolist(), rel=1e-14)
+
+
 # --- a −inf logit on another class adds nothing; a loss of exactly 0 is +0.0 --------------
 
 MINUS_INF_TARGETS = {"indices": [0], "one-hot": [[1.0, 0.0, 0.0]], "soft": [[0.5, 0.0, 0.5]]}

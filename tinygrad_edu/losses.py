@@ -25,8 +25,8 @@ from typing import Any, overload
 import numpy as np
 
 from . import checks, ops
-from .tensor import Tensor
-from .value import Value
+from .tensor import Scatter, Tensor
+from .value import Value, softmax_class
 
 REDUCTIONS = ("mean", "sum", "half_sum")
 CROSS_ENTROPY_REDUCTIONS = ("mean", "sum")
@@ -183,23 +183,35 @@ def cross_entropy_loss(pred: Sequence[Any], target: Any, reduction: str = "mean"
 def cross_entropy_loss(pred: Any, target: Any, reduction: str = "mean") -> Tensor | Value:
     """Cross-entropy E = −c Σ t log O with O = softmax(net), as one "cross_entropy" node.
 
-    ``pred`` is what the classifier gives, in either of two forms:
+    ``pred`` takes one of three forms (never guessed from its numbers):
 
-    - the nets (logits) of the output layer, as PyTorch's ``cross_entropy`` takes them;
-    - the output O of a softmax (``Tensor.softmax``, ``value.softmax``, or an MLP with
-      ``output="softmax"``): the loss then hangs from the nets that softmax was computed
-      from, so softmax and cross-entropy make one step whose δ is the notes' O − t.
+    - the nets (logits) of the output layer, as PyTorch's ``cross_entropy`` takes them:
+      whatever is not one of the next two;
+    - the output O of a softmax itself: the Tensor ``Tensor.softmax`` (or an MLP with
+      ``output="softmax"``) returns, or on the Value engine rows that are each the outputs
+      of one ``value.softmax`` call (in any order). The loss then hangs from the nets that
+      softmax was computed from, so softmax and cross-entropy make one step whose δ is the
+      notes' O − t;
+    - whole rows (samples) selected from such a Tensor, ``P[:1]``, ``P[mask]``,
+      ``P[[2, 0]]``: the loss hangs from the same rows of the nets.
+
+    Anything else made from a softmax's output by indexing, reshaping or transposing (some
+    classes cut off or reordered, outputs of one softmax repeated) is a ValueError naming
+    these forms, as is a selection whose graph was not kept and whose rows sum to 1 (then
+    the nets and the probabilities cannot be told apart).
 
     On the Tensor engine ``pred`` is (N, C) or (C,); on the Value engine a list of C Values
-    or a list of N such lists. ``target`` is class indices ((N,) integers in 0 … C−1, or
-    one int) or probabilities of pred's shape (one-hot rows, each row summing to 1).
-    ``reduction``: "mean" (c = 1/N, N the number of samples, as PyTorch) or "sum" (c = 1).
+    or a list of N such lists (``[]``: no samples). ``target`` is class indices ((N,)
+    integers in 0 … C−1, or one int) or probabilities of pred's shape (one-hot rows, each
+    row summing to 1). ``reduction``: "mean" (c = 1/N, N the number of samples, as
+    PyTorch; NaN for N = 0) or "sum" (c = 1).
 
     ∂E/∂net = c (O − t): the δ of the output layer. The log-probabilities come from
-    log-sum-exp (``ops.log_softmax``), so nets of ±1e4 give a finite loss and gradient.
-    Given softmax outputs whose nets were not kept (made under ``no_grad``) the loss reads
-    log O itself, a probability that underflowed to 0 counting as the smallest float (so at
-    most about 708 per sample), and its derivative is ∂E/∂O = −c t / O.
+    log-sum-exp (``ops.log_softmax``), so nets of ±1e4 give a finite loss and gradient, and
+    a class with t = 0 adds nothing (also where its net is −inf). Given softmax outputs
+    whose nets were not kept (made under ``no_grad``) the loss reads log O itself, a
+    probability that underflowed to 0 counting as the smallest float (so at most about 708
+    per sample), and its derivative is ∂E/∂O = −c t / O.
     """
     where = "cross_entropy_loss"
     if reduction not in CROSS_ENTROPY_REDUCTIONS:
@@ -255,11 +267,7 @@ def _cross_entropy(
 
 
 def _cross_entropy_tensor(pred: Tensor, target: Any, reduction: str) -> Tensor:
-    # A softmax's output hangs the loss from its net; one whose parent was not kept (made
-    # under no_grad) is taken as probabilities
-    source, probabilities = pred, pred.op == "softmax"
-    if probabilities and pred.parents:
-        source, probabilities = pred.parents[0], False
+    source, probabilities = _tensor_source(pred)
     z = source.data
     loss, local = _cross_entropy(z, target, reduction, probabilities)
     local = local.astype(z.dtype, copy=False)
@@ -272,16 +280,106 @@ def _cross_entropy_tensor(pred: Tensor, target: Any, reduction: str) -> Tensor:
     return Tensor.from_op(np.asarray(loss, dtype=z.dtype), (source,), "cross_entropy", grad)
 
 
+PRED_FORMS = (
+    "pred may be the nets (logits), as PyTorch takes them; the output of a softmax itself; "
+    "or whole rows (samples) selected from a softmax's output"
+)
+# The ops that only move numbers: what they make from a softmax's output still holds
+# probabilities, so it is not nets
+_MOVES = ("getitem", "reshape", "transpose", "linear")
+_NOT_SELECTED = object()  # a move that is not a selection (reshape, transpose, linear)
+
+
+def _not_a_form(what: str) -> ValueError:
+    return ValueError(f"cross_entropy_loss: {what}; {PRED_FORMS}")
+
+
+def _tensor_source(pred: Tensor) -> tuple[Tensor, bool]:
+    """The Tensor the loss hangs from, and whether it holds probabilities (else nets).
+
+    A softmax's output: its nets (or, kept no graph, its probabilities). Rows selected from
+    it: the same rows of the nets. Anything else: ``pred`` as nets, unless it was moved out
+    of a softmax's output some other way (an error) or by a move whose graph was not kept
+    and its rows sum to 1 (an error: nets and probabilities cannot be told apart).
+    """
+    node, selections = pred, []
+    while node.op in _MOVES and node.parents:
+        scatter = node.grad_fns[0]  # a selection (getitem) keeps its index in its Scatter
+        selections.append(scatter.index if isinstance(scatter, Scatter) else _NOT_SELECTED)
+        node = node.parents[0]
+    if node.op == "softmax":
+        moved = any(index is _NOT_SELECTED for index in selections)
+        if moved or not _whole_rows(node.shape, selections[::-1]):
+            raise _not_a_form(
+                "pred was made from a softmax's output by indexing, reshaping or "
+                "transposing other than selecting whole rows (classes cut off or reordered)"
+            )
+        if not node.parents:  # made under no_grad: the probabilities themselves
+            return pred, True
+        nets = node.parents[0]
+        for index in reversed(selections):  # the same rows of the nets
+            nets = nets[index]
+        return nets, False
+    if node.op in _MOVES:  # moved, and the graph that says from what was not kept
+        return _unknown_origin(pred, f"tensor made by {node.op}")
+    return pred, False
+
+
+def _unknown_origin(pred: Tensor, what: str) -> tuple[Tensor, bool]:
+    """``pred`` as nets, unless its rows sum to 1 as a softmax's outputs do: then an error."""
+    z = pred.data
+    if z.ndim in (1, 2) and z.shape[-1] and _rows_sum_to_one(z):
+        raise _not_a_form(
+            f"pred is a {what} whose graph was not kept (made under no_grad, or from "
+            "tensors that do not require grad) and its rows sum to 1, so it cannot be told "
+            "whether it holds nets or probabilities; select the rows of the nets instead, "
+            "or keep the graph"
+        )
+    return pred, False
+
+
+def _rows_sum_to_one(z: np.ndarray) -> bool:
+    """Whether every row of ``z`` is in [0, 1] and sums to 1 as a softmax's rows do (to a
+    few roundings per class)."""
+    if not (np.all(z >= 0) and np.all(z <= 1)):  # (False for NaN)
+        return False
+    sums = np.sum(z, axis=-1, dtype=np.float64)
+    return bool(np.all(np.abs(sums - 1) <= 4 * z.shape[-1] * np.finfo(z.dtype).eps))
+
+
+def _whole_rows(shape: tuple[int, ...], selections: list[Any]) -> bool:
+    """Whether indexing an array of ``shape`` with each of ``selections`` in turn keeps its
+    rows whole and in order: each result row is one row of the array."""
+    C = shape[-1]
+    probe = np.arange(math.prod(shape)).reshape(shape)  # each element's position
+    for index in selections:
+        probe = probe[index]
+    if probe.ndim == 0 or probe.shape[-1] != C:
+        return False
+    same_row = np.all(probe // C == probe[..., :1] // C)
+    return bool(same_row and np.array_equal(probe % C, np.broadcast_to(np.arange(C), probe.shape)))
+
+
 def _row_source(row: Sequence[Value]) -> tuple[Sequence[Value], bool]:
-    """A sample's nets (and False): read through the softmax when the row is its outputs
-    (they share one tuple of parents, the layer's nets); or the row itself, True when it
-    holds softmax outputs whose nets were not kept (probabilities)."""
-    if all(o.op == "softmax" for o in row):
-        parents = row[0].parents
-        if len(parents) == len(row) and all(o.parents is parents for o in row):
-            return parents, False
-        return row, True
-    return row, False
+    """A sample's nets (and False): the row itself, or read through the softmax when the
+    row holds the outputs of one softmax call (in the row's order); or the row itself and
+    True for the outputs of a softmax whose nets were not kept (probabilities, whose graph
+    no longer says from which call: they must sum to 1)."""
+    classes = [softmax_class(o) for o in row]
+    if all(k is None for k in classes):
+        return row, False
+    parents = row[0].parents
+    complete = sorted(k for k in classes if k is not None) == list(range(len(row)))
+    if complete and all(o.parents is parents for o in row):
+        if parents:  # the nets in the row's order
+            return [parents[k] for k in classes if k is not None], False
+        if _rows_sum_to_one(np.array([o.data for o in row])):  # made under no_grad
+            return row, True
+    raise _not_a_form(
+        "a row of pred holds softmax outputs that are not exactly the outputs of one "
+        "softmax call (some repeated, missing, mixed with other Values or with another "
+        "softmax's)"
+    )
 
 
 def _cross_entropy_values(pred: Any, shape: tuple[int, ...], target: Any, reduction: str) -> Value:

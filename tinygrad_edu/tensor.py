@@ -143,6 +143,24 @@ def _product_in_layout(x: np.ndarray, y: np.ndarray, like: np.ndarray) -> np.nda
     return x @ y
 
 
+class Scatter:
+    """The gradient function of ``t[index]``: g added into zeros of t's shape at ``index``.
+
+    An object rather than a closure, so that the index stays readable: ``cross_entropy_loss``
+    selects the same rows of a softmax's nets as ``pred`` selects of its output.
+    """
+
+    __slots__ = ("shape", "dtype", "index")
+
+    def __init__(self, shape: tuple[int, ...], dtype: np.dtype[Any], index: Any) -> None:
+        self.shape, self.dtype, self.index = shape, dtype, index
+
+    def __call__(self, g: np.ndarray) -> np.ndarray:
+        full = np.zeros(self.shape, dtype=self.dtype)
+        np.add.at(full, self.index, g)  # add.at: an element picked twice gets both gradients
+        return full
+
+
 class Tensor(graph.Node):
     """An n-d array node. ``data`` is an ndarray, ``grad`` an ndarray of the same shape or None."""
 
@@ -616,14 +634,8 @@ class Tensor(graph.Node):
             out = self.data[index]
         except IndexError as error:
             raise IndexError(f"Tensor[...]: {error} (shape {self.shape})") from None
-        shape, dtype = self.shape, self.dtype
-
-        def grad(g: np.ndarray) -> np.ndarray:
-            full = np.zeros(shape, dtype=dtype)
-            np.add.at(full, index, g)  # add.at: an element picked twice gets both gradients
-            return full
-
-        return Tensor.from_op(np.asarray(out), (self,), "getitem", grad)
+        scatter = Scatter(self.shape, self.dtype, index)
+        return Tensor.from_op(np.asarray(out), (self,), "getitem", scatter)
 
     # --- elementwise functions: value and derivative side by side ---------------------
 

@@ -369,12 +369,26 @@ def softmax(nets: Sequence[Value | Number]) -> list[Value]:
     if not parents:
         raise ValueError("softmax: needs at least one net")
     O = ops.softmax(np.array([p.data for p in parents])).tolist()
-    return [
+    outputs = [
         Value.from_op(
             O_k, parents, "softmax", tuple([O_k * ((k == j) - O_j) for j, O_j in enumerate(O)])
         )
         for k, O_k in enumerate(O)
     ]
+    for k, O_k in enumerate(outputs):
+        _softmax_classes[O_k] = k
+    return outputs
+
+
+# Which output k of its softmax each softmax Value is (weak: being listed keeps no Value
+# alive). ``cross_entropy_loss`` reads it through ``softmax_class``.
+_softmax_classes: weakref.WeakKeyDictionary[Value, int] = weakref.WeakKeyDictionary()
+
+
+def softmax_class(output: Value) -> int | None:
+    """k when ``output`` is O_k of a ``softmax`` call, so that its net is ``output.parents[k]``
+    (while the graph is kept); None for any other Value."""
+    return _softmax_classes.get(output)
 
 
 @functools.lru_cache(maxsize=256)
