@@ -11,12 +11,14 @@ import pytest
 from tinygrad_edu import nn, rules
 from tinygrad_edu.compare import compare
 from tinygrad_edu.grading import (
+    DIVIDED_BY_N,
+    EXTRA_HALF,
     HALF,
     HINTS,
     MISSING_F_PRIME,
     NET_FOR_O,
-    ONE_OVER_N,
     SIGN,
+    TIMES_N,
     TRANSPOSED,
     explain,
 )
@@ -92,7 +94,7 @@ def test_the_library_rules_are_a_valid_rules_argument():
         ("hidden no f′", MISSING_F_PRIME, "layer 1 (hidden)", "δ of unit"),
         ("sign", SIGN, "layer 2 (output)", "δ of unit 1"),
         ("half", HALF, "layer 2 (output)", "δ of unit 1"),
-        ("mean", ONE_OVER_N, "layer 2 (output)", "∂E/∂W[1, 1]"),
+        ("mean", DIVIDED_BY_N, "layer 2 (output)", "∂E/∂W[1, 1]"),
         ("W not Wᵀ", TRANSPOSED, "layer 1 (hidden)", "δ of unit"),
         ("dW transposed", TRANSPOSED, "layer 2 (output)", "∂E/∂W["),
         ("net f′", NET_FOR_O, "layer 2 (output)", "δ of unit 1"),
@@ -178,8 +180,9 @@ def test_explain_reads_constant_factors_and_names_no_pattern_otherwise():
     expected = np.array([[0.5, -1.0], [2.0, 0.25], [1.0, 3.0]])
     assert explain(-expected, expected)[0] == SIGN
     assert explain(2 * expected, expected)[0] == HALF
-    assert explain(expected / 2, expected)[0] == HALF
-    assert explain(expected / 3, expected, samples=3)[0] == ONE_OVER_N
+    assert explain(expected / 2, expected)[0] == EXTRA_HALF
+    assert explain(expected / 3, expected, samples=3)[0] == DIVIDED_BY_N
+    assert explain(expected * 3, expected, samples=3)[0] == TIMES_N
     assert explain(expected.T, expected)[0] == TRANSPOSED
     label, hint = explain(expected + 1, expected, formula="δ = (O − t) f′")
     assert label == "" and "δ = (O − t) f′" in hint
@@ -245,3 +248,26 @@ def test_a_transposed_hidden_W_in_a_non_square_network_gets_the_exercises_shape_
     assert first.startswith("compare: rules=my_backward raised ValueError: matmul:")
     assert hint == "hint: check the shapes. " + HINTS[TRANSPOSED]  # the exercises' words
     assert isinstance(info.value.__cause__, ValueError)
+
+
+@pytest.mark.parametrize("n", [2, 3, 5])
+def test_a_mean_over_the_batch_reads_as_divided_by_n_at_every_n(n):
+    expected = np.arange(1.0, 2 * n + 1).reshape(n, 2)
+    label, hint = explain(expected / n, expected, samples=n)
+    assert label == DIVIDED_BY_N and f"1/N of the right value (N = {n} samples)" in hint
+    label, hint = explain(expected * n, expected, samples=n)
+    assert label == TIMES_N and f"N = {n} times the right value" in hint
+    # at N = 2 the factor is also ½ (or 2): the hint names both readings
+    assert ("also half" in explain(expected / n, expected, samples=n)[1]) == (n == 2)
+    assert ("also twice" in explain(expected * n, expected, samples=n)[1]) == (n == 2)
+
+
+def test_a_caller_gives_its_own_text_for_a_label_with_the_number_of_samples():
+    expected = np.array([[1.0, 2.0], [3.0, 4.0], [5.0, 6.0]])
+    hints = {DIVIDED_BY_N: "δ is per sample: no mean over the {N} rows", SIGN: "σ′ > 0"}
+    assert explain(expected / 3, expected, samples=3, hints=hints) == (
+        DIVIDED_BY_N,
+        "δ is per sample: no mean over the 3 rows",
+    )
+    assert explain(-expected, expected, hints=hints) == (SIGN, "σ′ > 0")
+    assert explain(2 * expected, expected, hints=hints)[1] == HINTS[HALF]  # the default

@@ -133,12 +133,12 @@ def test_the_w3_row_is_wrong_even_from_its_own_old_value():
     assert f"0.11 + {float(step)} = {float(F('0.11') + step)} ≈ 0.13" in text
 
 
-def test_exercise_5_says_how_w1_to_w6_fill_the_matrices():
+def test_exercise_10_says_how_w1_to_w6_fill_the_matrices():
     repo = Path(__file__).resolve().parents[1]
     # the stub a learner fills in, wherever it ships (not the reference solution)
     (stub,) = [
         p
-        for p in repo.glob("**/05_one_update.py")
+        for p in repo.glob("**/10_one_update.py")
         if not {".venv", "exercise_solutions"} & set(p.parts)
     ]
     text = stub.read_text(encoding="utf-8")

@@ -207,7 +207,7 @@ def test_a_wrong_coding_line_is_a_syntax_error_line(tmp_path, capsys):
 
 
 def test_a_file_defining_two_exercises_is_graded_for_both(tmp_path, capsys):
-    text = RIGHT + "\n" + (SOLUTIONS / "04_weight_gradient.py").read_text(encoding="utf-8")
+    text = RIGHT + "\n" + (SOLUTIONS / "09_weight_gradient.py").read_text(encoding="utf-8")
     code, out, _ = run_check(write(tmp_path, text), capsys)
     assert code == 0, out
     assert out.count("PASS sigmoid_derivative") == 3 and out.count("PASS weight_gradient") == 3

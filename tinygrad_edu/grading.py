@@ -22,12 +22,18 @@ matching; the exercises' checker uses it too. The patterns, tried on the whole a
 - a wrong shape that is the transpose of the right one → a transposed weight matrix;
 - the exact result of a typical wrong formula (computed here from the right intermediate
   values): f′ left out, Wᵀ replaced by W, net put where O belongs;
-- a constant factor: −1 (sign error), 2 or ½ (the ½ of E), N or 1/N (the sum over samples).
+- a constant factor: −1 (sign error), 1/N or N (a mean, or a sum once too often, over the
+  N samples; tried before 2 and ½, so that at N = 2 a mean still reads as one), 2 or ½ (the ½
+  of E).
+
+Every hint has a default text in :data:`HINTS`; a caller (an exercise) may pass its own
+texts for the same labels, so that a hint speaks of the quantity at hand. ``{N}`` in a text
+stands for the number of samples.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -39,7 +45,9 @@ MISSING_F_PRIME = "missing f′"
 TRANSPOSED = "transposed weight matrix"
 SIGN = "sign error"
 HALF = "forgotten ½"
-ONE_OVER_N = "forgotten 1/N"
+EXTRA_HALF = "a ½ too many"
+DIVIDED_BY_N = "divided by N"
+TIMES_N = "multiplied by N"
 NET_FOR_O = "net where O was meant"
 CANCELLED_F_PRIME = "an f′ that cancels"
 
@@ -54,6 +62,22 @@ HINTS = {
     CANCELLED_F_PRIME: "a softmax output with cross-entropy has δ_output = O − t: the "
     "softmax's derivative O_k (δ_kj − O_j) cancels against ∂E/∂O = −t / O, so no O (1 − O) "
     "factor is left",
+    HALF: "it is twice the right value: E = ½ Σ (O − t)², and the ½ cancels the 2 from "
+    "differentiating the square, so δ_output = (O − t) f′, with no 2",
+    EXTRA_HALF: "it is half the right value: differentiating ½ (O − t)² gives (O − t); the ½ "
+    "is already used up, do not keep it",
+    DIVIDED_BY_N: "it is 1/N of the right value (N = {N} samples): E sums the error over the "
+    "batch, so the gradients are sums over the samples, not means",
+    TIMES_N: "it is N = {N} times the right value: a quantity that is per sample (δ) or "
+    "already summed was multiplied by N or summed once more",
+}
+
+# At N = 2 a factor 1/N is also a factor ½ (and N a factor 2): the hint says both.
+_ALSO_AT_TWO = {
+    DIVIDED_BY_N: " (with N = 2 this is also half the right value: if you did not divide "
+    "by N, look for a ½ that should not be there)",
+    TIMES_N: " (with N = 2 this is also twice the right value: if you did not multiply by "
+    "N, look for a 2 that the ½ of E should have cancelled)",
 }
 
 # Learner functions are plain numpy in float64: they match the rules to rounding.
@@ -101,16 +125,25 @@ def explain(
     candidates: Sequence[tuple[str, np.ndarray]] = (),
     samples: int = 1,
     formula: str = "",
+    hints: Mapping[str, str] | None = None,
 ) -> tuple[str, str]:
     """``(label, hint)`` for a ``got`` that differs from ``expected``.
 
     ``candidates`` are ``(label, array)`` pairs: what a typical wrong formula gives on the
     same input. ``samples`` is N of the batch; ``formula`` is the right formula, restated in
-    the hint when no pattern fits.
+    the hint when no pattern fits. ``hints`` maps a label to the text to give instead of
+    :data:`HINTS`'s (``{N}`` in it stands for ``samples``).
     """
+
+    def found(label: str) -> tuple[str, str]:
+        text = (hints or {}).get(label) or HINTS[label]
+        if samples == 2 and label in _ALSO_AT_TWO:
+            text += _ALSO_AT_TWO[label]
+        return label, text.replace("{N}", str(samples))
+
     if got.shape != expected.shape:
         if got.shape == expected.shape[::-1] and close(got.T, expected):
-            return TRANSPOSED, HINTS[TRANSPOSED]
+            return found(TRANSPOSED)
         if samples > 1 and got.shape == (samples, *expected.shape):
             return "", (
                 f"shape {got.shape}, expected {expected.shape}: sum over the {samples} "
@@ -120,30 +153,14 @@ def explain(
     for label, candidate in candidates:
         # A wrong formula that happens to give the right numbers here proves nothing.
         if close(got, candidate) and not close(candidate, expected):
-            return label, HINTS[label]
+            return found(label)
     if not close(expected, np.zeros_like(expected)):
-        if close(got, -expected):
-            return SIGN, HINTS[SIGN]
-        if close(got, 2 * expected):
-            return HALF, (
-                "it is twice the right value: E = ½ Σ (O − t)², and the ½ cancels the 2 "
-                "from differentiating the square, so δ_output = (O − t) f′, with no 2"
-            )
-        if close(got, expected / 2):
-            return HALF, (
-                "it is half the right value: differentiating ½ (O − t)² gives (O − t); "
-                "the ½ is already used up, do not keep it"
-            )
-        if samples > 1 and close(got, expected / samples):
-            return ONE_OVER_N, (
-                f"it is 1/N of the right value (N = {samples} samples): E sums the error "
-                "over the batch, so the gradients are sums over the samples, not means"
-            )
-        if samples > 1 and close(got, expected * samples):
-            return ONE_OVER_N, (
-                f"it is N = {samples} times the right value: a quantity that is per sample "
-                "(δ) or already summed was multiplied by N or summed once more"
-            )
+        factors = [(SIGN, -1.0)]
+        if samples > 1:
+            factors += [(DIVIDED_BY_N, 1 / samples), (TIMES_N, float(samples))]
+        for label, factor in [*factors, (HALF, 2.0), (EXTRA_HALF, 0.5)]:
+            if close(got, factor * expected):
+                return found(label)
     return "", f"no simple pattern in the difference; check it term by term. {formula}".strip()
 
 

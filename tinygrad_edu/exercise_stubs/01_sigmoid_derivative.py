@@ -1,4 +1,4 @@
-"""Exercise 1: the derivative of the sigmoid.
+"""Exercise 1 (note 01): the derivative of the sigmoid, from its output.
 
 The sigmoid squashes a unit's net input into (0, 1):
 

@@ -1,4 +1,4 @@
-"""Exercise 2: the δ of an output layer.
+"""Exercise 2 (note 01): the δ of a sigmoid output layer.
 
 With the error E = ½ Σ (O − t)² and a sigmoid output O = σ(net), the δ of an output unit is
 how much E changes with that unit's net input. The ½ cancels against the 2 that comes

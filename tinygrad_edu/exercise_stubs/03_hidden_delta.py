@@ -1,4 +1,4 @@
-"""Exercise 3: the δ of a hidden layer.
+"""Exercise 3 (note 01): the δ of a hidden layer.
 
 A hidden unit has no target of its own. Its δ collects the δ of every unit it feeds in
 the next layer, each weighted by the connection between them, and then passes through

@@ -1,4 +1,4 @@
-"""Exercise 4: the gradient of a layer's weights.
+"""Exercise 9 (note 04): the gradient of a layer's weights, summed over a batch.
 
 The weight from input i into unit j multiplies O_i (the input's value) on its way into
 net_j, so its share of the error gradient is that input times the unit's δ:
@@ -11,7 +11,7 @@ batch, so the gradient is the SUM of every sample's δ O_prevᵀ (not the mean).
 Implement ``weight_gradient(delta, O_prev)``: ``delta`` has shape (N, out) and ``O_prev``
 (the layer's inputs) shape (N, in), one row per sample. Return shape (out, in).
 
-Check your answer:  tinygrad-edu check 04_weight_gradient.py
+Check your answer:  tinygrad-edu check 09_weight_gradient.py
 """
 
 import numpy as np

@@ -1,4 +1,4 @@
-"""Exercise 5: one full gradient-descent step of note 05's network.
+"""Exercise 10 (note 05): one full gradient-descent step of note 05's network.
 
 Note 05 trains a network whose every unit is linear (O = net, so f′ = 1) and has no
 bias: two inputs, two hidden units h1, h2, one output ŷ. One iteration is
@@ -20,9 +20,11 @@ connects x1 to h2):
 
 Implement ``one_update(weights, x, t, lr)`` for any number of linear layers: ``weights`` is
 a list of W matrices, first layer first; ``x`` has shape (in,) and ``t`` shape (out,), one
-sample. Return the list of NEW matrices (same shapes); do not change the old ones.
+sample. Return the list of NEW matrices (same shapes) and leave the old ones as they
+were: `weights[l] -= …` would write into the caller's matrices, and the grader checks that
+they are unchanged.
 
-Check your answer:  tinygrad-edu check 05_one_update.py
+Check your answer:  tinygrad-edu check 10_one_update.py
 """
 
 import numpy as np

@@ -1,4 +1,4 @@
-"""Reference solution of the stub tinygrad_edu/exercise_stubs/05_one_update.py."""
+"""Reference solution of the stub tinygrad_edu/exercise_stubs/10_one_update.py."""
 
 import numpy as np
 

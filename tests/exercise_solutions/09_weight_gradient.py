@@ -1,4 +1,4 @@
-"""Reference solution of the stub tinygrad_edu/exercise_stubs/04_weight_gradient.py."""
+"""Reference solution of the stub tinygrad_edu/exercise_stubs/09_weight_gradient.py."""
 
 import numpy as np
 
