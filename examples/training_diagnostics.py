@@ -6,7 +6,7 @@ The same six-layer network with three hidden activations shows the notes' point:
 sigmoid's f′ ≤ ¼ shrinks δ by about four per layer (docs/vanishing-gradients.md).
 
 Usage: python examples/training_diagnostics.py [OUT_DIR]   (OUT_DIR gets one picture per
-network when matplotlib is installed)
+network when matplotlib is installed; without it nothing is written)
 """
 
 import sys
@@ -17,7 +17,7 @@ import numpy as np
 from tinygrad_edu import data, nn, plot
 from tinygrad_edu.train import fit
 
-out = Path(sys.argv[1]) if len(sys.argv) > 1 else Path("diagnostics_out")
+out = Path(sys.argv[1]) if len(sys.argv) > 1 else None  # no folder given: write nothing
 X, y = data.moons(200, noise=0.1, seed=0)
 SIZES = [2, 16, 16, 16, 16, 16, 1]
 
@@ -32,9 +32,12 @@ for hidden in ("sigmoid", "tanh", "relu"):
         f"  {hidden:<8} {ratios}   loss {history.loss[0]:.4f} -> {history.loss[-1]:.4f}, "
         f"hidden units saturated/dead at the end: {dead_or_saturated.max():.0%} at most"
     )
+    if out is None:
+        continue
     picture = out / f"diagnostics_{hidden}.png"
     out.mkdir(parents=True, exist_ok=True)
-    if plot.diagnostics(history, picture, f"{hidden} hidden, MLP 2-16-16-16-16-16-1") is not None:
+    title = f"{hidden} hidden, MLP 2-16-16-16-16-16-1"
+    if plot.diagnostics(history, picture, title, model.activations) is not None:
         print(f"           wrote {picture}")
 
 # The value engine (one node per weight) records the same numbers, from its own graph.

@@ -6,6 +6,7 @@ import pytest
 from tinygrad_edu import Tensor, Value, mse_loss, nn
 from tinygrad_edu.compare import (
     CompareReport,
+    CompareRow,
     GradcheckError,
     central_difference,
     compare,
@@ -374,3 +375,13 @@ def test_compare_rejects_strings_and_empty_data_by_name(engine):
         compare(model, [[1.0, 2.0]], [["a"]])
     with pytest.raises(ValueError, match=r"compare: x has no samples \(shape \(0, 2\)\)"):
         compare(model, np.zeros((0, 2)), np.zeros((0, 1)))
+
+
+def test_a_row_with_a_nan_column_shows_nan_for_both_errors():
+    # autograd and the rules agree to 2.8e-9; the finite difference is NaN: both error
+    # columns are NaN (never abs err nan beside a finite rel err), and the row fails
+    a, r, n = np.array([1.0]), np.array([1.0 + 2.8e-9]), np.array([np.nan])
+    row = CompareRow("w", a, r, n, max_abs_error=np.nan, max_rel_error=np.nan, ok=False)
+    report = CompareReport(rows=[row], loss=1.0, engine="tensor", samples=1, atol=1e-6, rtol=1e-4)
+    line = report.table().splitlines()[3]
+    assert line.split()[-3:] == ["nan", "nan", "FAIL"]

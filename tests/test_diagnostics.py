@@ -235,3 +235,21 @@ def test_delta_shrinks_from_the_output_to_the_input_far_more_with_sigmoid():
     assert ratio["sigmoid"] < 2e-3  # about (¼)⁵ ≈ 1e-3: five sigmoid layers below the output
     assert 0.5 < ratio["tanh"] < 2
     assert 0.5 < ratio["relu"] < 2
+
+
+def test_the_picture_names_the_loss_and_says_what_the_fraction_counts(tmp_path, monkeypatch):
+    plt = pytest.importorskip("matplotlib.pyplot")
+    from tinygrad_edu import plot
+
+    model = nn.MLP([2, 4, 4, 1], hidden="relu", output="sigmoid", seed=0)
+    X, y = data.xor()
+    history = fit(model, X, y, lr=0.5, steps=3, diagnostics=True)
+    figures = []
+    monkeypatch.setattr(plt, "close", figures.append)  # keep the figure to read it
+    plot.diagnostics(history, tmp_path / "d.png", "xor", model.activations)
+    titles = [ax.get_title() for ax in figures[0].axes]
+    # history.loss is fit's default, the mean squared error, as loss.png and the demo say
+    assert titles[0] == "training loss: mean squared error" and "E" not in titles[0]
+    saturation_title = titles[3]
+    assert "layer 1, 2: dead (relu: 0 for every sample)" in saturation_title
+    assert "layer 3: saturated (sigmoid: within 0.001 of a bound)" in saturation_title

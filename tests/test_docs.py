@@ -129,3 +129,18 @@ def test_the_formulas_on_the_pages_are_the_notes():
         assert f"{np.log(np.finfo(dtype).max):.2f}" in page
     # the c of δ = c (O − t) is defined where it is used
     assert re.search(r"δ = c \(O − t\), where c is .*\n.*c = 1/N", page)
+
+
+def test_the_hidden_delta_has_the_notes_indices_everywhere():
+    # note 01: δ_j = f′(net_j) Σ_k δ_k W_jk, W_jk the weight from hidden j to output k
+    from tinygrad_edu.stepper import frames
+
+    shown = {
+        "concepts.md": (DOCS / "concepts.md").read_text(encoding="utf-8"),
+        "tutorial.md": (DOCS / "tutorial.md").read_text(encoding="utf-8"),
+        "the step-through page": Path(frames.__file__).read_text(encoding="utf-8"),
+    }
+    for where, text in shown.items():
+        assert "Σ_k δ_k W_jk" in text, where
+    for path in [REPO / "README.md", *DOCS.glob("*.md"), Path(frames.__file__)]:
+        assert "W_kj" not in path.read_text(encoding="utf-8"), path.name

@@ -316,7 +316,9 @@ def test_collapse_goes_to_layer_level_when_neurons_are_still_too_many():
     _, _, loss = value_mlp_loss([2, 8, 8, 1])
     source = viz.draw_graph(loss, max_nodes=10).source
     assert "Collapsed to layer level" in source
-    assert len(nodes(source, "b")) == 5  # inputs (x1, x2 and the target t), three layers, the loss
+    # the inputs x1, x2; the target t (not an input); three layers; the loss
+    assert len(nodes(source, "b")) == 6
+    assert "<B>x<SUB>1</SUB>, x<SUB>2</SUB></B>" in source and "<B>t</B>" in source
     assert len(edges(source)) == 5  # inputs → layer 1 → 2 → 3 → loss, and t → loss
     assert "8 sigmoid neurons, 24 parameters" in source  # layer 1: 8 × (2 weights + bias)
     assert "8 sigmoid neurons, 72 parameters" in source
@@ -598,3 +600,39 @@ def test_labels_with_control_characters_still_render(bad, tmp_path):
     escape = repr(bad)[1:-1]  # the label shows the character as its escape, e.g. \x1b
     assert f"a{escape}[31m" in text
     assert f"a{bad}[31m" not in drawing.source
+
+
+@pytest.mark.parametrize("engine", ["value", "tensor"])
+def test_layers_count_the_targets_apart_from_the_inputs(engine):
+    # 3 inputs and 2 targets: one box says "3 inputs", another "2 targets" (not "5 inputs")
+    model = nn.MLP([3, 4, 2], hidden="sigmoid", output="linear", engine=engine, seed=0)
+    x, t = np.ones((5, 3)), np.ones((5, 2))
+    if engine == "value":  # unlabelled inputs, so the box counts them (t: t1_1 … t5_2)
+        x = [[Value(v) for v in row] for row in x]
+    loss = mse_loss(model(x), t, reduction="half_sum")
+    source = viz.draw_graph(loss, collapse="layer").source
+    if engine == "value":
+        assert "<B>15 inputs</B>" in source and "<B>10 targets</B>" in source
+    else:  # one array each, named as the notes name them
+        assert "<B>x</B>" in source and "<B>t</B>" in source
+    assert "inputs</B>" not in source.replace("15 inputs</B>", "")
+
+
+@pytest.mark.parametrize(
+    ("reduction", "text"), [("half_sum", "½Σ(O−t)²"), ("sum", "Σ(O−t)²"), ("mean", "Σ(O−t)²/6")]
+)
+def test_the_squared_error_is_drawn_as_what_it_computes(reduction, text):
+    # E = ½ Σ (O − t)² of the demo's table is not drawn as "mse" (which reads as the mean)
+    O, t = Tensor(np.arange(6.0).reshape(3, 2), requires_grad=True), np.zeros((3, 2))
+    loss = mse_loss(O, t, reduction=reduction)
+    c = {"half_sum": 0.5, "sum": 1.0, "mean": 1 / 6}[reduction]
+    assert float(loss.data) == pytest.approx(c * np.sum(np.arange(6.0) ** 2))
+    full = viz.draw_graph(loss).source
+    assert f'label="{text}"' in full and "label=mse" not in full
+
+
+def test_the_tensor_input_is_named_as_the_target_is():
+    model = nn.MLP([2, 3, 1], hidden="tanh", output="sigmoid", seed=0)
+    loss = mse_loss(model(np.ones((4, 2))), np.ones((4, 1)), reduction="half_sum")
+    source = viz.draw_graph(loss).source
+    assert "<B>x</B>" in source and "<B>t</B>" in source

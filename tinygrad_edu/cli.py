@@ -449,7 +449,8 @@ def run_demo(args: argparse.Namespace) -> int:
     else:
         print(f"wrote {picture}")
         title = f"{args.dataset}, MLP {','.join(map(str, sizes))} ({args.hidden} hidden)"
-        print(f"wrote {plot.diagnostics(history, args.out / 'diagnostics.png', title)}")
+        pictured = plot.diagnostics(history, args.out / "diagnostics.png", title, model.activations)
+        print(f"wrote {pictured}")
     return 0 if ok else 1
 
 
@@ -514,6 +515,7 @@ def run_graph(args: argparse.Namespace) -> int:
     x = np.random.default_rng(args.seed).normal(size=(1, args.sizes[0])).round(2)
     t = np.ones((1, args.sizes[-1]))
     loss = train.loss_of(model, x, t, reduction="half_sum")  # the notes' E, so δ = ∂E/∂net
+    loss.label = "E"
     options: dict[str, Any] = {"show_grad": not args.forward_only, "collapse": args.collapse}
     if not args.forward_only:
         loss.backward()

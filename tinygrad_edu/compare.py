@@ -375,7 +375,9 @@ def _disagreement(
         diff = np.abs(x - y)
         scale = np.maximum(np.abs(x), np.abs(y))
         abs_error = np.maximum(abs_error, diff)
-        rel = np.divide(diff, scale, out=np.zeros(a.shape), where=scale > 0)
+        # NaN where the pair's difference is NaN, so a row never shows abs err nan beside a
+        # finite rel err from another pair
+        rel = np.divide(diff, scale, out=np.where(np.isnan(diff), np.nan, 0.0), where=scale > 0)
         rel_error = np.maximum(rel_error, rel)
         ok &= diff <= atol + rtol * scale  # False for NaN too
     return abs_error, rel_error, ok

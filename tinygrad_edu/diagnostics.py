@@ -53,6 +53,17 @@ def saturation(activation: str, out: Any, tolerance: float = SATURATION_TOLERANC
     return float("nan")
 
 
+def what_saturation_counts(activation: str) -> str:
+    """What :func:`saturation` counts for ``activation``, in the words a plot shows."""
+    if activation in BOUNDS:
+        return f"saturated ({activation}: within {SATURATION_TOLERANCE:g} of a bound)"
+    if activation == "relu":
+        return "dead (relu: 0 for every sample)"
+    if activation == "linear":
+        return "none (linear never saturates)"
+    return f"not defined for {activation}"
+
+
 def _array(nodes: Any, attribute: str) -> np.ndarray:
     """``.data`` or ``.grad`` of a layer's nodes as one array: a Tensor holds it already, the
     value engine has one Value per unit (and per sample). A gradient never reached: 0."""

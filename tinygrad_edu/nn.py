@@ -290,7 +290,7 @@ def _as_input(x: Any, dtype: np.dtype[Any], where: str) -> Tensor:
                 "Tensor with that dtype)"
             )
         return x
-    x = Tensor(x)
+    x = Tensor(x, label="x")  # named as the target is (t), so a drawing shows both
     if x.data.dtype != dtype:
         x.data = x.data.astype(dtype)  # a fresh leaf of our own: recast before any op
     return x

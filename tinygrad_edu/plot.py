@@ -7,11 +7,13 @@ and :func:`diagnostics` draw nothing and return None.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
+from .diagnostics import what_saturation_counts
 from .train import loss_of, predict_fast
 from .viz import render
 
@@ -51,10 +53,19 @@ def training(
     return path
 
 
-def diagnostics(history: Any, path: Path, title: str = "") -> Path | None:
+def diagnostics(
+    history: Any,
+    path: Path,
+    title: str = "",
+    activations: Sequence[str] | None = None,
+    loss_name: str = "mean squared error",
+) -> Path | None:
     """The loss beside the per-layer diagnostics of ``fit(..., diagnostics=True)``: ‖δ_l‖,
     ‖∂E/∂W_l‖ and the saturated fraction of each layer l, per epoch, to ``path``.
 
+    ``activations`` (the model's, one per layer) lets the title say what the fraction
+    counts: saturated sigmoid or tanh units, dead relu units. ``loss_name`` names what
+    ``history.loss`` holds (fit's default reduction: the mean squared error).
     Returns the path written, or None when matplotlib is not installed.
     """
     plt = _pyplot()
@@ -64,10 +75,10 @@ def diagnostics(history: Any, path: Path, title: str = "") -> Path | None:
     (ax_loss, ax_delta), (ax_grad, ax_saturated) = axes
     ax_loss.plot(history.loss, color="k")
     ax_loss.set_yscale("log")
-    ax_loss.set_title("loss E")
+    ax_loss.set_title(f"training loss: {loss_name}")
     layer_curves(ax_delta, history.delta_norm, "‖δ‖ = ‖∂E/∂net‖ per layer")
     layer_curves(ax_grad, history.grad_W_norm, "‖∂E/∂W‖ per layer")
-    layer_curves(ax_saturated, history.saturated, "saturated units (fraction)", log=False)
+    layer_curves(ax_saturated, history.saturated, saturation_title(activations), log=False)
     ax_saturated.set_ylim(-0.03, 1.03)
     ax_delta.legend(title="layer", fontsize=8, ncol=2)
     for ax in (ax_grad, ax_saturated):
@@ -78,6 +89,17 @@ def diagnostics(history: Any, path: Path, title: str = "") -> Path | None:
     fig.savefig(path, dpi=80)
     plt.close(fig)
     return path
+
+
+def saturation_title(activations: Sequence[str] | None) -> str:
+    """The title of the saturation panel: what its fraction counts, layer by layer."""
+    if activations is None:
+        return "fraction of units saturated (sigmoid, tanh) or dead (relu)"
+    layers: dict[str, list[str]] = {}
+    for number, activation in enumerate(activations, 1):
+        layers.setdefault(what_saturation_counts(activation), []).append(str(number))
+    parts = [f"layer {', '.join(numbers)}: {what}" for what, numbers in layers.items()]
+    return "fraction of units\n" + "\n".join(parts)
 
 
 def layer_curves(ax: Any, per_step: Any, title: str, log: bool = True) -> None:
@@ -150,5 +172,6 @@ def loss_graph(model: Any, X: np.ndarray, y: np.ndarray, path: Path) -> Path:
         X, y = X[:1], y[:1]
     model.zero_grad()
     loss = loss_of(model, X, y, reduction="half_sum")
+    loss.label = "E"  # the notes' E = ½ Σ (O − t)², named as the demo's table names it
     loss.backward()
     return render(loss, path)

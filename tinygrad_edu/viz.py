@@ -336,21 +336,45 @@ def _edge_derivative(node: Node, k: int, style: _Style) -> str:
     return formulas[k] if k < len(formulas) else node.op
 
 
-def _mse_edge(node: Node, k: int) -> str:
-    """∂E/∂O = 2c (O − t) for E = c Σ (O − t)², with c read back from the node's numbers:
-    ½ for "half_sum", 1 for "sum", 1/n for "mean"; ∂E/∂t is its negative."""
-    O, t = (np.asarray(parent.data, dtype=float) for parent in node.parents)
+def _mse_reduction(node: Node) -> tuple[str | None, int]:
+    """The reduction of an "mse" node ("half_sum", "sum", "mean"; None when O = t
+    everywhere, where it cannot be told) read back from its numbers, E = c Σ (O − t)² with
+    c = ½, 1 or 1/n, and n, the number of entries of O."""
+    # Its parents are O and t: two arrays, or (Values) every O_k and then every t_k
+    values = np.concatenate([np.ravel(np.asarray(p.data, dtype=float)) for p in node.parents])
+    O, t = np.split(values, 2)
     squares = float(np.sum((O - t) ** 2))
     c = float(np.asarray(node.data)) / squares if squares > 0 else math.nan
-    factors = {"": 0.5, "2": 1.0, f"2/{O.size}": 1.0 / max(O.size, 1)}
-    shown = next((f for f, value in factors.items() if math.isclose(c, value, rel_tol=1e-4)), None)
-    if shown is None:  # O = t everywhere: c cannot be read back, so the label defines it
-        formula = "g·2c(O−t), E = c·Σ(O−t)²"
-    elif shown.startswith("2/"):
-        formula = f"g·2(O−t)/{O.size}"
-    else:
-        formula = f"g·{shown}(O−t)"
+    factors = {"half_sum": 0.5, "sum": 1.0, "mean": 1.0 / max(O.size, 1)}
+    found = next((r for r, value in factors.items() if math.isclose(c, value, rel_tol=1e-4)), None)
+    return found, O.size
+
+
+def _mse_edge(node: Node, k: int) -> str:
+    """∂E/∂O = 2c (O − t) for E = c Σ (O − t)² (c as :func:`_mse_reduction` reads it: ½ for
+    "half_sum", 1 for "sum", 1/n for "mean"); ∂E/∂t is its negative."""
+    reduction, n = _mse_reduction(node)
+    formula = {
+        "half_sum": "g·(O−t)",
+        "sum": "g·2(O−t)",
+        "mean": f"g·2(O−t)/{n}",
+        None: "g·2c(O−t), E = c·Σ(O−t)²",  # c cannot be read back: the label defines it
+    }[reduction]
     return formula if k == 0 else "−" + formula
+
+
+def _op_text(node: Node) -> str:
+    """The op's name in its oval; the squared error says which one it is (the same words
+    as the rest of the package: E = ½ Σ (O − t)², the mean squared error, …)."""
+    if node.op != "mse":
+        return node.op
+    reduction, n = _mse_reduction(node)
+    return {
+        "half_sum": "½Σ(O−t)²",
+        "sum": "Σ(O−t)²",
+        "mean": f"Σ(O−t)²/{n}",
+        None: "mse",
+    }[reduction]
 
 
 # --- roles and paths -------------------------------------------------------------------
@@ -670,7 +694,7 @@ def _draw_full(
         op_attrs = {"color": HIGHLIGHT_COLOUR, "penwidth": "2.5"} if op_on else {}
         dot.node(
             f"op{i}",
-            label=node.op,
+            label=_op_text(node),
             shape="ellipse",
             style="filled",
             fillcolor=OP_COLOUR,
@@ -686,11 +710,15 @@ def _draw_full(
             dot.edge(name[parent], f"op{i}", **attrs)
 
 
-def _box_of(node: Node, roles: dict[Node, str], unit_of: dict[Node, Unit], level: str) -> str:
+def _box_of(
+    node: Node, roles: dict[Node, str], unit_of: dict[Node, Unit], level: str, targets: set[Node]
+) -> str:
     """The name of the box that holds ``node`` in a collapsed drawing."""
     unit = unit_of.get(node)
     if unit is None:
-        return "inputs" if level == "layer" and roles[node] == "input" else f"leaf_{id(node)}"
+        if level != "layer" or roles[node] != "input":
+            return f"leaf_{id(node)}"
+        return "targets" if node in targets else "inputs"
     if level == "layer" and unit.is_neuron:
         return f"layer{unit.layer}"
     return f"unit_{id(unit.head)}"
@@ -701,7 +729,15 @@ def _boxes_and_arrows(
 ) -> tuple[dict[str, list[Node]], dict[tuple[str, str], list[tuple[Node, Node]]]]:
     """The boxes of a collapsed drawing (box -> its nodes in topological order) and its
     arrows (source box, target box) -> the (parent, child) pairs that cross between them."""
-    box = {node: _box_of(node, roles, unit_of, level) for node in order}
+    # A constant that feeds only the loss (no neuron) is a target, not an input: t, t1, t2 …
+    feeds_a_neuron = {
+        parent
+        for node in order
+        if node in unit_of and unit_of[node].is_neuron
+        for parent in node.parents
+    }
+    targets = {n for n in order if roles[n] == "input" and n not in feeds_a_neuron}
+    box = {node: _box_of(node, roles, unit_of, level, targets) for node in order}
     boxes: dict[str, list[Node]] = {}
     arrows: dict[tuple[str, str], list[tuple[Node, Node]]] = {}
     for node in order:
@@ -743,8 +779,8 @@ def _draw_collapsed(
             drawn.add(roles[nodes[0]])
             _add_record(dot, names[box], nodes[0], roles[nodes[0]], style)
             continue
-        if box == "inputs":
-            role, cells = "input", _inputs_cells(nodes, style)
+        if box in ("inputs", "targets"):
+            role, cells = "input", _inputs_cells(nodes, style, box)
         elif box.startswith("layer"):
             layer_units = [unit_of[n] for n in nodes if n is unit_of[n].head]
             role, cells = "intermediate", _layer_cells(layer_units, style)
@@ -786,7 +822,9 @@ def _unit_cells(unit: Unit, style: _Style) -> list[str]:
     title = (
         label_html(head.label)
         if head.label
-        else html.escape(f"{head.op} {_unit_word(unit)}" if unit.is_neuron else head.op or "value")
+        else html.escape(
+            f"{head.op} {_unit_word(unit)}" if unit.is_neuron else _op_text(head) or "value"
+        )
     )
     cells = [f"<B>{title}</B>"]
     params = [n for n in unit.leaves if n.label]
@@ -836,8 +874,8 @@ def _layer_cells(units: Sequence[Unit], style: _Style) -> list[str]:
     return cells
 
 
-def _inputs_cells(nodes: Sequence[Node], style: _Style) -> list[str]:
-    cells = [f"<B>{_labels_html(nodes, 'inputs')}</B>"]
+def _inputs_cells(nodes: Sequence[Node], style: _Style, what: str = "inputs") -> list[str]:
+    cells = [f"<B>{_labels_html(nodes, what)}</B>"]
     if style.show_data:
         data = np.concatenate([np.ravel(np.asarray(n.data, dtype=float)) for n in nodes])
         cells.append(html.escape(f"data {summarize(data, style.precision)}"))
