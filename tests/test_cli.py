@@ -192,7 +192,7 @@ def test_graph_with_no_options_writes_an_svg_of_the_2_3_1_network(tmp_path):
     # 2-3-1 value engine: 6 + 3 weights, 3 sigmoid units, one linear output, the loss.
     assert svg.count(">sigmoid</text>") == 3
     assert svg.count(">linear</text>") == 1
-    assert svg.count(">mse</text>") == 1
+    assert svg.count(">½Σ(O−t)²</text>") == 1  # the loss E = ½ Σ (O − t)², not "mse"
 
 
 def test_graph_writes_dot_source_with_the_options_asked_for(tmp_path):
