@@ -6,13 +6,19 @@ right at its kink and ``**`` meets base 0 and exponent 0; nodes are reused; Tens
 have shapes that broadcast against each other; log, division and real powers are applied to
 anything, so inf and NaN appear and must appear in the same places as in PyTorch.
 
+Two more families: programs of mostly quotients on inputs scaled by 10^±300 (where b · b
+under- or overflows), each element compared to its own size; and cross-entropy on random
+batches, targets (indices, one-hot, soft), reductions and forms of pred (the nets, a
+softmax's output, an MLP's, rows selected from it, reordered outputs on the Value engine).
+
 One fixed seed, a few hundred programs per engine and dtype (Value in float64, Tensor in
-float64 and float32), a second or two in all. Skipped cleanly without torch.
+float64 and float32), a few seconds in all. Skipped cleanly without torch.
 """
 
 from __future__ import annotations
 
 import math
+import warnings
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -21,7 +27,8 @@ import numpy as np
 import pytest
 from test_properties import Step  # one step of a program: op, operands a and b, constant
 
-from tinygrad_edu import Tensor, Value
+from tinygrad_edu import Tensor, Value, cross_entropy_loss, nn
+from tinygrad_edu.value import softmax
 
 torch = pytest.importorskip("torch")
 pytestmark = pytest.mark.torch
@@ -44,6 +51,13 @@ def _ours_or_torch(ours: Op, theirs: Op) -> Op:
     return lambda a, b, c: theirs(a, b, c) if isinstance(a, torch.Tensor) else ours(a, b, c)
 
 
+def _over(c: float, a: Any) -> Any:
+    """c / a. For torch as a quotient of two tensors: its ``number / tensor`` is c · (1/a),
+    whose derivative −c (1/a)² is NaN for c = 0 at a = 1e-200 (0 · inf), where the
+    derivative −c/a² is 0, as its own quotient (−(c/a)/a) and both engines give."""
+    return torch.full_like(a, c) / a if isinstance(a, torch.Tensor) else c / a
+
+
 def _linear(a: Any) -> Any:
     return a if isinstance(a, torch.Tensor) else a.linear()
 
@@ -57,7 +71,7 @@ ELEMENTWISE: dict[str, tuple[int, Op]] = {
     "add-const": (1, lambda a, b, c: a + c),
     "const-sub": (1, lambda a, b, c: c - a),
     "mul-const": (1, lambda a, b, c: a * c),
-    "const-div": (1, lambda a, b, c: c / (a + 0.0)),
+    "const-div": (1, lambda a, b, c: _over(c, a + 0.0)),
     # (a + 0.0): -0.0 becomes 0.0 first, for ** and below a division. The engines may give
     # zeros of other signs than PyTorch (its relu keeps -0.0, NumPy's maximum gives 0.0; its
     # x ** 0.5 is sqrt, which keeps -0.0, IEEE's pow gives 0.0), and 1 / ±0 tells them apart.
@@ -72,7 +86,7 @@ ELEMENTWISE: dict[str, tuple[int, Op]] = {
     # relu, then what is infinite at 0 (the issue's cases, drawn more often this way)
     "relu-root": (1, lambda a, b, c: (a.relu() + 0.0) ** 0.25),
     "relu-log": (1, lambda a, b, c: a.relu().log()),
-    "relu-reciprocal": (1, lambda a, b, c: 1.0 / (a.relu() + 0.0)),
+    "relu-reciprocal": (1, lambda a, b, c: _over(1.0, a.relu() + 0.0)),
 }
 # Tensor only: a Tensor exponent, reductions, shape ops and the matrix product.
 TENSOR_ONLY: dict[str, tuple[int, Op]] = {
@@ -115,19 +129,32 @@ def draw_number(rng: np.random.Generator) -> float:
     return float(rng.choice(EXACT)) if rng.random() < 0.5 else float(rng.uniform(-2.0, 2.0))
 
 
-def draw_program(rng: np.random.Generator, engine: str) -> Program:
-    """A random program; for the Tensor engine its inputs have broadcasting shapes."""
+def draw_program(
+    rng: np.random.Generator,
+    engine: str,
+    names: list[str] | None = None,
+    exponents: tuple[int, ...] = (0,),
+) -> Program:
+    """A random program; for the Tensor engine its inputs have broadcasting shapes.
+
+    ``names``: the ops to draw from (a name twice is drawn twice as often); each input
+    number is scaled by 10^e, e drawn from ``exponents``.
+    """
     n_inputs = int(rng.integers(1, 4))
     if engine == "value":
         shapes: list[tuple[int, ...]] = [()] * n_inputs
     else:
         shapes = [SHAPES[int(rng.integers(len(SHAPES)))] for _ in range(n_inputs)]
+
+    def scaled(x: float) -> float:  # (no draw for one exponent: the programs stay the same)
+        return x * 10.0 ** rng.choice(exponents) if len(exponents) > 1 else x
+
     inputs = tuple(
-        np.array([draw_number(rng) for _ in range(math.prod(s))]).reshape(s) for s in shapes
+        np.array([scaled(draw_number(rng)) for _ in range(math.prod(s))]).reshape(s) for s in shapes
     )
     ops = dict(ELEMENTWISE) if engine == "value" else {**ELEMENTWISE, **TENSOR_ONLY}
     # the edges, drawn more often: relu, and what is infinite at 0 right after it
-    names = sorted(ops) + ["relu"] * 2 + ["pow"] * 3
+    names = [n for n in names if n in ops] if names else sorted(ops) + ["relu"] * 2 + ["pow"] * 3
     steps: list[Step] = []
     for _ in range(int(rng.integers(1, 9))):
         op = names[int(rng.integers(len(names)))]
@@ -280,3 +307,182 @@ def test_random_programs_match_torch_at_the_edges(engine, dtype):
     # the edges were really visited, and most programs were compared
     assert compared >= PROGRAMS // 2, (compared, refused)
     assert relu_at_0 >= 20 and pow_at_0 >= 5, (relu_at_0, pow_at_0)
+
+
+# --- division at the ends of the range ----------------------------------------------------
+
+# Mostly quotients, and what makes numbers huge or tiny around them. Inputs are scaled by
+# 10^±300 and 10^±150 (float64) and, for float32 (whose range ends near 10^±38, so 10^±300
+# is inf or 0 there), also by 10^±20 and 10^±10: there b · b under- or overflows where a / b
+# and its derivative −(a/b)/b do not.
+DIVISION = ["div"] * 4 + ["const-div"] * 2 + ["mul", "add", "sub", "neg", "relu-reciprocal"]
+DIVISION += ["sum", "mean"]  # (Tensor only)
+SCALES = {np.float64: (-300, -150, 0, 150, 300), np.float32: (-300, -20, -10, 0, 10, 20, 300)}
+
+
+def assert_each_close(ours: Any, theirs: Any, dtype: Any, what: str) -> None:
+    """Every element to the relative tolerance of its own size (a 1e-300 next to a 1e300 is
+    not swamped), inf and NaN in the same places."""
+    ours, theirs = np.asarray(ours, dtype=np.float64), np.asarray(theirs, dtype=np.float64)
+    assert ours.shape == theirs.shape, what
+    tol = 1e-12 if dtype == np.float64 else 1e-5
+    tiny = float(np.finfo(dtype).tiny)  # below it, subnormals round absolutely
+    np.testing.assert_allclose(ours, theirs, rtol=tol, atol=tiny, err_msg=what)
+
+
+@pytest.mark.parametrize("engine, dtype", CASES, ids=["value-f64", "tensor-f64", "tensor-f32"])
+def test_random_quotients_of_huge_and_tiny_numbers_match_torch(engine, dtype):
+    rng = np.random.default_rng([SEED, 1, CASES.index((engine, dtype))])
+    # finite gradients beyond the square root of the range: where b · b is not finite
+    big, small = np.sqrt(np.finfo(dtype).max), np.sqrt(np.finfo(dtype).tiny)
+    compared = finite_slopes = 0
+    for _ in range(PROGRAMS // 2):
+        program = draw_program(rng, engine, DIVISION, SCALES[dtype])
+        ours = run_ours(program, engine, dtype)
+        theirs = run_torch(program, engine, dtype)
+        if isinstance(ours, str):  # the Value engine's documented refusals, nothing else
+            assert value_refusal_is_due(program, ours, theirs), (ours, program)
+            continue
+        what = f"{engine} {np.dtype(dtype).name}: {program}"
+        assert_each_close(ours[0], theirs[0], dtype, "output of " + what)
+        for i, (mine, other) in enumerate(zip(ours[1], theirs[1])):
+            assert_each_close(mine, other, dtype, f"gradient of input {i} of {what}")
+            size = np.abs(np.asarray(other, np.float64))
+            finite_slopes += bool(
+                np.any(np.isfinite(size) & ((size > big) | ((size < small) & (size > 0))))
+            )
+        compared += 1
+    assert compared >= PROGRAMS // 4 and finite_slopes >= 5, (compared, finite_slopes)
+
+
+# --- cross-entropy: random batches, targets, reductions and forms of pred ----------------
+
+# pred as the nets themselves, as a softmax's output (of a leaf's nets, or an MLP with
+# output="softmax"), as whole rows selected from it, and on the Value engine as the outputs
+# of one softmax in another order. The reference is PyTorch's cross_entropy of the nets
+# those probabilities come from (the same rows, the same order).
+PRED_FORMS = {
+    "value": ["logits", "softmax", "rows", "model", "model-rows", "reordered"],
+    "tensor": ["logits", "softmax", "rows", "model", "model-rows"],
+}
+TARGET_FORMS = ["indices", "one-hot", "soft"]
+CE_CASES = 60  # per engine and dtype
+
+
+@dataclass(frozen=True)
+class CrossEntropyCase:
+    z: np.ndarray  # the nets (N, C) of a leaf; or the inputs X (N, d) of a model
+    target: np.ndarray  # class indices (N,) or probability rows (N, C)
+    reduction: str
+    form: str
+    rows: np.ndarray  # the rows selected, in order (repeats allowed)
+    order: np.ndarray  # the order of the classes (a permutation of 0 … C−1)
+    classes: int  # C
+
+
+def draw_cross_entropy_case(rng: np.random.Generator, engine: str) -> CrossEntropyCase:
+    form = PRED_FORMS[engine][int(rng.integers(len(PRED_FORMS[engine])))]
+    N, C = int(rng.integers(0 if form == "logits" else 1, 5)), int(rng.integers(1, 5))
+    if form.startswith("model"):
+        z = rng.uniform(-2.0, 2.0, size=(N, 3))
+    else:  # nets at every scale, exact values, and now and then −inf
+        scale = float(rng.choice([1.0, 30.0, 1e4]))
+        z = np.array([draw_number(rng) * scale for _ in range(N * C)]).reshape(N, C)
+        z[rng.random((N, C)) < 0.1] = -np.inf
+    kind = TARGET_FORMS[int(rng.integers(3))]
+    classes = rng.integers(C, size=N)
+    if kind == "indices":
+        target = classes
+    elif kind == "one-hot":
+        target = np.eye(C)[classes]
+    else:  # soft rows, some of whose classes are 0
+        target = rng.dirichlet(np.ones(C), size=N) * (rng.random((N, C)) < 0.7)
+        target[np.arange(N), classes] += 0.5
+        target /= target.sum(axis=1, keepdims=True)
+    rows = rng.integers(N, size=int(rng.integers(1, 4))) if "rows" in form else np.arange(N)
+    order = rng.permutation(C) if form == "reordered" else np.arange(C)
+    reduction = ("mean", "sum")[int(rng.integers(2))]
+    return CrossEntropyCase(z, target, reduction, form, rows, order, C)
+
+
+def model_for(case: CrossEntropyCase, engine: str, dtype: Any) -> nn.MLP:
+    return nn.MLP([3, case.classes], output="softmax", engine=engine, seed=0, dtype=dtype)
+
+
+def cross_entropy_ours(case: CrossEntropyCase, engine: str, dtype: Any) -> tuple[float, list]:
+    """Our loss and the gradients of the leaves (the nets, or the model's W and b)."""
+    t = case.target[case.rows]
+    if case.form.startswith("model"):
+        model = model_for(case, engine, dtype)
+        out = model(case.z.astype(dtype))
+        pred = out[case.rows] if engine == "tensor" else [out[n] for n in case.rows]
+        loss = cross_entropy_loss(pred, t, case.reduction)
+        loss.backward()
+        if engine == "tensor":
+            return loss.item(), [p.grad for p in model.parameters()]
+        grads = np.array([p.grad for p in model.parameters()]).reshape(-1, 4)  # per unit
+        return loss.item(), [grads[:, :3], grads[:, 3]]
+    if engine == "tensor":
+        leaf = Tensor(case.z.astype(dtype), requires_grad=True)
+        pred = {"logits": leaf, "softmax": leaf.softmax()}.get(case.form)
+        pred = leaf.softmax()[case.rows] if pred is None else pred
+        loss = cross_entropy_loss(pred, t, case.reduction)
+        loss.backward()
+        return loss.item(), [leaf.grad]
+    leaves = [[Value(float(v)) for v in row] for row in case.z]
+    if case.form == "logits":
+        pred = leaves
+    else:
+        outputs = [softmax(row) for row in leaves]
+        pred = [[outputs[n][k] for k in case.order] for n in case.rows]
+    loss = cross_entropy_loss(pred, t, case.reduction)
+    if leaves:
+        loss.backward()
+    return loss.item(), [np.array([[v.grad for v in row] for row in leaves]).reshape(case.z.shape)]
+
+
+def cross_entropy_torch(case: CrossEntropyCase, engine: str, dtype: Any) -> tuple[float, list]:
+    kind = torch.float64 if dtype == np.float64 else torch.float32
+    if case.form.startswith("model"):
+        W, b = model_for(case, engine, dtype).get_weights()[0]
+        leaves = [torch.tensor(W, dtype=kind, requires_grad=True)]
+        leaves.append(torch.tensor(b, dtype=kind, requires_grad=True))
+        nets = torch.tensor(case.z, dtype=kind) @ leaves[0].T + leaves[1]
+    else:
+        leaves = [torch.tensor(case.z, dtype=kind, requires_grad=True)]
+        nets = leaves[0]
+    nets = nets[torch.tensor(case.rows, dtype=torch.long)][:, torch.tensor(case.order)]
+    t = torch.tensor(case.target[case.rows])
+    if t.is_floating_point():
+        t = t.to(kind)
+    if t.is_floating_point() and not torch.isfinite(nets).all():
+        # PyTorch's probability form gives NaN at a −inf net (0 · −inf): Σ t log O over the
+        # classes with t > 0, written with its log_softmax, is the same loss without it
+        terms = torch.where(t > 0, t * torch.log_softmax(nets, dim=-1), 0.0).sum(dim=-1)
+        loss = -(terms.mean() if case.reduction == "mean" else terms.sum())
+    else:
+        loss = torch.nn.functional.cross_entropy(nets, t, reduction=case.reduction)
+    if loss.requires_grad:
+        loss.backward()
+    grads = [np.zeros(x.shape) if x.grad is None else x.grad.numpy() for x in leaves]
+    return loss.item(), grads
+
+
+@pytest.mark.parametrize("engine, dtype", CASES, ids=["value-f64", "tensor-f64", "tensor-f32"])
+def test_random_cross_entropy_matches_torch(engine, dtype):
+    rng = np.random.default_rng([SEED, 2, CASES.index((engine, dtype))])
+    seen = set()
+    for _ in range(CE_CASES):
+        case = draw_cross_entropy_case(rng, engine)
+        with np.errstate(all="ignore"), warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)  # NumPy's, for the mean of none
+            ours = cross_entropy_ours(case, engine, dtype)
+        theirs = cross_entropy_torch(case, engine, dtype)
+        what = f"{engine} {np.dtype(dtype).name}: {case}"
+        assert_close(ours[0], theirs[0], dtype, "loss of " + what)
+        for mine, other in zip(ours[1], theirs[1]):
+            assert_close(mine, other, dtype, "gradient of " + what)
+        kind = "indices" if case.target.ndim == 1 else "probabilities"
+        seen |= {case.form, kind, case.reduction, ("-inf", bool(np.isneginf(case.z).any()))}
+    every = {*PRED_FORMS[engine], "indices", "probabilities", "mean", "sum", ("-inf", True)}
+    assert every <= seen, every - seen
