@@ -339,6 +339,28 @@ def test_a_failing_case_names_the_entry_and_both_numbers(tmp_path, capsys):
             "def one_update(weights, x, t, lr):\n    return [W.T for W in weights]\n",
             "returned a matrix of shape (2, 1) for layer 2, expected (1, 2)",
         ),
+        ("def one_update(weights, x, t, lr):\n    return 'W'\n", "returned str, expected a list"),
+        (
+            "import numpy as np\ndef sample_gradients(delta, O_prev):\n"
+            "    return np.outer(delta, O_prev)\n",
+            "returned an array of shape (1, 2), expected a pair (dW, db)",
+        ),
+        (
+            "def momentum_step(W, grad, velocity, lr, momentum):\n    W - lr * grad\n",
+            "returned None, expected a pair (W_new, velocity_new)",
+        ),
+        (
+            "def momentum_step(W, grad, velocity, lr, momentum):\n    return W.T, velocity\n",
+            "returned a new W of shape (3, 2), expected (2, 3)",
+        ),
+        (  # an engine without tanh: the graph cannot even be built
+            "class Scalar:\n    def __init__(self, data):\n        self.data = data\n",
+            "raised AttributeError",
+        ),
+        (  # an engine whose grads are not numbers
+            ENGINE.replace("self.grad = 1.0", "self.grad = 'one'"),
+            "raised TypeError",
+        ),
     ],
 )
 def test_a_broken_attempt_gets_one_clear_line(text, message, tmp_path, capsys):

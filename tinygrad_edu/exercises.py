@@ -818,13 +818,21 @@ def _walk_with(graph: Graph, mistake: str) -> np.ndarray:
 
 def _random_graph(seed: int, n_leaves: int, n_ops: int) -> Graph:
     """Leaves in [−1.5, 1.5] and ops that each use the newest node and one drawn at random,
-    so that the root depends on most of the graph and some nodes feed two others."""
+    so that the root depends on most of the graph and some nodes feed two others. An op
+    whose result would leave [−3, 3] is a tanh instead: no value grows until tanh saturates
+    and every derivative vanishes."""
     rng = _rng(seed)
-    leaves = [round(float(v), 3) for v in rng.uniform(-1.5, 1.5, size=n_leaves)]
+    values = [round(float(v), 3) for v in rng.uniform(-1.5, 1.5, size=n_leaves)]
+    leaves = list(values)
     ops: list[tuple[str, int, int]] = []
     for k in range(n_leaves, n_leaves + n_ops):
-        op = str(rng.choice(["+", "*", "tanh"]))
-        ops.append((op, k - 1, int(rng.integers(k))))
+        op, i, j = str(rng.choice(["+", "*", "tanh"])), k - 1, int(rng.integers(k))
+        a, b = values[i], values[j]
+        out = a + b if op == "+" else a * b if op == "*" else math.tanh(a)
+        if abs(out) > 3:
+            op, out = "tanh", math.tanh(a)
+        ops.append((op, i, j))
+        values.append(out)
     return leaves, ops
 
 
