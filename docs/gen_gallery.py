@@ -25,6 +25,17 @@ from tinygrad_edu.data import moons
 from tinygrad_edu.nn import MLP
 from tinygrad_edu.viz import dot_available, draw_graph
 
+# What the functions on the page need, shown as the page's first block so that every block
+# runs as written (tests/test_docs.py runs them in order).
+PAGE_IMPORTS = """\
+import graphviz
+import numpy as np
+
+from tinygrad_edu import Parameter, Tensor, Value, mse_loss, rules
+from tinygrad_edu.data import moons
+from tinygrad_edu.nn import MLP
+from tinygrad_edu.viz import draw_graph"""
+
 Figure = tuple[str, str, str, Callable[[], graphviz.Digraph]]
 FIGURES: list[Figure] = []
 
@@ -162,6 +173,12 @@ def write_gallery(out: Path) -> list[Path]:
         "bottom (`rankdir='TB'`, where each record stacks its lines) or are collapsed to "
         "one box per neuron; inputs come in the notes' order (x1 above or left of x2) and "
         "targets are labelled t.",
+        "",
+        "Each function below needs these imports:",
+        "",
+        "```python",
+        PAGE_IMPORTS,
+        "```",
         "",
     ]
     written = []

@@ -144,3 +144,27 @@ def test_the_hidden_delta_has_the_notes_indices_everywhere():
         assert "Σ_k δ_k W_jk" in text, where
     for path in [REPO / "README.md", *DOCS.glob("*.md"), Path(frames.__file__)]:
         assert "W_kj" not in path.read_text(encoding="utf-8"), path.name
+
+
+# --- every Python block of every page runs, in the order of its page --------------------
+
+PAGES_WITH_CODE = sorted(
+    path.name for path in DOCS.glob("*.md") if "```python\n" in path.read_text(encoding="utf-8")
+)
+
+
+def python_blocks(page: str) -> list[str]:
+    text = (DOCS / page).read_text(encoding="utf-8")
+    return re.findall(r"^```python\n(.*?)^```", text, flags=re.DOTALL | re.MULTILINE)
+
+
+@pytest.mark.parametrize("page", PAGES_WITH_CODE)
+def test_every_python_block_of_the_page_runs_in_page_order(page, tmp_path, monkeypatch):
+    blocks = python_blocks(page)
+    needs = {"torch", "matplotlib", "sklearn"} & set(re.findall(r"import (\w+)", "".join(blocks)))
+    for module in sorted(needs):
+        pytest.importorskip(module)
+    monkeypatch.chdir(tmp_path)  # a block may write a file (a drawing, a saved model)
+    namespace: dict = {"__name__": f"docs/{page}"}
+    for number, block in enumerate(blocks, 1):
+        exec(compile(block, f"docs/{page}, block {number}", "exec"), namespace)

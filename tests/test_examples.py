@@ -4,6 +4,7 @@ Each script runs in a fresh temporary folder with an output folder argument, mus
 and must write what it says it writes.
 """
 
+import json
 import os
 import re
 import shutil
@@ -186,3 +187,33 @@ def test_diagnostics_example_shows_delta_shrinking_only_with_sigmoid(tmp_path):
     assert "equals the tensor engine's: True" in result.stdout
     if "wrote" in result.stdout:  # matplotlib installed
         assert len(list((tmp_path / "out").glob("diagnostics_*.png"))) == 3
+
+
+def test_the_notebooks_colour_key_matches_its_drawing():
+    # The key in words ("green: inputs and constants, blue: weights, red: the error") and
+    # the colours the drawing below it gives those records, read as a person reads them:
+    # the strongest of red, green and blue in the fill.
+    cells = json.loads((EXAMPLES / "tutorial.ipynb").read_text(encoding="utf-8"))["cells"]
+    text = "".join(next(c["source"] for c in cells if "green: " in "".join(c["source"])))
+    key = dict(pair.split(": ") for pair in re.search(r"\((green: [^)]*)\)", text)[1].split(", "))
+    assert key == {"green": "inputs and constants", "blue": "weights", "red": "the error"}
+    namespace: dict = {}
+    for cell in cells[:4]:  # the imports and the network of section 1
+        if cell["cell_type"] == "code":
+            exec("".join(cell["source"]), namespace)
+    from tinygrad_edu.viz import draw_graph
+
+    source = draw_graph(namespace["error"], "TB", legend=False).source
+    records = re.findall(r'BGCOLOR="#(\w{6})".*tooltip="(\S+) \(', source)
+    colour_of = {label: fill for fill, label in records}
+    drawn = {name: colour_of[name] for name in ("x1", "x2", "w1", "w6")}
+
+    def word(fill: str) -> str:
+        rgb = [int(fill[i : i + 2], 16) for i in (0, 2, 4)]
+        return ("red", "green", "blue")[rgb.index(max(rgb))]
+
+    assert {name: word(fill) for name, fill in drawn.items()} == {
+        "x1": "green", "x2": "green", "w1": "blue", "w6": "blue"
+    }  # fmt: skip
+    root = re.search(r'BGCOLOR="#(\w{6})"[^\n]*tooltip="[^"]*loss / output', source)[1]
+    assert word(root) == "red"

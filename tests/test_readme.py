@@ -20,6 +20,12 @@ def test_readme_python_block_runs(index, tmp_path, monkeypatch, capsys):
     exec(compile(PYTHON_BLOCKS[index], f"README block {index}", "exec"), {})
 
 
+def test_every_readme_block_that_prints_asserts_what_it_prints():
+    for index, block in enumerate(PYTHON_BLOCKS):
+        if "print(" in block:
+            assert "\nassert " in block, f"README block {index} prints without asserting"
+
+
 def test_quick_start_has_two_shell_commands_and_ci_runs_both_as_written():
     quick = README.split("## Quick start", 1)[1].split("\n## ", 1)[0]
     commands = re.findall(r"```shell\n(.*?)\n```", quick, flags=re.DOTALL)
