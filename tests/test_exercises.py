@@ -627,3 +627,17 @@ def test_the_scalar_engine_gives_every_node_the_numeric_derivative_of_the_root()
                 2 * eps
             )
             assert grads[k] == pytest.approx(slope, rel=1e-5, abs=1e-8)
+
+
+def test_every_hint_an_exercise_can_give_is_its_own():
+    # the labels its candidates carry, the sign and the factors 2 and ½, and 1/N and N
+    # where a case has several samples: each has a text written for that exercise
+    for name, exercise in EXERCISES.items():
+        cases = exercise.cases()
+        labels = {SIGN, HALF, EXTRA_HALF}
+        if any(case.samples > 1 for case in cases):
+            labels |= {DIVIDED_BY_N, TIMES_N}
+        for case in cases:
+            labels |= {label for found in case.candidates for label, _ in found}
+            assert case.hints == cases[0].hints  # one set of hints per exercise
+        assert labels <= set(cases[0].hints), (name, labels - set(cases[0].hints))

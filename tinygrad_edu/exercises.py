@@ -446,6 +446,8 @@ def _augmented_gradient_cases() -> list[Case]:
         "x_0 = +1 with weight w_0, so column 0 of ∂E/∂W̃ is the bias's and columns 1… are W's",
         CONSTANT_ZERO: "the bias column is 0: the constant input is +1, not 0, so its "
         "weight's gradient is δ · 1 = δ, summed over the samples",
+        grading.HALF: "it is twice the right value: ∂E/∂W̃ = δ x̃ᵀ has no factor 2",
+        grading.EXTRA_HALF: "it is half the right value: ∂E/∂W̃ = δ x̃ᵀ has no factor ½",
         grading.SIGN: "it is the exact negative: ∂E/∂W̃ = δ x̃ᵀ with no minus",
     }
     cases = []
@@ -540,12 +542,14 @@ def _update_case(label: str, Ws: list[np.ndarray], x: np.ndarray, t: np.ndarray,
     delta_from_new = right[-1].delta  # δ sent back through the already updated weights
     for l in range(len(Ws) - 1, -1, -1):
         record = right[l]
-        if l == len(Ws) - 1:
-            deltas = grading.delta_candidates("linear", record.net, record.out, t=t)
-        else:
+        # In a linear layer f′ = 1 and net = O: a missing f′ or net for O change nothing, so
+        # the candidates are a transposed W on the way back and the already updated W.
+        deltas: list[tuple[str, np.ndarray]] = []
+        if l < len(Ws) - 1:
             deltas = grading.delta_candidates(
                 "linear", record.net, record.out, None, right[l + 1].delta, Ws[l + 1]
             )
+            deltas = [(name, d) for name, d in deltas if name == grading.TRANSPOSED]
             delta_from_new = delta_from_new @ (Ws[l + 1] - lr * right[l + 1].dW)
             deltas.append((UPDATED_WEIGHTS, delta_from_new))
         found = [(name, rules.weight_gradient(d, inputs[l])) for name, d in deltas]
@@ -573,8 +577,6 @@ def _update_case(label: str, Ws: list[np.ndarray], x: np.ndarray, t: np.ndarray,
         UPDATED_WEIGHTS: "δ went back through the weights you had already updated: use the OLD "
         "weights. All the δ and ∂E/∂W of one step come from the same forward pass and the same "
         "weights; update each W after its δ has been sent back (or keep the old W aside)",
-        grading.MISSING_F_PRIME: "it equals the δ of the output, (ŷ − t), as if f′ were "
-        "missing; with linear units f′ = 1, so look at the δ sent back instead",
         grading.TRANSPOSED: "δ_hidden = Wᵀ δ_next: row k of the next W holds the weights INTO "
         "unit k, so the hidden units collect W.T @ delta (one sample), not W @ delta",
         grading.SIGN: "the step goes the wrong way: W ← W − η ∂E/∂W, with δ_output = ŷ − t "
@@ -603,6 +605,14 @@ def _mean_output_delta_cases() -> list[Case]:
         MEAN_OVER_SAMPLES: "it divides by the N = {N} samples only: the mean is over all n = N × "
         "(outputs) entries of O, as PyTorch's MSELoss takes it, so δ = (2/n) (O − t) σ′",
         NO_TWO: "the 2 is missing: without the ½, differentiating (O − t)² leaves 2 (O − t)",
+        grading.HALF: "it is twice the right value: δ = (2/n) (O − t) σ′ has the 2 of the "
+        "square once",
+        grading.EXTRA_HALF: "it is half the right value: the mean has no ½ to cancel the 2 "
+        "of the square, so δ = (2/n) (O − t) σ′ keeps it",
+        grading.DIVIDED_BY_N: "it is 1/N of the right value (N = {N} samples): the mean "
+        "divides once, by n = N × (outputs), the number of entries of O",
+        grading.TIMES_N: "it is N = {N} times the right value: the mean divides by n = N × "
+        "(outputs), the number of entries of O, not by the number of outputs alone",
         NO_MEAN: "the 1/n is missing: every entry of the mean counts 1/n, n = N × (outputs)",
         grading.SIGN: _ERROR_SIGN.replace("½ Σ", "(1/n) Σ").replace(
             "O − t, so", "(2/n)(O − t), so"
@@ -649,6 +659,10 @@ def _momentum_cases() -> list[Case]:
         "exercise (and PyTorch's SGD) keeps b ← μ b + g and steps W ← W − η b",
         AVERAGED: "that is an average, μ b + (1 − μ) g (Adam's first moment); SGD with "
         "momentum adds the whole gradient: b ← μ b + g",
+        grading.HALF: "it is twice the right value: b ← μ b + g adds the gradient once, "
+        "and W ← W − η b steps by η once",
+        grading.EXTRA_HALF: "it is half the right value: b ← μ b + g adds the whole "
+        "gradient, and W ← W − η b the whole η b",
         OLD_VELOCITY: "the step used the velocity from before this update: first b ← μ b + g, "
         "then W ← W − η b with the NEW b",
         grading.SIGN: "it is the exact negative: the velocity adds +g, and the step subtracts "
@@ -715,6 +729,9 @@ def _softmax_delta_cases() -> list[Case]:
         MINUS_T_OVER_O: "it equals −t / O: that is ∂E/∂O. δ is ∂E/∂net: the softmax's "
         "derivative ∂O_k/∂net_j = O_k (δ_kj − O_j) still applies, and it leaves δ = O − t",
         grading.NET_FOR_O: "it equals net − t: O = softmax(net) is the probabilities, use O",
+        grading.HALF: "it is twice the right value: δ = O − t has no 2 (cross-entropy has "
+        "no square to bring one down)",
+        grading.EXTRA_HALF: "it is half the right value: δ = O − t has no ½",
         grading.SIGN: "it is the exact negative: δ = O − t, the predicted probabilities minus "
         "the targets",
     }
@@ -852,6 +869,7 @@ def _scalar_engine_cases() -> list[Case]:
         "node.grad adds the share; the minus of gradient descent belongs to the update, not "
         "to the walk",
         grading.SIGN: "every grad is the exact negative: the root's grad starts at +1",
+        grading.EXTRA_HALF: "every grad is half the right one: the root's grad starts at 1",
         grading.HALF: "every grad is twice the right one: is the root seeded with 2, or every "
         "node walked twice?",
     }
