@@ -533,7 +533,7 @@ def test_mlp_rejects_bad_sizes(sizes, engine):
     "kwargs, named",
     [
         ({"hidden": "softmax"}, "'softmax'"),
-        ({"output": "gelu"}, "'gelu'"),
+        ({"output": "heaviside"}, "'heaviside'"),
         ({"engine": "jax"}, "'jax'"),
     ],
     ids=["hidden", "output", "engine"],

@@ -265,7 +265,7 @@ def test_no_command_prints_the_usage_and_exits_2(capsys):
     ("argv", "names"),
     [
         (["demo", "--hidden", "softmax"], ["--hidden", "softmax"]),
-        (["graph", "--output", "gelu"], ["--output", "gelu"]),
+        (["graph", "--output", "heaviside"], ["--output", "heaviside"]),
         (["graph", "--sizes", "2,,1"], ["--sizes", "2,,1", "empty"]),
         (["graph", "--sizes", "0"], ["--sizes", "at least two"]),
         (["compare", "--sizes", "2,0,1"], ["--sizes", "at least 1"]),

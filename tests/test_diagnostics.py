@@ -201,7 +201,11 @@ def test_saturation_counts_outputs_within_the_tolerance_of_a_bound():
     assert saturation("sigmoid", [[0.01, 0.99]], tolerance=0.02) == 1.0
     assert saturation("relu", [[0.0, 1.0], [0.0, 0.0]]) == 1 / 2  # one sample: per unit
     assert saturation("linear", [[1e9, -1e9]]) == 0.0
-    assert np.isnan(saturation("softplus", [[1.0]]))
+    # softplus: f′ = 1 − e^(−O) → 0 as O → 0 (the bound of its row), never above
+    assert saturation("softplus", [[0.0005, 1.0], [1e9, 0.002]]) == 1 / 4
+    assert saturation("leaky_relu", [[-1e9, 0.0]]) == 0.0  # f′ ≥ 0.01 everywhere
+    with pytest.raises(ValueError, match="saturation: unknown activation 'heaviside'"):
+        saturation("heaviside", [[1.0]])  # not a silent NaN
 
 
 # --- the notes' point: f′ ≤ ¼ shrinks δ layer by layer in a sigmoid network -------------

@@ -84,7 +84,11 @@ def test_mlp_rejects_bad_sizes(sizes):
 
 @pytest.mark.parametrize(
     "kwargs, name",
-    [({"hidden": "softmax"}, "softmax"), ({"output": "gelu"}, "gelu"), ({"engine": "jax"}, "jax")],
+    [
+        ({"hidden": "softmax"}, "softmax"),
+        ({"output": "heaviside"}, "heaviside"),
+        ({"engine": "jax"}, "jax"),
+    ],
 )
 def test_mlp_unknown_activation_or_engine_is_named(kwargs, name):
     with pytest.raises(ValueError, match=name):

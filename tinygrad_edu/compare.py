@@ -25,7 +25,7 @@ from typing import Any
 
 import numpy as np
 
-from . import checks, grading, rules
+from . import checks, grading, ops, rules
 from .checks import as_float
 from .graph import Node, no_grad
 from .losses import cross_entropy_loss, mse_loss
@@ -450,7 +450,7 @@ def compare(
     samples = 1 if x.ndim == 1 else x.shape[0]
     name = "δ rules" if rules is None else "your rules"
     engine = getattr(model, "engine", "?")
-    error = CROSS_ENTROPY if model.activations[-1] == "softmax" else HALF_SUM
+    error = CROSS_ENTROPY if _layer_wide(model.activations[-1]) else HALF_SUM
     return CompareReport(rows, loss, engine, samples, atol, rtol, name, finding, error)
 
 
@@ -532,7 +532,7 @@ def _check_data(
     if x.ndim == 2 and x.shape[0] == 0:
         raise ValueError(f"compare: x has no samples (shape {x.shape}); give at least one row")
     out_shape = (*x.shape[:-1], n_out)
-    if output == "softmax":  # class indices or probability rows, as cross_entropy_loss takes
+    if _layer_wide(output):  # softmax: class indices or probability rows, as cross_entropy_loss
         t = checks.class_targets(t, out_shape, "compare: t")
     t = checks.real_array(t, "compare: t")
     if t.shape != out_shape:
@@ -564,12 +564,18 @@ def _parameter_slots(model: Any) -> list[tuple[str, tuple[int, ...], list[Any]]]
     return groups
 
 
+def _layer_wide(output: str) -> bool:
+    """Whether the output activation reads its whole layer (softmax, whose error is the
+    cross-entropy), from its row of the op table."""
+    return ops.activation(output, "compare: the model's output").layer_wide
+
+
 def _error(model: Any, x: np.ndarray, t: np.ndarray) -> Any:
     """E of the model as a graph node, summed over the samples: ½ Σ (O − t)², or for a
     softmax output −Σ t log O."""
     dtype = getattr(model, "dtype", np.float64)
     out = model(x.astype(dtype))
-    if model.activations[-1] == "softmax":
+    if _layer_wide(model.activations[-1]):  # softmax
         return cross_entropy_loss(out, t.astype(dtype), reduction="sum")
     return mse_loss(out, t.astype(dtype), reduction="half_sum")
 

@@ -24,33 +24,36 @@ from typing import Any
 
 import numpy as np
 
+from . import ops
+
 SATURATION_TOLERANCE = 1e-3
-# The bounds an activation's output approaches when it saturates (f′ → 0 there).
-BOUNDS = {"sigmoid": (0.0, 1.0), "tanh": (-1.0, 1.0)}
 
 
 def saturation(activation: str, out: Any, tolerance: float = SATURATION_TOLERANCE) -> float:
     """The fraction of a layer's units that are saturated, for outputs ``out`` of shape
-    (N, units) (or (units,) for one sample):
+    (N, units) (or (units,) for one sample). The activation's row of the op table (``ops.py``)
+    gives its ``bounds``, the outputs f approaches where f′ → 0:
 
-    - sigmoid, tanh: the share of (sample, unit) pairs whose output lies within
-      ``tolerance`` of a bound (0 or 1 for the sigmoid, −1 or 1 for tanh). There
-      f′ = O (1 − O) or 1 − O² is below about ``2·tolerance``: δ = f′ · (…) is nearly cut.
-    - relu: the share of *dead* units, whose output is 0 for every sample of the batch:
-      f′ = 0 for all of them, so no gradient passes and the unit cannot learn from it.
-    - linear: 0.0 (it never saturates); any other activation: nan (not defined here).
+    - most activations (sigmoid (0, 1), tanh (−1, 1), softplus 0): the share of (sample,
+      unit) pairs whose output lies within ``tolerance`` of a bound. For the sigmoid and
+      tanh f′ = O (1 − O) or 1 − O² is then below about ``2·tolerance``: δ = f′ · (…) is
+      nearly cut.
+    - a switch (relu, f′ 1 or 0): the share of *dead* units, whose output is at the bound
+      for every sample of the batch: f′ = 0 for all of them, so no gradient passes and the
+      unit cannot learn from it.
+    - no bounds (linear, leaky relu, softmax's output with cross-entropy, δ = O − t): 0.0,
+      since f′ never comes near 0.
     """
-    out = np.atleast_2d(np.asarray(out, dtype=float))
-    if activation in BOUNDS:
-        low, high = BOUNDS[activation]
-        near = (out <= low + tolerance) | (out >= high - tolerance)
-        return float(near.mean())
-    if activation == "relu":
-        dead = np.all(out == 0.0, axis=0)  # per unit: zero for every sample
-        return float(dead.mean())
-    if activation == "linear":
+    op = ops.activation(activation, "saturation")
+    if op.bounds is None:
         return 0.0
-    return float("nan")
+    out = np.atleast_2d(np.asarray(out, dtype=float))
+    low, high = op.bounds
+    if op.chain is ops.Chain.SWITCH:
+        dead = np.all((out == low) | (out == high), axis=0)  # per unit: for every sample
+        return float(dead.mean())
+    near = (out <= low + tolerance) | (out >= high - tolerance)
+    return float(near.mean())
 
 
 def what_saturation_counts(activation: str) -> str:

@@ -345,22 +345,28 @@ class Linear(Module):
 def _activate(x: Any, name: str) -> Any:
     """Apply the activation method ``name`` to a Tensor, a Value or a list of Values.
 
-    softmax reads a whole layer: on Values it takes a list of nets (one sample), or a list
-    of such lists (a batch), and gives the list of outputs O.
+    A layer-wide activation (softmax) reads a whole layer: on Values it takes a list of nets
+    (one sample), or a list of such lists (a batch), and gives the list of outputs O.
     """
     if isinstance(x, (Tensor, Value)):  # the common case first
-        if name == "softmax" and isinstance(x, Value):
-            raise TypeError("softmax: needs a layer's nets (a list of Values), got one Value")
+        if isinstance(x, Value) and ops.OPS[name].layer_wide:
+            raise TypeError(f"{name}: needs a layer's nets (a list of Values), got one Value")
         return getattr(x, name)()
     if isinstance(x, (list, tuple)):
-        if name == "softmax" and all(isinstance(v, Value) for v in x):
+        if ops.OPS[name].layer_wide and all(isinstance(v, Value) for v in x):
             return softmax(x)
         return [_activate(v, name) for v in x]
     return getattr(Tensor(x), name)()
 
 
 class Activation(Module):
-    """Any activation of the op table by name: ``Activation("tanh")`` is ``Tanh()``."""
+    """Any activation of the op table by name: ``Activation("tanh")`` is ``Tanh()``.
+
+    Each activation with a PyTorch module also has a class named as that module, made from
+    its row (``ACTIVATION_MODULES``): ``Tanh()``, ``Identity()`` for linear, ``LeakyReLU()``
+    with PyTorch's slope 0.01, ``Softmax()`` over the last axis (pair it with
+    ``cross_entropy_loss``), …
+    """
 
     def __init__(self, name: str) -> None:
         self.name = ops.activation(name, "Activation").name
@@ -372,40 +378,28 @@ class Activation(Module):
         return f"Activation({self.name!r})"
 
 
-class Sigmoid(Module):
-    """f(net) = 1 / (1 + e^(−net)),  f′ = f (1 − f)."""
+def _activation_class(op: ops.Op, name: str) -> type[Activation]:
+    """``name()``, the Module of the activation row ``op`` (a subclass of Activation)."""
 
-    def forward(self, x: Any) -> Any:
-        return _activate(x, "sigmoid")
+    class Named(Activation):
+        def __init__(self) -> None:
+            super().__init__(op.name)
 
+        def __repr__(self) -> str:
+            return f"{name}()"
 
-class Tanh(Module):
-    """f(net) = tanh(net),  f′ = 1 − f²."""
-
-    def forward(self, x: Any) -> Any:
-        return _activate(x, "tanh")
-
-
-class ReLU(Module):
-    """f(net) = max(0, net),  f′ = 1 for net > 0, else 0."""
-
-    def forward(self, x: Any) -> Any:
-        return _activate(x, "relu")
+    Named.__name__ = Named.__qualname__ = name
+    Named.__doc__ = f"f(net) = {op.formula},  f′ = {op.derivatives[0]} (the {op.name!r} op)."
+    return Named
 
 
-class Identity(Module):
-    """f(net) = net,  f′ = 1 — as a "linear" node of its own, so drawings show it."""
-
-    def forward(self, x: Any) -> Any:
-        return _activate(x, "linear")
-
-
-class Softmax(Module):
-    """O_k = e^(net_k) / Σ_j e^(net_j) over the last axis (a layer's units), stable for any
-    net; its Jacobian ∂O_k/∂net_j = O_k (δ_kj − O_j). Pair it with ``cross_entropy_loss``."""
-
-    def forward(self, x: Any) -> Any:
-        return _activate(x, "softmax")
+# Sigmoid, Tanh, ReLU, Identity, Softplus, LeakyReLU, Softmax, …: named as in torch.nn
+ACTIVATION_MODULES: dict[str, type[Activation]] = {
+    op.torch.name: _activation_class(op, op.torch.name)
+    for op in ops.TABLE
+    if op.is_activation and op.torch is not None
+}
+globals().update(ACTIVATION_MODULES)
 
 
 class Sequential(Module):
@@ -591,7 +585,9 @@ class MLP(Module):
         for n in sizes:
             checks.positive_int(n, f"MLP: every size in {list(sizes)}")
         if hidden not in ACTIVATIONS:
-            hint = " (it reads a whole layer: only the output may use it)" * (hidden == "softmax")
+            hint = " (it reads a whole layer: only the output may use it)" * (
+                hidden in OUTPUT_ACTIVATIONS
+            )
             raise ValueError(
                 f"MLP: unknown hidden activation {hidden!r}, expected {ACTIVATIONS}{hint}"
             )
@@ -716,9 +712,10 @@ class MLP(Module):
     @classmethod
     def from_torch(cls, sequential: Any, engine: str = "tensor") -> MLP:
         """An MLP with the weights (copies) of a ``torch.nn.Sequential`` of ``Linear`` layers,
-        each followed by at most one activation module (``torch_bridge.supported()`` lists
-        them); anything else is refused with an error naming the layer. The tensor engine
-        keeps the dtype (float64 or float32); the value engine computes in float64, and a
+        each followed by at most one activation module of the op table (``Sigmoid()``,
+        ``LeakyReLU(negative_slope=0.01)``, …: ``torch_bridge.supported()`` lists them);
+        anything else is refused with an error naming the layer. The tensor engine keeps the
+        dtype (float64 or float32); the value engine computes in float64, and a
         float32 network's numbers become float64 Values exactly (every float32 is one)."""
         network = torch_bridge.read_sequential(sequential)
         hidden = network.activations[0] if len(network.activations) > 1 else "sigmoid"

@@ -8,25 +8,34 @@ A row (:class:`Op`) carries what a reader, a drawing or a page needs to know abo
   product), as ``viz`` writes it on the arrows of a Tensor graph (a, b the op's inputs,
   y its result);
 
-and for an *activation* (an op that ends a neuron) also
+and an *activation* (an op that ends a neuron) is its row, whole:
 
-- ``forward`` and ``derivative``: f(net) and f′ on NumPy arrays, f′ written with the output
-  O = f(net) where the notes write it so (sigmoid O (1 − O), tanh 1 − O²);
-  ``rules`` computes the notes' δ with them and the Tensor engine its activations;
+- ``forward`` and ``derivative``: f(net) and f′ on NumPy arrays (the Tensor engine and
+  ``rules``); ``float_forward`` and ``float_derivative``: the same on Python floats (the
+  Value engine). f′ takes (net, O) and is written with the output O = f(net) where the
+  notes write it so (sigmoid O (1 − O), tanh 1 − O²);
+- ``chain``: how the gradient g from above passes through f′ (:class:`Chain`): a product,
+  a switch (relu: g or exactly 0) or, for the identity, g itself;
 - ``formula``, ``derivative_text`` and ``derivative_numbers``: the narration of the
   step-through page ("{O}" and "{net}" are filled in with a unit's names or numbers);
+- ``bounds``: the outputs f approaches where f′ → 0, which the diagnostics count as
+  saturated (None: f′ stays away from 0);
 - ``init``: the weight initialisation that suits it ("he" for the ReLU family);
 - ``layer_wide``: f of one unit reads the net of every unit of its layer (softmax); such an
-  activation ends the output layer only, and its f′ is a Jacobian, not one number per unit.
-- ``torch``: its ``torch.nn`` module, for the bridge to PyTorch (None: not bridged).
+  activation ends the output layer only, and its f′ is a Jacobian, not one number per unit;
+- ``torch``: its ``torch.nn`` module with the arguments that make it the same function
+  (:class:`TorchModule`; None: not bridged).
 
-The engines implement each op's arithmetic (the Value engine on floats, with ``math``), and
-everything else — ``rules``, ``nn``, ``viz``, the stepper and the CLI — reads the rows here.
-Adding an activation is one row below plus a method on each engine (docs/adding-an-op.md).
+Both engines build their activation methods (``Value.sigmoid``, ``Tensor.relu``, …) from
+the rows, and everything else — ``nn``'s modules, ``rules``, ``compare``, the diagnostics,
+``viz``, the stepper, the CLI and the bridge to PyTorch — reads them here. Adding an
+activation is one row below (docs/adding-an-op.md).
 """
 
 from __future__ import annotations
 
+import enum
+import math
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -35,6 +44,39 @@ import numpy as np
 
 ArrayFn = Callable[[np.ndarray], np.ndarray]
 DerivativeFn = Callable[[np.ndarray, np.ndarray], np.ndarray]  # f′(net, out)
+FloatFn = Callable[[float], float]
+FloatDerivativeFn = Callable[[float, float], float]  # f′(net, out) on floats
+
+
+class Chain(enum.Enum):
+    """How an activation's node turns the gradient g of its output into its net's, g · f′."""
+
+    PRODUCT = "g · f′(net)"
+    # f′ is 1 or 0 (relu): g where f′ is 1, exactly 0 where it is 0 (a dead unit passes back
+    # 0 even for an inf or NaN g, where 0 · inf would be NaN), as PyTorch's relu does
+    SWITCH = "g where f′(net) = 1, else exactly 0"
+    IDENTITY = "g"  # f is the identity (linear): g passes on unchanged, nothing copied
+
+
+@dataclass(frozen=True)
+class TorchModule:
+    """A ``torch.nn`` module: its class name, the keyword arguments ``to_torch`` makes it
+    with, and the attribute values ``from_torch`` accepts (for each attribute, the values
+    that make it this activation)."""
+
+    name: str
+    args: tuple[tuple[str, Any], ...] = ()
+    accepts: tuple[tuple[str, tuple[Any, ...]], ...] = ()
+
+    def __str__(self) -> str:
+        return f"{self.name}({', '.join(f'{k}={v!r}' for k, v in self.args)})"
+
+
+def torch_module(name: str, accepts: dict[str, tuple[Any, ...]] | None = None, **args: Any) -> Any:
+    """``TorchModule(name, args)``; an argument is accepted back with its own value only,
+    unless ``accepts`` lists the values (also of attributes left at PyTorch's default)."""
+    accepted = {key: (value,) for key, value in args.items()} | (accepts or {})
+    return TorchModule(name, tuple(args.items()), tuple(accepted.items()))
 
 
 @dataclass(frozen=True)
@@ -46,12 +88,16 @@ class Op:
     edges: tuple[str, ...]  # the VJP per parent: what g becomes (viz's arrow labels)
     forward: ArrayFn | None = None  # O = f(net) on an array
     derivative: DerivativeFn | None = None  # f′(net, O) on arrays, in the notes' form
+    float_forward: FloatFn | None = None  # O = f(net) on a float (the Value engine)
+    float_derivative: FloatDerivativeFn | None = None  # f′(net, O) on floats
+    chain: Chain = Chain.PRODUCT  # how g passes through f′ (see Chain)
     formula: str = ""  # f(net) as the page writes it
     derivative_text: str = ""  # f′ with "{O}" (output) and "{net}" (net input) to fill in
     derivative_numbers: str | None = None  # f′ with numbers filled in; None: show f′'s value
+    bounds: tuple[float, float] | None = None  # outputs where f′ → 0 (saturation); None: none
     init: str = "xavier"  # the weight initialisation that suits the activation
     layer_wide: bool = False  # f reads the whole layer's net (softmax): an output only
-    torch: str | None = None  # its torch.nn module, for MLP.to_torch / from_torch
+    torch: TorchModule | None = None  # its torch.nn module, for MLP.to_torch / from_torch
 
     @property
     def is_activation(self) -> bool:
@@ -114,14 +160,23 @@ def _sigmoid(net: np.ndarray) -> np.ndarray:
     return s
 
 
-def _sigmoid_prime(net: np.ndarray, out: np.ndarray) -> np.ndarray:
-    d = like(1.0, out) - out  # σ′ = σ (1 − σ) = O (1 − O)
-    d *= out  # (in place: d is new)
+def _sigmoid_float(net: float) -> float:
+    # 1 / (1 + e^(−net)) with e^x of a non-positive x only, so it never overflows, and
+    # accurate to an ulp of σ itself (the array form's tanh is accurate to an ulp of 1)
+    if net >= 0.0:
+        return 1.0 / (1.0 + math.exp(-net))
+    e = math.exp(net)
+    return e / (1.0 + e)
+
+
+def _sigmoid_prime(net: Any, out: Any) -> Any:
+    d = like(1.0, out) - out  # σ′ = σ (1 − σ) = O (1 − O), on arrays and floats alike
+    d *= out  # (in place for an array: d is new)
     return d
 
 
-def _tanh_prime(net: np.ndarray, out: np.ndarray) -> np.ndarray:
-    return like(1.0, out) - out * out  # tanh′ = 1 − tanh² = 1 − O²
+def _tanh_prime(net: Any, out: Any) -> Any:
+    return like(1.0, out) - out * out  # tanh′ = 1 − tanh² = 1 − O², arrays and floats
 
 
 def log_softmax(net: np.ndarray) -> np.ndarray:
@@ -141,10 +196,6 @@ def softmax(net: np.ndarray) -> np.ndarray:
     return e / np.sum(e, axis=-1, keepdims=True)
 
 
-def _relu_prime(net: np.ndarray, out: np.ndarray) -> np.ndarray:
-    return (net > 0).astype(net.dtype)  # 1 where net > 0, else 0 (0 at the kink, as PyTorch)
-
-
 TABLE: tuple[Op, ...] = (
     # --- activations: the ops that end a neuron --------------------------------------
     Op(
@@ -153,10 +204,13 @@ TABLE: tuple[Op, ...] = (
         ("g·y(1−y)",),
         forward=_sigmoid,
         derivative=_sigmoid_prime,
+        float_forward=_sigmoid_float,
+        float_derivative=_sigmoid_prime,
         formula="σ(net) = 1 / (1 + e^(−net))",
         derivative_text="{O} (1 − {O})",
         derivative_numbers="{O} · (1 − {O})",
-        torch="Sigmoid",
+        bounds=(0.0, 1.0),
+        torch=torch_module("Sigmoid"),
     ),
     Op(
         "tanh",
@@ -164,32 +218,44 @@ TABLE: tuple[Op, ...] = (
         ("g·(1−y²)",),
         forward=np.tanh,
         derivative=_tanh_prime,
+        float_forward=math.tanh,
+        float_derivative=_tanh_prime,
         formula="tanh(net)",
         derivative_text="(1 − {O}²)",
         derivative_numbers="(1 − {O}²)",
-        torch="Tanh",
+        bounds=(-1.0, 1.0),
+        torch=torch_module("Tanh"),
     ),
     Op(
         "relu",
         ("[net > 0]",),
         ("g·[a>0]",),
-        forward=lambda net: np.maximum(net, 0),
-        derivative=_relu_prime,
+        forward=lambda net: np.maximum(net, 0),  # (a NaN stays NaN, as in PyTorch)
+        # [net > 0] as "not net ≤ 0": a NaN net passes its gradient on, as in PyTorch; a
+        # mask of booleans, which the switch multiplies g by without a copy into floats
+        derivative=lambda net, out: ~(net <= 0),
+        float_forward=lambda net: 0.0 if net <= 0.0 else net,
+        float_derivative=lambda net, out: 0.0 if net <= 0.0 else 1.0,
+        chain=Chain.SWITCH,  # 0 at the kink, as PyTorch
         formula="max(0, net)",
         derivative_text="[{net} > 0]",
+        bounds=(0.0, math.inf),  # a switch: the units at 0 for every sample are dead
         init="he",
-        torch="ReLU",
+        torch=torch_module("ReLU"),
     ),
     Op(
         "linear",  # the notes' "purelin": the identity as a node of its own
         ("1",),
         ("g",),
-        forward=lambda net: net.copy(),
+        forward=lambda net: net,  # the same array: nothing copied
         derivative=lambda net, out: np.ones_like(out),  # f′ = 1
+        float_forward=lambda net: net,
+        float_derivative=lambda net, out: 1.0,
+        chain=Chain.IDENTITY,
         formula="net (linear)",
         derivative_text="1",
         derivative_numbers="1",
-        torch="Identity",  # written as no module at all by to_torch
+        torch=torch_module("Identity"),  # the identity needs no module: to_torch writes none
     ),
     Op(
         "softplus",  # a smooth relu
@@ -197,9 +263,15 @@ TABLE: tuple[Op, ...] = (
         ("g·(1−e^(−y))",),
         forward=lambda net: np.logaddexp(0, net),  # ln(1 + e^net), stable at any net
         derivative=lambda net, out: -np.expm1(-out),  # softplus′ = σ(net) = 1 − e^(−O)
+        # ln(1 + e^net) as max(net, 0) + ln(1 + e^(−|net|)): e^x of x ≤ 0 only
+        float_forward=lambda net: max(net, 0.0) + math.log1p(math.exp(-abs(net))),
+        float_derivative=lambda net, out: -math.expm1(-out),
         formula="ln(1 + e^net)",
         derivative_text="(1 − e^(−{O}))",
         derivative_numbers="(1 − e^(−{O}))",
+        bounds=(0.0, math.inf),  # f′ = 1 − e^(−O) → 0 as O → 0
+        # PyTorch's defaults; above net = 20 it returns net itself (ours differs by < 3e-9)
+        torch=torch_module("Softplus", accepts={"beta": (1.0,), "threshold": (20.0,)}),
     ),
     Op(
         "leaky_relu",  # slope 0.01 below 0, PyTorch's default
@@ -207,9 +279,12 @@ TABLE: tuple[Op, ...] = (
         ("g·(1 or 0.01)",),
         forward=lambda net: np.where(net > 0, net, 0.01 * net),
         derivative=lambda net, out: np.where(net > 0, 1.0, 0.01).astype(net.dtype),
+        float_forward=lambda net: net if net > 0.0 else 0.01 * net,
+        float_derivative=lambda net, out: 1.0 if net > 0.0 else 0.01,
         formula="net if net > 0, else 0.01 net",
         derivative_text="(1 if {net} > 0, else 0.01)",
         init="he",
+        torch=torch_module("LeakyReLU", negative_slope=0.01),
     ),
     # --- a layer-wide activation: each O_k reads the net of every unit of the layer --------
     Op(
@@ -220,7 +295,8 @@ TABLE: tuple[Op, ...] = (
         formula="softmax(net)_k = e^(net_k) / Σ_j e^(net_j)",
         derivative_text="{O}_k (δ_kj − {O}_j)",
         layer_wide=True,
-        torch="Softmax",  # torch.nn.Softmax(dim=-1): over the units of a layer
+        # over the units of a layer: the last axis, which is axis 1 of an MLP's (N, units)
+        torch=torch_module("Softmax", accepts={"dim": (-1, 1)}, dim=-1),
     ),
     # --- the other ops of the engines ------------------------------------------------
     Op("log_softmax", ("δ_kj − O_j",), ("g − O·Σ g",)),
@@ -246,6 +322,8 @@ TABLE: tuple[Op, ...] = (
 )
 
 OPS: dict[str, Op] = {op.name: op for op in TABLE}
+# The identity: a layer without an activation (as PyTorch writes a linear layer) has it.
+IDENTITY: Op = next(op for op in TABLE if op.chain is Chain.IDENTITY)
 # The activations of one unit, in the table's order: what nn.MLP, rules and --hidden/--output
 # accept for any layer.
 ACTIVATIONS: tuple[str, ...] = tuple(

@@ -119,7 +119,8 @@ def derivative(name: str, net: np.ndarray, out: np.ndarray) -> np.ndarray:
     f_prime = ops.activation(name, "rules").derivative
     if f_prime is None:  # softmax: each O_k depends on every net_j, a Jacobian
         raise ValueError(f"rules.derivative: {name!r} has no f′ per unit (see output_delta)")
-    return f_prime(net, out)
+    d = f_prime(net, out)
+    return d.astype(out.dtype) if d.dtype == bool else d  # relu's switch, as 1.0 and 0.0
 
 
 def output_delta(name: str, net: np.ndarray, out: np.ndarray, t: np.ndarray) -> np.ndarray:
@@ -278,6 +279,11 @@ def _pair(grad: Any, layer: int) -> tuple[Any, Any]:
     return grad[0], grad[1]
 
 
+def _layer_wide(name: Any) -> bool:
+    op = ops.OPS.get(name) if isinstance(name, str) else None
+    return op is not None and op.layer_wide
+
+
 def _check_network(weights: Any, activations: Any) -> Weights:
     layers = checks.weight_pairs(weights, "rules")
     if isinstance(activations, str) or not isinstance(activations, (list, tuple)):
@@ -291,7 +297,7 @@ def _check_network(weights: Any, activations: Any) -> Weights:
         )
     for name in activations[:-1]:
         if name not in ACTIVATIONS:
-            hint = " (it reads a whole layer: only the output may use it)" * (name == "softmax")
+            hint = " (it reads a whole layer: only the output may use it)" * _layer_wide(name)
             raise ValueError(
                 f"rules: unknown hidden activation {name!r}, expected one of {ACTIVATIONS}{hint}"
             )

@@ -85,16 +85,18 @@ def _chain(f_prime: ops.DerivativeFn, net: np.ndarray, out: np.ndarray, g: np.nd
     return local
 
 
-def _switched_off(g: np.ndarray, off: np.ndarray) -> np.ndarray:
-    """g, with exactly 0 where ``off``: the chain rule through a derivative that is a switch.
+def _select(f_prime: ops.DerivativeFn, net: np.ndarray, out: np.ndarray, g: np.ndarray) -> Any:
+    """g where f′(net, O) is 1 and exactly 0 where it is 0: the chain rule through a switch.
 
     A dead relu unit passes back 0 whatever comes from above, even inf or NaN (as PyTorch's
-    relu). While g is finite, g · (not off) is that; only an inf or NaN in g needs np.where
-    (which costs about twice the product, and 0 · inf would be NaN with a warning).
+    relu). While g is finite, g · f′ is that (f′ a mask of booleans: no copy into floats);
+    only an inf or NaN in g needs np.where (which costs about twice the product, and
+    0 · inf would be NaN with a warning).
     """
+    on = f_prime(net, out)
     if np.isfinite(g).all():
-        return g * ~off
-    return np.where(off, 0, g)
+        return g * on
+    return np.where(on, g, 0)
 
 
 def _pow_grad_base(g: np.ndarray, a: np.ndarray, b: np.ndarray) -> np.ndarray:
@@ -647,38 +649,6 @@ class Tensor(graph.Node):
         x = self.data
         return Tensor.from_op(np.log(x), (self,), "log", lambda g: g / x)  # (ln x)' = 1/x
 
-    def _activation(self, op: ops.Op) -> Tensor:
-        """The activation of the op table's row ``op``: O = f(net), and g ⊙ f′(net, O) back."""
-        net = self.data
-        forward, f_prime = op.forward, op.derivative
-        assert forward is not None and f_prime is not None  # an activation row has both
-        out = forward(net)
-        return Tensor.from_op(out, (self,), op.name, functools.partial(_chain, f_prime, net, out))
-
-    def tanh(self) -> Tensor:
-        return self._activation(ops.OPS["tanh"])  # tanh′ = 1 − O²
-
-    def sigmoid(self) -> Tensor:
-        return self._activation(ops.OPS["sigmoid"])  # σ′ = O (1 − O), stable for any net
-
-    def softplus(self) -> Tensor:
-        return self._activation(ops.OPS["softplus"])  # ln(1 + e^net), f′ = 1 − e^(−O)
-
-    def leaky_relu(self) -> Tensor:
-        return self._activation(ops.OPS["leaky_relu"])  # f′ = 1 for net > 0, else 0.01
-
-    def relu(self) -> Tensor:
-        x = self.data
-        # relu' = 1 where x > 0, else 0 (at 0 we take 0, as PyTorch does); a NaN keeps its
-        # gradient, as in PyTorch (x <= 0 is False there). Written here rather
-        # than read from the table: g * (x > 0) saves the table form's float copy of the mask
-        return Tensor.from_op(np.maximum(x, 0), (self,), "relu", lambda g: _switched_off(g, x <= 0))
-
-    def linear(self) -> Tensor:
-        # The identity as a node of its own (the notes' "purelin"): linear' = 1; written here
-        # rather than read from the table, so neither the data nor g is copied
-        return Tensor.from_op(self.data, (self,), "linear", _identity)
-
     def _nets(self, op: str) -> np.ndarray:
         """The data, once it has a last axis with at least one net (a layer's units)."""
         if self.data.ndim == 0 or self.data.shape[-1] == 0:
@@ -725,6 +695,31 @@ class Tensor(graph.Node):
         if self.label:
             extras.append(f"label={self.label!r}")
         return f"Tensor({', '.join([body, *extras])})"
+
+
+def _activation_method(op: ops.Op) -> Callable[[Tensor], Tensor]:
+    """``Tensor.<name>()`` for the activation row ``op``: O = f(net) and, going back,
+    g ⊙ f′(net, O) as the row's ``chain`` says, both from the row (``ops.py``)."""
+    f, f_prime, name = op.forward, op.derivative, op.name
+    assert f is not None and f_prime is not None  # an activation of one unit has both
+    grad_of = {ops.Chain.PRODUCT: _chain, ops.Chain.SWITCH: _select}.get(op.chain)
+
+    def method(self: Tensor) -> Tensor:
+        net = self.data
+        out = f(net)
+        if grad_of is None:  # the identity: g passes on unchanged, nothing copied
+            return Tensor.from_op(out, (self,), name, _identity)
+        return Tensor.from_op(out, (self,), name, functools.partial(grad_of, f_prime, net, out))
+
+    method.__name__ = method.__qualname__ = name
+    method.__doc__ = f"O = {op.formula}, as a {name!r} node; f′ = {op.derivatives[0]}."
+    return method
+
+
+# Tensor.sigmoid(), Tensor.relu(), …: one method per activation of one unit in the op table.
+for _op in ops.TABLE:
+    if _op.is_activation and not _op.layer_wide:
+        setattr(Tensor, _op.name, _activation_method(_op))
 
 
 def affine(x: Tensor, weight: Tensor, bias: Tensor | None) -> Tensor:

@@ -3,12 +3,12 @@
 ``MLP.to_torch()`` and ``MLP.from_torch()`` (in :mod:`tinygrad_edu.nn`) are built on the two
 functions here. Both layouts agree already: a ``torch.nn.Linear`` stores its weight with
 shape (out, in), exactly as ``get_weights()`` does, and computes x Wᵀ + b. Each layer
-becomes a ``Linear`` followed by its activation module (``Sigmoid``, ``Tanh``, ``ReLU``; a
-linear layer has none).
+becomes a ``Linear`` followed by its activation's module (``Sigmoid()``,
+``LeakyReLU(negative_slope=0.01)``, …; a linear layer has none).
 
 PyTorch is optional: it is imported only inside these functions, and a missing PyTorch
-gives an ImportError that says how to install its CPU build. Which module stands for which
-activation is a column of the op table (``ops.py``).
+gives an ImportError that says how to install its CPU build. Which module, with which
+arguments, stands for which activation is a column of the op table (``ops.py``).
 """
 
 from __future__ import annotations
@@ -23,10 +23,9 @@ from . import ops
 
 INSTALL = "pip install torch --index-url https://download.pytorch.org/whl/cpu"
 
-# Our activation name → the torch.nn module class name, from the op table ("linear" is
-# written as no module, and read back from Identity too).
-MODULES = {op.name: op.torch for op in ops.TABLE if op.torch and op.name != "linear"}
-ACTIVATION_OF = {op.torch: op.name for op in ops.TABLE if op.torch}
+# The torch.nn module class name → our activation's row, from the op table (a Linear
+# without an activation module after it, or with Identity, is a linear layer)
+ROWS = {op.torch.name: op for op in ops.TABLE if op.is_activation and op.torch is not None}
 DTYPES = {"float64": np.float64, "float32": np.float32}
 
 Weights = list[tuple[np.ndarray, Union[np.ndarray, None]]]
@@ -56,12 +55,11 @@ def to_sequential(weights: Weights, activations: Sequence[str], dtype: Any) -> A
             if b is not None:
                 linear.bias.copy_(torch.from_numpy(np.asarray(b)))
         modules.append(linear)
-        if name not in MODULES and name != "linear":
+        op = ops.activation(name, "to_torch")
+        if op.torch is None:
             raise ValueError(f"to_torch: the activation {name!r} has no PyTorch module here")
-        if name != "linear":
-            module = getattr(torch.nn, MODULES[name])
-            # softmax reads a whole layer: over its units, the last axis
-            modules.append(module(dim=-1) if ops.OPS[name].layer_wide else module())
+        if op.chain is not ops.Chain.IDENTITY:  # the identity needs no module
+            modules.append(getattr(torch.nn, op.torch.name)(**dict(op.torch.args)))
     return torch.nn.Sequential(*modules)
 
 
@@ -77,11 +75,8 @@ class TorchNetwork:
 
 
 def supported() -> str:
-    """What ``from_torch`` accepts, named module by module (from the op table)."""
-    modules = ", ".join(
-        f"{kind}(dim=-1)" if ops.OPS[name].layer_wide else kind
-        for kind, name in ACTIVATION_OF.items()
-    )
+    """What ``from_torch`` accepts, module by module with its arguments (from the op table)."""
+    modules = ", ".join(str(op.torch) for op in ROWS.values())
     return f"Linear layers (float64 or float32), each followed by at most one of {modules}"
 
 
@@ -91,9 +86,10 @@ def read_sequential(sequential: Any) -> TorchNetwork:
     (:func:`supported` lists them).
 
     Anything an ``MLP`` cannot hold is refused with a ValueError naming the layer: other
-    modules, widths that do not chain, some layers with a bias and some without, hidden
-    layers with different activations, a dtype other than float64 or float32 (bfloat16,
-    float16), weights on the meta device (shapes without numbers).
+    modules, or an activation module with other arguments (``LeakyReLU(0.2)``), widths that
+    do not chain, some layers with a bias and some without, hidden layers with different
+    activations, a dtype other than float64 or float32 (bfloat16, float16), weights on the
+    meta device (shapes without numbers).
     """
     torch = import_torch("MLP.from_torch")
     if not isinstance(sequential, torch.nn.Sequential):
@@ -108,23 +104,20 @@ def read_sequential(sequential: Any) -> TorchNetwork:
         where = f"MLP.from_torch: layer {index} ({kind})"
         if isinstance(module, torch.nn.Linear):
             if linears and len(activations) < len(linears):
-                activations.append("linear")  # the previous Linear had no activation
+                activations.append(ops.IDENTITY.name)  # the previous Linear had no activation
             linears.append(module)
-        elif kind in ACTIVATION_OF and type(module) is getattr(torch.nn, kind):
-            if kind == "Softmax" and module.dim not in (-1, 1):
-                raise ValueError(
-                    f"{where} has dim={module.dim}; an MLP's softmax runs over the units of a "
-                    "layer, dim=-1"
-                )
+        elif kind in ROWS and type(module) is getattr(torch.nn, kind):
+            op = ROWS[kind]
+            _check_arguments(module, op, where)
             if len(activations) == len(linears):
                 raise ValueError(f"{where} does not follow a Linear; an MLP takes {accepted}")
-            activations.append(ACTIVATION_OF[kind])
+            activations.append(op.name)
         else:
             raise ValueError(f"{where} is not supported; an MLP takes {accepted}")
     if not linears:
         raise ValueError(f"MLP.from_torch: the Sequential has no Linear layer; it needs {accepted}")
     if len(activations) < len(linears):
-        activations.append("linear")
+        activations.append(ops.IDENTITY.name)
     sizes, dtype = _sizes(linears), _dtype(linears)  # checked before any number is read
     return TorchNetwork(
         sizes=sizes,
@@ -133,6 +126,18 @@ def read_sequential(sequential: Any) -> TorchNetwork:
         weights=[_weights(linear) for linear in linears],
         dtype=dtype,
     )
+
+
+def _check_arguments(module: Any, op: ops.Op, where: str) -> None:
+    """The module's arguments are those of the row's module (LeakyReLU's slope 0.01, …)."""
+    assert op.torch is not None
+    for key, accepted in op.torch.accepts:
+        value = getattr(module, key, None)
+        if value not in accepted:
+            shown = " or ".join(f"{key}={v!r}" for v in accepted)
+            raise ValueError(
+                f"{where} has {key}={value!r}; an MLP's {op.name!r} is {op.torch} ({shown})"
+            )
 
 
 def _sizes(linears: list[Any]) -> list[int]:

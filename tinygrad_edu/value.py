@@ -15,7 +15,7 @@ import math
 import numbers
 import operator
 import weakref
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any, Union
 
 import numpy as np
@@ -223,55 +223,47 @@ class Value(graph.Node):
         # d ln a / da = 1 / a
         return Value.from_op(math.log(a), (self,), "log", (1.0 / a,))
 
-    def tanh(self) -> Value:
-        t = math.tanh(self.data)
-        # tanh' = 1 - tanh²
-        return Value.from_op(t, (self,), "tanh", (1.0 - t * t,))
-
-    def sigmoid(self) -> Value:
-        a = self.data
-        # Stable form: exp of a non-positive number only, so it never overflows.
-        if a >= 0.0:
-            s = 1.0 / (1.0 + math.exp(-a))
-        else:
-            e = math.exp(a)
-            s = e / (1.0 + e)
-        # sigmoid' = s (1 - s)
-        return Value.from_op(s, (self,), "sigmoid", (s * (1.0 - s),))
-
-    def relu(self) -> Value:
-        a = self.data
-        # relu' = 1 for a > 0, else 0 (at 0 we take 0, as PyTorch does). A dead unit is
-        # switched off: it passes back exactly 0, even an inf or NaN gradient.
-        # "0.0 if a <= 0.0 else a" keeps a NaN a NaN and lets its gradient through (as
-        # np.maximum and torch.relu do).
-        local = SWITCHED_OFF if a <= 0.0 else _ON
-        return Value.from_op(0.0 if a <= 0.0 else a, (self,), "relu", local)
-
-    def softplus(self) -> Value:
-        a = self.data
-        # ln(1 + e^a) as max(a, 0) + ln(1 + e^(−|a|)): exp of a non-positive number only
-        s = max(a, 0.0) + math.log1p(math.exp(-abs(a)))
-        # softplus′ = σ(a) = 1 − e^(−s), written with the output as the notes do
-        return Value.from_op(s, (self,), "softplus", (-math.expm1(-s),))
-
-    def leaky_relu(self) -> Value:
-        a = self.data
-        # leaky_relu′ = 1 for a > 0, else 0.01 (PyTorch's default slope; 0.01 at 0 too)
-        if a > 0.0:
-            return Value.from_op(a, (self,), "leaky_relu", (1.0,))
-        return Value.from_op(0.01 * a, (self,), "leaky_relu", (0.01,))
-
-    def linear(self) -> Value:
-        # The identity as a node of its own (the notes' "purelin"): linear' = 1
-        return Value.from_op(self.data, (self,), "linear", (1.0,))
-
     # --- display ----------------------------------------------------------------------
 
     def __repr__(self) -> str:
         label = f", label={self.label!r}" if self.label else ""
         op = f", op={self.op!r}" if self.op else ""
         return f"Value(data={self.data:.6g}, grad={self.grad:.6g}{label}{op})"
+
+
+def _activation_method(op: ops.Op) -> Callable[[Value], Value]:
+    """``Value.<name>()`` for the activation row ``op``: O = f(net) on floats, with f′(net, O)
+    beside it as the local derivative, both from the row (``ops.py``)."""
+    f, f_prime, name = op.float_forward, op.float_derivative, op.name
+    assert f is not None and f_prime is not None  # an activation of one unit has both
+    if op.chain is ops.Chain.IDENTITY:  # f′ = 1: one shared tuple
+
+        def method(self: Value) -> Value:
+            return Value.from_op(f(self.data), (self,), name, _ON)
+
+    elif op.chain is ops.Chain.SWITCH:  # f′ is 1 or 0: a unit switched off passes back 0
+
+        def method(self: Value) -> Value:
+            a = self.data
+            out = f(a)
+            return Value.from_op(out, (self,), name, _ON if f_prime(a, out) else SWITCHED_OFF)
+
+    else:
+
+        def method(self: Value) -> Value:
+            a = self.data
+            out = f(a)
+            return Value.from_op(out, (self,), name, (f_prime(a, out),))
+
+    method.__name__ = method.__qualname__ = name
+    method.__doc__ = f"O = {op.formula}, as a {name!r} node; f′ = {op.derivatives[0]}."
+    return method
+
+
+# Value.sigmoid(), Value.relu(), …: one method per activation of one unit in the op table.
+for _op in ops.TABLE:
+    if _op.is_activation and not _op.layer_wide:
+        setattr(Value, _op.name, _activation_method(_op))
 
 
 # The Values made as trainable weights. A weak set: being listed never keeps a Value alive.

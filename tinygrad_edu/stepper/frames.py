@@ -14,8 +14,6 @@ import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
-import numpy as np
-
 from .. import ops
 from .record import GraphRecording, Iteration, Network, NetworkRecording, Param
 
@@ -47,8 +45,8 @@ def fprime_symbol(activation: str, O: str, net: str) -> str:
 def fprime_numbers(activation: str, out: float, net: float) -> str:
     op = ops.OPS[activation]
     if op.derivative_numbers is None:  # piecewise (relu): show the value f′ takes here
-        assert op.derivative is not None
-        return num(float(op.derivative(np.array(net), np.array(out))))
+        assert op.float_derivative is not None
+        return num(op.float_derivative(net, out))
     return op.derivative_numbers.format(O=par(out), net=par(net))
 
 
