@@ -19,6 +19,8 @@ NETWORKS = [
     ([3, 4, 2], "tanh", "sigmoid", True),
     ([2, 5, 4, 2], "relu", "tanh", False),
     ([3, 2], "linear", "relu", True),
+    ([2, 4, 3, 2], "softplus", "leaky_relu", True),
+    ([3, 3, 1], "leaky_relu", "softplus", False),
 ]
 ENGINES = ["tensor", "value"]
 
@@ -81,6 +83,7 @@ def test_to_torch_gives_the_same_outputs_and_gradients(engine, sizes, hidden, ou
         activation = model.activations[l]
         expected += ["Linear"] + ([] if activation == "linear" else [activation])
     names = {"Sigmoid": "sigmoid", "Tanh": "tanh", "ReLU": "relu", "Linear": "Linear"}
+    names |= {"Softplus": "softplus", "LeakyReLU": "leaky_relu"}
     assert [names[k] for k in kinds] == expected
     assert all(p.dtype == torch.float64 for p in sequential.parameters())
 
@@ -171,7 +174,11 @@ def _unsupported():
     nn_ = torch.nn
     return [
         ([nn_.Linear(2, 3), nn_.Dropout(), nn_.Linear(3, 1)], "layer 1 (Dropout) is not supported"),
-        ([nn_.Linear(2, 3), nn_.GELU()], "layer 1 (GELU) is not supported"),
+        ([nn_.Linear(2, 3), nn_.Hardshrink()], "layer 1 (Hardshrink) is not supported"),
+        # an activation module with other arguments is another function: refused by name
+        ([nn_.Linear(2, 3), nn_.LeakyReLU(0.2)], "layer 1 (LeakyReLU) has negative_slope=0.2"),
+        ([nn_.Linear(2, 3), nn_.Softplus(beta=2.0)], "layer 1 (Softplus) has beta=2.0"),
+        ([nn_.Linear(2, 3), nn_.Softplus(threshold=5)], "layer 1 (Softplus) has threshold=5"),
         ([nn_.Sigmoid(), nn_.Linear(2, 3)], "layer 0 (Sigmoid) does not follow a Linear"),
         ([nn_.Linear(2, 3), nn_.Tanh(), nn_.Tanh()], "layer 2 (Tanh) does not follow a Linear"),
         ([nn_.Linear(2, 3), nn_.Linear(4, 1)], "Linear 1 takes 4 inputs"),
@@ -195,6 +202,28 @@ def test_unsupported_layers_are_refused_by_name():
         assert str(info.value).startswith("MLP.from_torch:") and message in str(info.value)
     with pytest.raises(TypeError, match=r"expected a torch\.nn\.Sequential, got Linear"):
         nn.MLP.from_torch(torch.nn.Linear(2, 1))
+
+
+@pytest.mark.torch
+def test_softplus_and_leaky_relu_are_torch_modules_both_ways():
+    import torch
+
+    model = nn.MLP([2, 3, 3, 1], "leaky_relu", "softplus", seed=0)
+    modules = list(model.to_torch())
+    assert [type(m).__name__ for m in modules] == [
+        "Linear", "LeakyReLU", "Linear", "LeakyReLU", "Linear", "Softplus"
+    ]  # fmt: skip
+    assert modules[1].negative_slope == 0.01  # PyTorch's default, spelt out by the row
+    assert (modules[5].beta, modules[5].threshold) == (1.0, 20.0)
+    sequential = torch.nn.Sequential(
+        torch.nn.Linear(2, 3, dtype=torch.float64),
+        torch.nn.Softplus(),
+        torch.nn.Linear(3, 1, dtype=torch.float64),
+        torch.nn.LeakyReLU(negative_slope=0.01),
+    )
+    for engine in ENGINES:
+        back = nn.MLP.from_torch(sequential, engine=engine)
+        assert back.activations == ["softplus", "leaky_relu"]
 
 
 def test_without_torch_both_say_how_to_install_it(monkeypatch):
