@@ -58,13 +58,12 @@ def saturation(activation: str, out: Any, tolerance: float = SATURATION_TOLERANC
 
 def what_saturation_counts(activation: str) -> str:
     """What :func:`saturation` counts for ``activation``, in the words a plot shows."""
-    if activation in BOUNDS:
-        return f"saturated ({activation}: within {SATURATION_TOLERANCE:g} of a bound)"
-    if activation == "relu":
-        return "dead (relu: 0 for every sample)"
-    if activation == "linear":
-        return "none (linear never saturates)"
-    return f"not defined for {activation}"
+    op = ops.activation(activation, "what_saturation_counts")  # its row of the op table
+    if op.bounds is None:
+        return f"none ({activation} never saturates)"
+    if op.chain is ops.Chain.SWITCH:
+        return f"dead ({activation}: {op.bounds[0]:g} for every sample)"
+    return f"saturated ({activation}: within {SATURATION_TOLERANCE:g} of a bound)"
 
 
 def _array(nodes: Any, attribute: str) -> np.ndarray:
