@@ -201,8 +201,8 @@ def run_ours(program: Program, engine: str, dtype: Any) -> tuple[Any, list[np.nd
         except ValueError as error:
             return str(error)
         return np.array(out.data), [np.array(leaf.grad) for leaf in leaves]
-    leaves = [Tensor(x.astype(dtype), requires_grad=True) for x in program.inputs]
     with np.errstate(all="ignore"):  # NumPy warns where PyTorch is silent: not compared
+        leaves = [Tensor(x.astype(dtype), requires_grad=True) for x in program.inputs]
         out = program.run(leaves)[-1]
         weights = np.random.default_rng(0).uniform(0.5, 1.5, out.shape).astype(dtype)
         (out * weights).sum().backward()

@@ -5,6 +5,7 @@ expects comes from a formula written out here (or from PyTorch in the tests mark
 """
 
 import math
+from decimal import Decimal, localcontext
 from fractions import Fraction
 
 import numpy as np
@@ -253,6 +254,37 @@ def test_the_derivative_of_a_quotient_matches_torch(a, b, dtype):
     for mine, other in zip(ours, theirs):
         assert np.all(np.isfinite(mine.grad))
         np.testing.assert_allclose(mine.grad, other.grad.numpy(), rtol=1e-15)
+
+
+def exact_power_slope(a: float, n: float) -> float:
+    """n a^(n−1) in 50-digit decimals (Decimal's ** is correctly rounded), rounded once."""
+    with localcontext() as context:
+        context.prec = 50
+        return float(Decimal(n) * Decimal(a) ** (Decimal(n) - 1))
+
+
+@pytest.mark.filterwarnings("error")  # no overflow warning either
+@pytest.mark.parametrize("engine", ["value", "tensor", "tensor-exponent"])
+@pytest.mark.parametrize("a, n", [(1e-306, -0.01), (1e-320, 1e-20), (5e-324, 1e-20)])
+def test_the_derivative_of_a_power_stays_finite_where_it_is(engine, a, n):
+    # a^(n−1) overflows (1e309, 1e320, 2e323) where n a^(n−1) does not
+    if engine == "value":
+        leaf = Value(a)
+        (leaf**n).backward()
+        grad = leaf.grad
+    else:
+        x = Tensor([a, 2.0], requires_grad=True)
+        (x ** (n if engine == "tensor" else Tensor([n, n]))).sum().backward()
+        grad = x.grad[0]
+    assert grad == pytest.approx(exact_power_slope(a, n), rel=1e-14, abs=0)
+
+
+def test_the_derivative_of_a_float32_power_stays_finite_where_it_is():
+    x = Tensor(np.array([1e-44], np.float32), requires_grad=True)  # a subnormal
+    (x**1e-6).sum().backward()  # 1e-6 · x^(−0.999999) ≈ 1e38 < 3.4e38
+    expected = exact_power_slope(float(x.data[0]), 1e-6)
+    assert x.grad.dtype == np.float32
+    assert abs(float(x.grad[0]) - expected) <= abs(expected) * 2.0**-22
 
 
 def test_tensor_log_at_zero_and_below_follows_numpy():

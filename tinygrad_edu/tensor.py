@@ -99,10 +99,24 @@ def _select(f_prime: ops.DerivativeFn, net: np.ndarray, out: np.ndarray, g: np.n
     return np.where(on, g, 0)
 
 
-def _pow_grad_base(g: np.ndarray, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+def _power_slope(a: np.ndarray, n: Any, out: np.ndarray) -> Any:
+    """n a^(n−1), the derivative of a^n, where ``out`` is a^n.
+
+    For |n| < 1 at a tiny a, a^(n−1) overflows where n a^(n−1) is finite (n = −0.01 at
+    a = 1e-306: 1e309 · 0.01): there it is n a^n / a, from the forward's a^n.
+    """
+    if np.all(np.abs(n) >= 1):  # then |n a^(n−1)| ≥ |a^(n−1)|: its overflow is the derivative's
+        return n * a ** (n - 1)  # (grouped as PyTorch does)
+    with np.errstate(over="ignore"):
+        slope = n * a ** (n - 1)
+    beyond = np.isinf(slope) & np.isfinite(out) & (a != 0)
+    return np.where(beyond, n * out / np.where(beyond, a, 1), slope) if beyond.any() else slope
+
+
+def _pow_grad_base(g: np.ndarray, a: np.ndarray, b: np.ndarray, out: Any) -> np.ndarray:
     """g · b a^(b-1), exactly 0 where b = 0 (a^0 = 1 does not depend on a), as PyTorch."""
     with np.errstate(divide="ignore", invalid="ignore"):  # 0^(-1) = inf, then selected away
-        return np.where(b == 0, 0, g * (b * a ** (b - 1)))
+        return np.where(b == 0, 0, g * _power_slope(a, b, out))
 
 
 def _pow_grad_exponent(g: np.ndarray, a: np.ndarray, b: np.ndarray, out: Any) -> np.ndarray:
@@ -474,9 +488,10 @@ class Tensor(graph.Node):
             n = as_float(exponent, "Tensor ** exponent")
             if n == 0.0:  # a ** 0 = 1 everywhere (0 ** 0 too): its derivative is exactly 0
                 return Tensor.from_op(a.data**n, (a,), f"**{exponent}", np.zeros_like)
-            # d(a^n)/da = n a^(n-1) (grouped as PyTorch does)
+            power = a.data**n
+            # d(a^n)/da = n a^(n-1)
             return Tensor.from_op(
-                a.data**n, (a,), f"**{exponent}", lambda g: g * (n * a.data ** (n - 1))
+                power, (a,), f"**{exponent}", lambda g: g * _power_slope(a.data, n, power)
             )
         b = self._operand(exponent, "**")
         out = a.data**b.data
@@ -487,7 +502,7 @@ class Tensor(graph.Node):
             b,
             out,
             "**",
-            lambda g: _pow_grad_base(g, a.data, b.data),
+            lambda g: _pow_grad_base(g, a.data, b.data, out),
             lambda g: _pow_grad_exponent(g, a.data, b.data, out),
         )
 

@@ -187,7 +187,7 @@ class Value(graph.Node):
         try:
             power, slope = a**n, n * a ** (n - 1.0)  # d(a^n)/da = n a^(n-1)
         except OverflowError:  # float ** raises instead of giving inf; say which op
-            raise ValueError(f"Value **: {a} ** {n} or its derivative overflows") from None
+            power, slope = _power_beyond(a, n)
         return Value.from_op(power, (self,), f"**{exponent}", (slope,))
 
     def __radd__(self, other: Number) -> Value:
@@ -278,6 +278,20 @@ def Parameter(data: Number, label: str = "") -> Value:
     value = Value(data, label)
     _parameters.add(value)
     return value
+
+
+def _power_beyond(a: float, n: float) -> tuple[float, float]:
+    """a^n and n a^(n−1) where one of them overflowed: for |n| < 1 at a tiny a, a^(n−1) is
+    beyond the floats while n a^(n−1) = n a^n / a may not be (n = −0.01 at a = 1e-306); a
+    ValueError where a^n or the derivative itself overflows."""
+    try:
+        power = a**n
+        slope = n * power / a
+    except OverflowError:
+        slope = math.inf
+    if math.isinf(slope):
+        raise ValueError(f"Value **: {a} ** {n} or its derivative overflows")
+    return power, slope
 
 
 def sum_values(terms: Iterable[Value | Number]) -> Value:
