@@ -371,3 +371,27 @@ def test_a_script_like_label_and_infinite_numbers_do_not_stop_the_page(
     assert page.is_disabled("#next")
     assert page.errors == []
     page.close()
+
+
+def test_a_softmax_page_steps_to_the_end_and_shows_delta_o_minus_t(
+    browser: Any, tmp_path: Path
+) -> None:
+    model = nn.MLP([2, 3, 3], hidden="tanh", output="softmax", seed=0)
+    x, t = np.array([0.5, -1.0]), np.array([0.0, 1.0, 0.0])
+    path = stepper(model, x, t, lr=0.1, steps=1, path=tmp_path / "softmax.html")
+    page = open_page(browser, path)
+    W = model.get_weights()
+    h = np.tanh(W[0][0] @ x + W[0][1])
+    net = W[1][0] @ h + W[1][1]
+    O = np.exp(net) / np.exp(net).sum()  # softmax written out
+    page.keyboard.press("End")
+    for k in range(3):
+        row = unit(page, f"ŷ{k + 1}")
+        assert row["O"][1] == pytest.approx(O[k], rel=1e-12)
+        assert row["δ autograd"][1] == pytest.approx(O[k] - t[k], rel=1e-12)  # δ = O − t
+        assert row["∂E/∂O"][0] == "not formed"
+    assert error(page)[1] == pytest.approx(-np.log(O[1]), rel=1e-12)
+    assert "E = −Σ t log O" in page.text_content("#net")
+    assert _overlaps(page) == []
+    assert page.errors == []
+    page.close()

@@ -40,6 +40,7 @@ def model(engine: str = "tensor") -> nn.MLP:
         ({"lr": "0.1"}, TypeError, "fit: lr must be a real number"),
         ({"lr": -0.1}, ValueError, "fit: lr must be a finite number"),
         ({"momentum": float("nan")}, ValueError, "fit: momentum must be a finite number"),
+        ({"reduction": "avg"}, ValueError, "fit: reduction must be one of .* got 'avg'"),
         ({"loss": 5}, TypeError, "fit: loss must be a function or None, got int 5"),
         ({"on_step": "print"}, TypeError, "fit: on_step must be a function or None"),
         ({"loss": lambda m, x, y: None}, TypeError, "fit: loss must return the error as one node"),

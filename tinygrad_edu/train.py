@@ -25,7 +25,7 @@ import numpy as np
 from . import checks
 from .diagnostics import LayerRecorder
 from .graph import Node
-from .losses import mse_loss
+from .losses import REDUCTIONS, mse_loss
 from .nn import MLP, Network
 from .optim import SGD
 
@@ -125,6 +125,8 @@ def fit(
     for name, function in (("loss", loss), ("on_step", on_step)):
         if function is not None and not callable(function):
             raise TypeError(f"fit: {name} must be a function or None, got {_shown(function)}")
+    if loss is None and reduction not in REDUCTIONS:
+        raise ValueError(f"fit: reduction must be one of {REDUCTIONS}, got {reduction!r}")
     build = loss or (lambda m, xb, yb: loss_of(m, xb, yb, reduction))
     lr = checks.number_in(lr, "fit: lr")
     optimizer = SGD(_parameters(model), lr=lr, momentum=checks.number_in(momentum, "fit: momentum"))
