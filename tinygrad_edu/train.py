@@ -47,7 +47,8 @@ class History:
     ``fit(diagnostics=True)`` per step a list with one number per layer (layer 1 first):
     ``grad_W_norm`` ‖∂E/∂W‖, ``grad_b_norm`` ‖∂E/∂b‖, ``delta_norm`` ‖δ‖ (δ = ∂E/∂net over
     the batch) and ``saturated`` (the fraction of saturated units). ``np.array(history.
-    delta_norm)`` is a (steps, layers) array. They are described in ``diagnostics.py``."""
+    delta_norm)`` is a (steps, layers) array. They are described in ``diagnostics.py``.
+    ``diverged_at`` is the first step (from 0) whose loss was NaN or infinite, or None."""
 
     loss: list[float] = field(default_factory=list)
     diverged_at: int | None = None  # the first step whose loss was NaN or ±inf (from 0)
