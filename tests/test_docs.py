@@ -5,6 +5,7 @@ import re
 import shutil
 import subprocess
 import sys
+import textwrap
 from pathlib import Path
 
 import numpy as np
@@ -153,9 +154,17 @@ PAGES_WITH_CODE = sorted(
 )
 
 
+def test_every_python_block_is_found_also_in_a_list():
+    for page in PAGES_WITH_CODE:
+        text = (DOCS / page).read_text(encoding="utf-8")
+        assert len(python_blocks(page)) == text.count("```python\n"), page
+
+
 def python_blocks(page: str) -> list[str]:
+    """The page's ```python blocks, in order; one indented in a list is dedented."""
     text = (DOCS / page).read_text(encoding="utf-8")
-    return re.findall(r"^```python\n(.*?)^```", text, flags=re.DOTALL | re.MULTILINE)
+    found = re.findall(r"^( *)```python\n(.*?)^\1```", text, flags=re.DOTALL | re.MULTILINE)
+    return [textwrap.dedent(block) for _, block in found]
 
 
 @pytest.mark.parametrize("page", PAGES_WITH_CODE)

@@ -16,7 +16,8 @@ import pytest
 
 REPO = Path(__file__).resolve().parents[1]
 EXAMPLES = REPO / "examples"
-SCRIPTS = sorted(EXAMPLES.glob("*.py"))
+# every example but the two-process one, which has a test of its own (it needs PyTorch)
+SCRIPTS = sorted(p for p in EXAMPLES.glob("*.py") if p.name != "ddp_two_processes.py")
 HAS_DOT = shutil.which("dot") is not None
 
 
@@ -49,6 +50,7 @@ def test_the_examples_folder_holds_the_promised_examples():
         "train_spirals.py",
         "train_digits.py",
     } <= names
+    assert (EXAMPLES / "ddp_two_processes.py").exists()
     assert (EXAMPLES / "tutorial.ipynb").exists()
 
 
@@ -217,3 +219,15 @@ def test_the_notebooks_colour_key_matches_its_drawing():
     }  # fmt: skip
     root = re.search(r'BGCOLOR="#(\w{6})"[^\n]*tooltip="[^"]*loss / output', source)[1]
     assert word(root) == "red"
+
+
+@pytest.mark.torch
+def test_ddp_on_two_processes_all_reduces_the_whole_batchs_delta_rule_gradient(tmp_path):
+    # The example checks, at each step, 2 × DDP's all-reduced gradient against the notes'
+    # δ rules on the whole batch (rules.backward, by hand in NumPy); it fails otherwise.
+    result = run_script(EXAMPLES / "ddp_two_processes.py", tmp_path)
+    assert result.returncode == 0, result.stderr
+    steps = re.findall(r"max \|difference\| = (\S+)$", result.stdout, flags=re.MULTILINE)
+    assert len(steps) == 5 and all(float(d) <= 1e-12 for d in steps)
+    assert "the 2 processes hold the same weights after 5 steps" in result.stdout
+    assert list(tmp_path.iterdir()) == []  # the rendezvous file lived in a temporary folder
