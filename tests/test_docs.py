@@ -1,6 +1,7 @@
 """The documentation site builds in strict mode, and the gallery matches the code that draws it."""
 
 import importlib.util
+import py_compile
 import re
 import shutil
 import subprocess
@@ -21,6 +22,9 @@ HAS_MKDOCS = all(
 
 @pytest.mark.skipif(not HAS_MKDOCS, reason="mkdocs, mkdocs-material or mkdocstrings missing")
 def test_site_builds_in_strict_mode(tmp_path):
+    # Bytecode beside the scripts (as importing them leaves it) must not reach the site
+    py_compile.compile(str(DOCS / "gen_gallery.py"), doraise=True)
+    assert list((DOCS / "__pycache__").glob("gen_gallery*.pyc"))
     result = subprocess.run(
         [sys.executable, "-m", "mkdocs", "build", "--strict", "-d", str(tmp_path / "site")],
         cwd=REPO,
@@ -46,8 +50,22 @@ def test_site_builds_in_strict_mode(tmp_path):
         assert phrase in page.read_text(encoding="utf-8"), module
     for page in ("semantics/index.html", "saving/index.html"):
         assert (site / page).exists(), page
-    # the scripts that draw the pictures are not part of the site
+    # the scripts that draw the pictures are not part of the site, nor their bytecode
     assert not list(site.rglob("gen_*"))
+    assert not list(site.rglob("__pycache__")) and not list(site.rglob("*.pyc"))
+    # no page makes a request outside the machine: every stylesheet, script, image and
+    # font is a file of the site (links to other sites are only followed when clicked)
+    for html_file in site.rglob("*.html"):
+        html_text = html_file.read_text(encoding="utf-8")
+        loaded = re.findall(
+            r"<(?:link|script|img|source|iframe)\b[^>]*?\b(?:href|src)=\"?([^\" >]+)", html_text
+        )
+        outside = [url for url in loaded if re.match(r"(https?:)?//", url)]
+        assert not outside, f"{html_file.relative_to(site)} loads {outside}"
+        assert "fonts.googleapis" not in html_text and "fonts.gstatic" not in html_text
+    # the math of the vanishing-gradients page is text, not TeX braces shown as they are
+    vanishing = (site / "vanishing-gradients" / "index.html").read_text(encoding="utf-8")
+    assert "_{" not in vanishing and "Wₗ₊₁" in vanishing
 
 
 def load_script(name):
