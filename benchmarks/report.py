@@ -11,6 +11,8 @@ VALUE_MEMORY = 0.5  # bytes per node at most this fraction of micrograd's
 TENSOR_VS_NUMPY = {"tiny": 1.3, "medium": 1.1, "large": 1.1}
 TENSOR_VS_TORCH = 1.0  # Tensor step at most this many times PyTorch's (1 thread), tiny and medium
 DEEP_GROWTH = 1.2  # per-node time at 10⁶ nodes at most this many times that at 10⁴
+# A fresh process: at most this many seconds more than one that imports numpy alone (issue 22)
+STARTUP_OVER_NUMPY = {"import tinygrad_edu": 0.050, "tinygrad-edu --help": 0.100}
 ENGINE_NAMES = {"value": "Value", "tensor": "Tensor (0-d)", "torch": "PyTorch (0-d)"}
 
 
@@ -263,6 +265,23 @@ def deep_section(d: dict[str, Any]) -> tuple[str, list[tuple[str, bool, str]]]:
     return text, targets
 
 
+def startup_section(s: dict[str, Any]) -> tuple[str, list[tuple[str, bool, str]]]:
+    """Whole-process start-up times and what each costs over ``import numpy`` alone."""
+    rows, targets = [], []
+    for name, timed in s["commands"].items():
+        over, (low, high) = timed["over_numpy"], timed["over_numpy_spread"]
+        paired = f"{over * 1e3:+.0f} ms ({low * 1e3:+.0f} to {high * 1e3:+.0f})"
+        rows.append([f"`{name}`", _spread_ms(timed["median"], timed["spread"]), paired])
+        if name in STARTUP_OVER_NUMPY:
+            limit = STARTUP_OVER_NUMPY[name]
+            targets.append(
+                (f"`{name}` within {limit * 1e3:.0f} ms of numpy alone", over <= limit, paired)
+            )
+    header = ["a new process runs", "wall-clock time (quartiles)", "more than numpy alone, paired"]
+    text = f"### Start-up ({s['rounds']} rounds, bytecode cached)\n\n" + _table(header, rows) + "\n"
+    return text, targets
+
+
 def markdown(results: dict[str, Any]) -> str:
     """The whole results section: machine, tables, and the targets with ✅/❌."""
     parts = ["## Results\n"]
@@ -274,7 +293,11 @@ def markdown(results: dict[str, Any]) -> str:
         f"Command: `{m['command']}`.\n"
     )
     targets: list[tuple[str, bool, str]] = []
-    for key, make in (("value", value_section), ("deep", deep_section)):
+    for key, make in (
+        ("value", value_section),
+        ("deep", deep_section),
+        ("startup", startup_section),
+    ):
         if key in results:
             text, found = make(results[key])
             parts.append(text)

@@ -6,7 +6,9 @@ Each part runs in a fresh Python process of its own, so that one cannot slow ano
 - ``deep_graphs``: chains of 10⁴ … 10⁶ nodes, one process per engine (Value, Tensor,
   PyTorch) — the same reason;
 - ``tensor_engine --threads 1``: numpy's BLAS and PyTorch on one thread each;
-- ``tensor_engine --threads default``: both as they come.
+- ``tensor_engine --threads default``: both as they come;
+- ``startup``: how long ``import tinygrad_edu`` and ``tinygrad-edu --help`` take, each a
+  whole new process, against ``import numpy`` alone.
 
 Inside each process the engines being compared are interleaved (see ``timing.py``). The
 results are printed as tables, with a ✅ or ❌ for each target, and written as Markdown
@@ -114,8 +116,8 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     parser.add_argument("--out", type=Path, help="write results here instead of docs/")
     parser.add_argument(
         "--only",
-        default="value,deep,tensor",
-        help="comma-separated parts to run: value, deep, tensor (default: all)",
+        default="value,deep,tensor,startup",
+        help="comma-separated parts to run: value, deep, tensor, startup (default: all)",
     )
     parser.add_argument(
         "--default-malloc",
@@ -144,6 +146,9 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         results["tensor_default"] = run_part(
             "tensor_engine", [*quick, *sizes, "--threads", "default"], malloc
         )
+
+    if "startup" in parts:
+        results["startup"] = run_part("startup", quick)
 
     command = "python -m benchmarks " + " ".join(argv if argv is not None else sys.argv[1:])
     results["machine"] = machine(command.strip(), load_before)

@@ -1,8 +1,10 @@
-"""The layering of the package: no module imports upward or in a circle.
+"""The layering of the package: each module sits at the depth its imports give.
 
 Every module's imports are read with ``ast`` — also those inside functions and under
-``if TYPE_CHECKING`` — and checked against the one table of layers,
-``tinygrad_edu.architecture.LAYERS``. There is no list of exceptions.
+``if TYPE_CHECKING`` — and the depth they give (1 for no import of the package, else one
+more than the deepest import) must equal the module's layer in the one table,
+``tinygrad_edu.architecture.LAYERS``. There is no list of exceptions, and no module is
+reached by naming it in a string.
 """
 
 from __future__ import annotations
@@ -85,14 +87,43 @@ def test_every_module_has_a_layer_and_every_listed_module_exists() -> None:
         assert name == "__init__" or _is_unit(name), f"LAYERS lists {name}, which does not exist"
 
 
-def test_no_module_imports_from_a_higher_layer() -> None:
-    upward = [
-        f"{unit} (layer {layer_of(unit)}) imports {target} (layer {layer_of(target)})"
-        for unit, targets in _graph().items()
-        for target in sorted(targets)
-        if layer_of(target) > layer_of(unit)
+def depths(edges: dict[str, set[str]]) -> dict[str, int]:
+    """Each unit's depth: 1 without imports of the package, else 1 + its deepest import's
+    (longest path; a circle is reported by test_no_import_circle, here it is a ValueError)."""
+    depth: dict[str, int] = {}
+
+    def visit(unit: str, path: tuple[str, ...]) -> int:
+        if unit in path:
+            raise ValueError("import circle: " + " -> ".join((*path, unit)))
+        if unit not in depth:
+            depth[unit] = 1 + max((visit(t, (*path, unit)) for t in edges.get(unit, ())), default=0)
+        return depth[unit]
+
+    for unit in edges:
+        visit(unit, ())
+    return depth
+
+
+def test_every_module_is_declared_at_the_depth_its_imports_give() -> None:
+    edges = _graph()
+    names = [name for name, _ in LAYERS]
+    wrong = [
+        f"{unit} is declared in layer {layer_of(unit)} ({names[layer_of(unit) - 1]}) but its "
+        f"imports ({', '.join(sorted(edges[unit])) or 'none'}) put it in layer {depth}: "
+        "move it in tinygrad_edu/architecture.py (and docs/architecture.md, README's layout)"
+        for unit, depth in sorted(depths(edges).items())
+        if layer_of(unit) != depth
     ]
-    assert upward == []
+    assert wrong == []
+    assert max(depths(edges).values()) == len(LAYERS), "a layer at the top has no module"
+
+
+def test_depths_of_a_small_graph() -> None:
+    """The measure itself, on a graph written out by hand: a diamond and a long arm."""
+    edges = {"a": set(), "b": {"a"}, "c": {"a"}, "d": {"b", "c", "a"}, "e": {"d"}, "f": {"a"}}
+    assert depths(edges) == {"a": 1, "b": 2, "c": 2, "f": 2, "d": 3, "e": 4}
+    with pytest.raises(ValueError, match="a -> b -> a"):
+        depths({"a": {"b"}, "b": {"a"}})
 
 
 def test_no_import_circle() -> None:
@@ -126,6 +157,49 @@ def test_the_reader_sees_lazy_relative_and_absolute_imports() -> None:
     )
     found = imports_of(PACKAGE / "stepper" / "probe.py", source)
     assert found == {"nn", "viz", "cli", "__init__", "rules"}  # ".frames" is stepper's own
+
+
+def _strings_naming_modules(path: Path) -> list[str]:
+    """Module paths written as strings ("tinygrad_edu.x") and imports by name (importlib,
+    __import__) in a file: the ways to reach a module that the import reader cannot see."""
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    docstrings = {
+        id(node.body[0].value)
+        for node in ast.walk(tree)
+        if isinstance(node, (ast.Module, ast.ClassDef, ast.FunctionDef, ast.AsyncFunctionDef))
+        and node.body
+        and isinstance(node.body[0], ast.Expr)
+        and isinstance(node.body[0].value, ast.Constant)
+    }
+    found: list[tuple[int, str]] = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Constant) and isinstance(node.value, str):
+            if id(node) not in docstrings and re.search(r"\btinygrad_edu\.\w", node.value):
+                found.append((node.lineno, f"the string {node.value!r}"))
+        elif isinstance(node, ast.Call):
+            called = ast.unparse(node.func)
+            if called in ("__import__", "import_module", "importlib.import_module"):
+                found.append((node.lineno, f"{called}(...)"))
+    return [f"{path.name}:{line}: {what}" for line, what in sorted(found)]
+
+
+def test_no_module_is_reached_by_naming_it_in_a_string() -> None:
+    found = [hit for path in sorted(PACKAGE.rglob("*.py")) for hit in _strings_naming_modules(path)]
+    assert found == []
+
+
+def test_the_string_finder_sees_a_string_hook(tmp_path: Path) -> None:
+    probe = tmp_path / "probe.py"
+    probe.write_text(
+        '"""Docstrings may name tinygrad_edu.viz."""\n'
+        'HOOKS = {"draw": "tinygrad_edu.viz"}\n'
+        "import importlib\n"
+        'importlib.import_module("x")\n'
+    )
+    assert [hit.split(": ", 1)[1] for hit in _strings_naming_modules(probe)] == [
+        "the string 'tinygrad_edu.viz'",
+        "importlib.import_module(...)",
+    ]
 
 
 ROOT = PACKAGE.parent

@@ -31,6 +31,7 @@ from benchmarks import (  # noqa: E402
     bare_engine,
     deep_graphs,
     report,
+    startup,
     tensor_engine,
     timing,
     value_engine,
@@ -372,6 +373,31 @@ def test_deep_report_gives_each_ratio_its_widest_range():
     )
 
 
+def test_startup_pairs_each_command_with_numpy_in_the_same_round(monkeypatch):
+    """Round r is slow for everyone (load from elsewhere): the paired difference ignores it."""
+    calls: list[str] = []
+    base = {"import numpy": 0.1, "import tinygrad_edu": 0.14, "tinygrad-edu --help": 0.25}
+
+    def fake(command, env):
+        name = next(n for n, c in startup.commands().items() if c == command)
+        calls.append(name)
+        round_ = calls.count(name) - 2  # -1: the untimed round
+        return base[name] + (0.0 if round_ < 0 else [0.0, 0.3, 0.05][round_])
+
+    monkeypatch.setattr(startup, "wall_time", fake)
+    result = startup.measure(3)
+    assert calls[3:6] == list(base) and calls[6:9] != calls[3:6]  # the order rotates
+    for name, timed in result["commands"].items():
+        assert timed["over_numpy"] == pytest.approx(base[name] - 0.1)
+        assert timed["median"] == pytest.approx(base[name] + 0.05)
+    text, targets = report.startup_section(result)
+    assert {what.split("`")[1]: ok for what, ok, _ in targets} == {
+        "import tinygrad_edu": True,  # 40 ms over numpy: within 50
+        "tinygrad-edu --help": False,  # 150 ms: not within 100
+    }
+    assert "| `import tinygrad_edu` | 190 ms (140-440 ms) | +40 ms (+40 to +40) |" in text
+
+
 # --- the whole suite, quickly ------------------------------------------------------------------
 
 
@@ -385,7 +411,12 @@ def test_quick_run_of_the_whole_suite_writes_tables_and_chart(tmp_path):
     )
     assert done.returncode == 0, done.stderr[-2000:]
     text = (tmp_path / "performance-results.md").read_text()
-    for heading in ("Value engine vs micrograd", "Deep graphs", "Tensor engine, one thread"):
+    for heading in (
+        "Value engine vs micrograd",
+        "Deep graphs",
+        "Tensor engine, one thread",
+        "Start-up",
+    ):
         assert heading in text
     assert "### Targets" in text and "Tensor engine, default threads" in text
     assert "numpy, new arrays" in text

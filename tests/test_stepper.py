@@ -20,7 +20,7 @@ import note05
 import numpy as np
 import pytest
 
-from tinygrad_edu import Value, nn, viz
+from tinygrad_edu import Value, nn
 from tinygrad_edu.compare import central_difference
 from tinygrad_edu.stepper import NetworkRecording, recording, stepper
 from tinygrad_edu.stepper.layout import Box, R, label_box, network_layout, text_block
@@ -143,13 +143,6 @@ def test_the_recording_holds_note_05s_numbers_in_exact_arithmetic() -> None:
     shown = [v.param.name if v.param else net.units[v.layer][v.unit] for v in first.visits]
     assert sorted(shown) == ["h1", "h2", "w1", "w2", "w3", "w4", "w5", "w6", "ŷ"]
     assert shown[0] == "ŷ" and len(first.trace) > len(shown)  # the walk visits more nodes
-
-
-def test_viz_stepper_writes_the_stepper_page(tmp_path: Path) -> None:
-    by_viz = viz.stepper(note_model(), x=NOTE_X, t=[NOTE_T], path=tmp_path / "viz.html")
-    direct = stepper(note_model(), x=NOTE_X, t=[NOTE_T], path=tmp_path / "direct.html")
-    assert by_viz == tmp_path / "viz.html"
-    assert by_viz.read_text() == direct.read_text()
 
 
 # --- the worked example's numbers ----------------------------------------------------------

@@ -1,11 +1,13 @@
-"""The layers of the package: which module may import which. Data only; it imports nothing.
+"""The layers of the package, as its imports make them. Data only; it imports nothing.
 
-A module imports only from its own layer or a lower one (earlier in this list), and never
-in a circle.
+A module's layer is its depth in the import graph: 1 for a module that imports nothing of
+the package, otherwise one more than the highest layer it imports. So a module imports
+only from lower layers, never in a circle, and sits right above the highest of them.
 ``tests/test_architecture.py`` reads every module's imports (also those inside functions)
-and fails on an upward or circular one; ``docs/architecture.md`` shows this table.
-Something a lower layer must reach above it (``backward(trace=True)``, Jupyter display)
-goes through a hook the upper module installs when imported (``graph.install_hook``).
+and fails unless each module is declared at exactly that depth; ``docs/architecture.md``
+and the README show this table. No module is reached by naming it in a string: what the
+engines offer from a module above the core (``backward(trace=True)``, Jupyter's drawing) is
+imported inside the method that needs it, and that module sits below the engines.
 """
 
 from __future__ import annotations
@@ -17,10 +19,21 @@ LAYERS: tuple[tuple[str, dict[str, str]], ...] = (
         "core",
         {
             "architecture": "this table of layers",
-            "graph": "Node, topological order, THE backward walk and its observers, no_grad, hooks",
+            "graph": "Node, topological order, THE backward walk and its observers, no_grad",
             "ops": "the op table: per op its name, f, f′ in the notes' form and its texts",
-            "checks": "the shared input checks: real numbers, float arrays, sizes, weights",
+            "diagnostics": "per layer and step: gradient norms, ‖δ‖, saturated units",
             "launch": "the command's first moments: one-line Ctrl-C while the package imports",
+            "exercise_stubs": "the exercises' stub files, copied out by tinygrad-edu exercises",
+        },
+    ),
+    (
+        "on the core",
+        {
+            "checks": "the shared input checks: real numbers, float arrays, sizes, weights",
+            "trace": "an observer of the walk: backward(trace=True)'s recording",
+            "anomaly": "an observer of ops and the walk: the first NaN/inf, named",
+            "viz": "graphviz drawings of a graph (draw_graph, render)",
+            "torch_bridge": "MLP.to_torch / from_torch: the same network in PyTorch",
         },
     ),
     (
@@ -28,6 +41,9 @@ LAYERS: tuple[tuple[str, dict[str, str]], ...] = (
         {
             "value": "Value: a float per node; each op its forward and local derivatives",
             "tensor": "Tensor: an ndarray per node; each op its forward and one VJP per parent",
+            "rules": "the notes by hand in numpy: forward, δ rules, gradient-descent step",
+            "optim": "SGD and Adam, as PyTorch writes them",
+            "data": "toy datasets in numpy (xor, moons, spirals, sine) and the 8×8 digits",
         },
     ),
     (
@@ -35,50 +51,36 @@ LAYERS: tuple[tuple[str, dict[str, str]], ...] = (
         {
             "losses": "mse_loss and cross_entropy_loss: one node each, for either engine",
             "nn": "Module, Linear, activations, Sequential; MLP (TensorMLP, ValueMLP: Network)",
-            "optim": "SGD and Adam, as PyTorch writes them",
-            "data": "toy datasets in numpy (xor, moons, spirals, sine) and the 8×8 digits",
-            "torch_bridge": "MLP.to_torch / from_torch: the same network in PyTorch",
-        },
-    ),
-    (
-        "the notes",
-        {
-            "rules": "the notes by hand in numpy: forward, δ rules, gradient-descent step",
-            "compare": "finite differences, gradcheck, autograd vs δ rules vs finite diff.",
             "grading": "a learner's own δ rules checked against the notes', with hints",
         },
     ),
     (
-        "looking",
+        "using models",
         {
-            "trace": "an observer of the walk: backward(trace=True)'s recording",
-            "anomaly": "an observer of ops and the walk: the first NaN/inf, named",
-            "viz": "graphviz drawings of a graph (draw_graph, render)",
+            "train": "fit / predict / accuracy: the one training loop (demo, stepper, examples)",
+            "compare": "finite differences, gradcheck, autograd vs δ rules vs finite diff.",
+            "notes05": "note 05's worked example as data: its numbers, the replay, its slips",
+            "exercises": "the exercises' catalogue: stubs, notes, cases, the verdict on a case",
         },
     ),
     (
-        "applications",
+        "pages, pictures, the child process",
         {
-            "train": "fit / predict / accuracy: the one training loop (demo, stepper, examples)",
-            "diagnostics": "per layer and step: gradient norms, ‖δ‖, saturated units",
-            "notes05": "note 05's worked example as data: its numbers, the replay, its slips",
             "plot": "matplotlib pictures of a training run; the drawing of a model's loss graph",
             "stepper": "step-through page: record -> frames -> render; assets/: HTML, CSS, JS",
-            "exercises": "the exercises' catalogue: stubs, notes, cases, the verdict on a case",
-            "exercise_stubs": "the exercises' stub files, copied out by tinygrad-edu exercises",
             "child": "the child process that runs one learner's file; the no-pickle messages",
+        },
+    ),
+    (
+        "the package and its tools",
+        {
+            "__init__": "the top-level names",
             "runner": "check a learner's file in a child process with limits; judged here",
             "explore": "the local training page: session, server (127.0.0.1, token), assets/",
         },
     ),
-    (
-        "entry",
-        {
-            "cli": "the tinygrad-edu command: arguments, checks and dispatch",
-            "__main__": "python -m tinygrad_edu",
-            "__init__": "the top-level names; imports trace, viz, stepper (their hooks)",
-        },
-    ),
+    ("command", {"cli": "the tinygrad-edu command: arguments, checks and dispatch"}),
+    ("python -m", {"__main__": "python -m tinygrad_edu"}),
 )
 
 

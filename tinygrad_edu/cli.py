@@ -33,13 +33,10 @@ from typing import Any, NoReturn
 
 import numpy as np
 
-from . import __version__, data, launch, notes05, ops, plot, rules, train, viz
-from .compare import compare
-from .explore import Session, SettingError, serve
-from .explore.playground import load_rules, read_points
+# What the parser needs; each command imports the rest when it runs (so --help is quick).
+from . import __version__, data, launch, notes05, ops, viz
 from .nn import MLP
 from .runner import DEFAULT_TIMEOUT, ExerciseFileError, Limits, check_file
-from .stepper import stepper
 
 PROG = "tinygrad-edu"
 ACTIVATIONS = ops.ACTIVATIONS  # --hidden and --output: every activation of the op table
@@ -392,6 +389,8 @@ def _fit_sizes(
 
 
 def run_demo(args: argparse.Namespace) -> int:
+    from . import plot, train
+
     X, y = _load_dataset(args.dataset, args.seed)
     sizes = _fit_sizes(args.sizes, X, y, args.dataset, args.engine)
     check_compare_cost(sizes, 4, args.engine)  # the table printed before training
@@ -459,6 +458,8 @@ def _print_compare(model: Any, X: np.ndarray, y: np.ndarray, max_entries: int | 
 
     ``max_entries``: gradient entries shown per parameter (None: all of them).
     """
+    from .compare import compare
+
     report = compare(model, X, y)
     print(report.table(max_entries=max_entries))
     return bool(report.ok)
@@ -506,6 +507,8 @@ def add_graph(subparsers: Any) -> None:
 
 
 def run_graph(args: argparse.Namespace) -> int:
+    from . import rules, train
+
     if args.forward_only and args.deltas:
         raise UsageError("--deltas needs the backward pass; leave out --forward-only")
     model = MLP(
@@ -632,6 +635,8 @@ def run_worked_example(args: argparse.Namespace) -> int:
 
 def _write_note_page(path: Path, lr: float) -> Path:
     """The step-through page of note 05 (two iterations), as `step` writes it by default."""
+    from .stepper import stepper
+
     model = MLP([2, 2, 1], "linear", "linear", bias=False, engine="value")
     model.set_weights(notes05.weights())
     x, t = list(notes05.X), [notes05.TARGET]
@@ -704,6 +709,9 @@ def add_step(subparsers: Any) -> None:
 
 
 def run_step(args: argparse.Namespace) -> int:
+    from . import train
+    from .stepper import stepper
+
     sizes = args.sizes
     note = sizes == [2, 2, 1] and not args.bias
     note_x, note_t = list(notes05.X), [notes05.TARGET]
@@ -827,6 +835,9 @@ def add_explore(subparsers: Any) -> None:
 
 
 def run_explore(args: argparse.Namespace) -> int:
+    from .explore import Session, SettingError, serve
+    from .explore.playground import load_rules, read_points
+
     try:
         points = None if args.data is None else read_points(args.data)
         own = None if args.rules is None else load_rules(args.rules)

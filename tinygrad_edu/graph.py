@@ -11,9 +11,10 @@ gradient the node adds into that parent. The walk applies it. Whoever wants to w
 walk — ``trace`` records it, ``anomaly`` checks it for NaN — is an :class:`Observer` the
 walk calls at each push; without one the walk takes a fast path that is as fast as before.
 
-The layers above the engines reach the engines' users through *hooks* they install on
-import (``install_hook``): ``backward(trace=True)`` calls the hook "trace" and Jupyter's
-display of a node the hook "draw", so no engine imports ``trace`` or ``viz``.
+The graph core imports nothing of the package. What an engine offers beyond the walk —
+``backward(trace=True)``'s recording (``trace``), Jupyter's drawing of a node (``viz``) — lives
+in a module between the core and the engines, which the engine imports inside the method
+that needs it (so ``import tinygrad_edu`` does not load graphviz).
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from __future__ import annotations
 import contextlib
 import gc
 import threading
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Iterable, Iterator
 from typing import Any
 
 # The modes are per thread, as in PyTorch: a thread inside ``no_grad`` does not switch off
@@ -118,34 +119,6 @@ def observing(observer: Observer) -> Iterator[None]:
         _count_block("observing", -1)
 
 
-# --- hooks: how an engine reaches a layer above it without importing it ----------------
-
-_hooks: dict[str, Callable[..., Any]] = {}
-# Which module installs each hook, for the error when it was never imported.
-HOOK_PROVIDERS = {
-    "trace": "tinygrad_edu.trace",
-    "draw": "tinygrad_edu.viz",
-    "stepper": "tinygrad_edu.stepper",
-}
-
-
-def install_hook(name: str, function: Callable[..., Any]) -> None:
-    """Register ``function`` under ``name`` (done by the module that provides it, on import)."""
-    _hooks[name] = function
-
-
-def hook(name: str) -> Callable[..., Any]:
-    """The function installed under ``name``, or a RuntimeError that says what to import."""
-    try:
-        return _hooks[name]
-    except KeyError:
-        provider = HOOK_PROVIDERS.get(name, "the module that provides it")
-        raise RuntimeError(
-            f"tinygrad_edu: {name!r} is provided by {provider}, which was not imported; "
-            f"import {provider} (``import tinygrad_edu`` imports it)"
-        ) from None
-
-
 class Node:
     """A value in a computation graph: what it holds, where it came from, its gradient.
 
@@ -196,11 +169,6 @@ class Node:
         for node in topological_order(self):
             node.grad = node._zero_grad_value()
 
-    def _repr_mimebundle_(self, include: Any = None, exclude: Any = None) -> dict[str, str]:
-        """Jupyter shows a node as the drawing of its graph (the hook ``viz`` installs)."""
-        drawing = hook("draw")(self)
-        return drawing._repr_mimebundle_(include, exclude)
-
 
 # On the work stack of topological_order: "the node just below me has all its parents placed".
 _PARENTS_PLACED = object()
@@ -241,14 +209,13 @@ def topological_order(root: Node, leaves: bool = True) -> list[Any]:
     return order
 
 
-def backward(root: Node, seed: Any, trace: bool = False, observer: Observer | None = None) -> Any:
+def backward(root: Node, seed: Any, observer: Observer | None = None) -> None:
     """Reverse-mode autodiff: d root / d node for every node, accumulated into ``.grad``.
 
     Leaves accumulate (a second call adds the same gradient again, as PyTorch does with a
     retained graph). Intermediate nodes are reset first, so their gradients are recomputed
-    from zero on each call and never double counted. With ``trace=True`` the walk is
-    recorded and the recording returned (the hook "trace", installed by ``trace.py``); an
-    ``observer`` watches this walk (as does every installed one).
+    from zero on each call and never double counted. An ``observer`` watches this walk (as
+    does every installed one); ``trace.record_backward`` records it so.
 
     Python's cyclic garbage collector is off during the walk, as it was after it. The graph
     has no reference cycles (refcounting frees it) and the walk's own temporaries are freed
@@ -257,8 +224,6 @@ def backward(root: Node, seed: Any, trace: bool = False, observer: Observer | No
     a third of the backward time (docs/performance.md). (A try/finally rather than a
     ``contextlib`` context manager, which costs more than a small graph's whole walk.)
     """
-    if trace:
-        return hook("trace")(root, seed)
     watchers: tuple[Observer, ...] = modes.observers if observing_somewhere else ()
     if observer is not None:
         watchers = (*watchers, observer)
@@ -267,7 +232,7 @@ def backward(root: Node, seed: Any, trace: bool = False, observer: Observer | No
     try:
         if watchers:
             _observed_walk(root, seed, watchers)
-            return None
+            return
         order = topological_order(root, leaves=False)  # leaves keep (accumulate) their .grad
         zero = root._zero_grad_value()  # one engine per graph: ask once, not once per node
         for node in order:
@@ -275,7 +240,6 @@ def backward(root: Node, seed: Any, trace: bool = False, observer: Observer | No
         root._accumulate(seed)
         for node in reversed(order):  # the fast path: no observer to call
             node._push_grad_to_parents()
-        return None
     finally:
         if collector_was_on:
             gc.enable()

@@ -226,7 +226,7 @@ class Tensor(graph.Node):
                 observer.on_op(out, parents)
         return out
 
-    # --- the graph core's hooks -------------------------------------------------------
+    # --- the walk's protocol (graph.Node) ---------------------------------------------
 
     def _zero_grad_value(self) -> None:
         return None
@@ -324,7 +324,12 @@ class Tensor(graph.Node):
                 raise ValueError(
                     f"Tensor.backward: grad has shape {seed.shape}, the tensor has {self.shape}"
                 )
-        return graph.backward(self, seed, trace)
+        if trace:  # imported here, where it is needed: see graph.py
+            from .trace import record_backward
+
+            return record_backward(self, seed)
+        graph.backward(self, seed)
+        return None
 
     # --- plain attributes -------------------------------------------------------------
 
@@ -699,6 +704,12 @@ class Tensor(graph.Node):
         return Tensor.from_op(out, (self,), "log_softmax", grad)
 
     # --- display ----------------------------------------------------------------------
+
+    def _repr_mimebundle_(self, include: Any = None, exclude: Any = None) -> dict[str, str]:
+        """Jupyter shows a node as the drawing of its graph (viz, imported when it is shown)."""
+        from .viz import draw_graph
+
+        return draw_graph(self)._repr_mimebundle_(include, exclude)
 
     def __repr__(self) -> str:
         body = np.array2string(self.data, separator=", ", prefix="Tensor(", threshold=20)

@@ -145,9 +145,6 @@ def record_backward(root: Any, seed: Any) -> BackwardTrace:
     return trace
 
 
-graph.install_hook("trace", record_backward)  # what backward(trace=True) calls
-
-
 def naive_backward(root: Any) -> tuple[dict[int, float], list[tuple[Any, Any, float]]]:
     """The walk *without* topological order: each time a node is reached, push its grad.
 

@@ -79,7 +79,7 @@ class Value(graph.Node):
                 observer.on_op(out, parents)
         return out
 
-    # --- the graph core's hooks -------------------------------------------------------
+    # --- the walk's protocol (graph.Node) ---------------------------------------------
 
     def _zero_grad_value(self) -> float:
         return 0.0
@@ -123,7 +123,12 @@ class Value(graph.Node):
                 "so it has no graph to walk (build the graph outside no_grad(); a leaf made "
                 "with Value(...) may call backward())"
             )
-        return graph.backward(self, 1.0, trace)
+        if trace:  # imported here, where it is needed: see graph.py
+            from .trace import record_backward
+
+            return record_backward(self, 1.0)
+        graph.backward(self, 1.0)
+        return None
 
     # --- binary ops -------------------------------------------------------------------
 
@@ -224,6 +229,12 @@ class Value(graph.Node):
         return Value.from_op(math.log(a), (self,), "log", (1.0 / a,))
 
     # --- display ----------------------------------------------------------------------
+
+    def _repr_mimebundle_(self, include: Any = None, exclude: Any = None) -> dict[str, str]:
+        """Jupyter shows a node as the drawing of its graph (viz, imported when it is shown)."""
+        from .viz import draw_graph
+
+        return draw_graph(self)._repr_mimebundle_(include, exclude)
 
     def __repr__(self) -> str:
         label = f", label={self.label!r}" if self.label else ""

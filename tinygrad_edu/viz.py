@@ -914,15 +914,3 @@ def _draw_legend(
             shape="plain",
             fontsize="10",
         )
-
-
-graph.install_hook("draw", draw_graph)  # how Jupyter shows a Value or a Tensor
-
-
-def stepper(*args: Any, **kwargs: Any) -> Any:
-    """The step-through page: ``tinygrad_edu.stepper.stepper`` (see there for the arguments).
-
-    Kept under ``viz`` where learners look for pictures; it reaches the stepper, a layer
-    above this module, through the hook that module installs when imported.
-    """
-    return graph.hook("stepper")(*args, **kwargs)

@@ -27,7 +27,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from .. import checks, graph, nn, ops
+from .. import checks, nn, ops
 from ..train import warn_at_caller
 from ..value import Value
 from .frames import Frame, graph_frames, network_frames
@@ -126,5 +126,3 @@ def stepper(
     path.write_text(page, encoding="utf-8")
     return path
 
-
-graph.install_hook("stepper", stepper)  # what viz.stepper calls
