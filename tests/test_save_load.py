@@ -8,7 +8,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from tinygrad_edu import nn
+from tinygrad_edu import nn, saving
 
 
 def assert_same_weights(a, b):
@@ -130,7 +130,7 @@ def test_a_failing_write_leaves_the_old_file_intact_and_no_temp_file(tmp_path, m
         file.write(b"PK\x03\x04 half a zip")  # start writing, then die
         raise OSError(28, "No space left on device")
 
-    monkeypatch.setattr(nn, "_write_npz", crash_midway)
+    monkeypatch.setattr(saving, "write_npz", crash_midway)
     with pytest.raises(OSError, match=re.escape(f"No space left on device: {str(path)!r}")):
         nn.MLP([2, 3, 1], seed=2).save(path)
     assert path.read_bytes() == old_bytes
@@ -268,3 +268,147 @@ def test_parameters_named_file_and_allow_pickle_save_and_load(tmp_path):
     np.testing.assert_array_equal(other.allow_pickle.data, [-3.0])
     with np.load(tmp_path / "odd.npz") as file:  # still a plain .npz that numpy reads
         assert sorted(file.files) == ["allow_pickle", "file"]
+
+
+# --- crafted files: every header is checked before any data is read -----------------------
+
+
+def _npy(shape, descr="<f8", data=None, version=(1, 0), fortran=False):
+    """One .npy member's bytes: a header declaring ``shape`` and ``descr``, then ``data``
+    (by default the zeros it declares)."""
+    import io
+
+    out = io.BytesIO()
+    header = {"descr": descr, "fortran_order": fortran, "shape": tuple(shape)}
+    if version == (1, 0):
+        np.lib.format.write_array_header_1_0(out, header)
+    else:
+        np.lib.format.write_array_header_2_0(out, header)
+    if data is None:
+        data = bytes(int(np.prod(shape)) * np.dtype(descr).itemsize)
+    return out.getvalue() + data
+
+
+def _archive(path, members):
+    """A zip of ``members`` (member name -> bytes), stored as save() stores them."""
+    with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_STORED) as archive:
+        for name, content in members.items():
+            archive.writestr(name, content)
+    return path
+
+
+def _members_of(model):
+    """The members save() would write for ``model``, as bytes."""
+    import io
+
+    members = {}
+    for name, array in model.state_dict().items():
+        out = io.BytesIO()
+        np.lib.format.write_array(out, array)
+        members[name + ".npy"] = out.getvalue()
+    return members
+
+
+def test_a_header_declaring_a_huge_array_is_refused_before_anything_is_allocated(tmp_path):
+    import tracemalloc
+
+    model = nn.MLP([2, 3, 1], seed=1)
+    members = _members_of(model)
+    # 100000 × 100000 float64 = 74.5 GiB declared; 48 bytes of data actually there
+    members["layers.0.weight.npy"] = _npy((100000, 100000), data=bytes(48))
+    path = _archive(tmp_path / "huge.npz", members)
+    before = model.get_weights()
+    tracemalloc.start()
+    try:
+        with pytest.raises(ValueError) as error:
+            model.load(path)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert str(path) in str(error.value)
+    assert "'layers.0.weight' has shape (100000, 100000), this model has (3, 2)" in str(error.value)
+    assert peak < 1_000_000  # bytes: the file is small and nothing it declares was allocated
+    assert_same_weights(before, model.get_weights())
+
+
+def test_headers_are_all_checked_before_any_data_is_read(tmp_path):
+    """Member 1 has bytes after its data, member 2 the wrong shape: the shape is reported,
+    because no member's data is read until every header fits the model."""
+    model = nn.MLP([2, 3, 1], seed=1)
+    members = _members_of(model)
+    members["layers.0.weight.npy"] += b"more"
+    members["layers.1.weight.npy"] = _npy((1, 4))
+    path = _archive(tmp_path / "two.npz", members)
+    with pytest.raises(ValueError, match=r"'layers.1.weight' has shape \(1, 4\), this model has"):
+        model.load(path)
+
+
+@pytest.mark.parametrize("engine", ["tensor", "value"])
+def test_bytes_after_an_arrays_data_are_refused(tmp_path, engine):
+    model = nn.MLP([2, 3, 1], engine=engine, seed=1)
+    members = _members_of(nn.MLP([2, 3, 1], seed=2))
+    members["layers.0.bias.npy"] += b"\x00" * 8  # one more float64 than the header declares
+    path = _archive(tmp_path / "longer.npz", members)
+    before = model.get_weights()
+    with pytest.raises(ValueError) as error:
+        model.load(path)
+    message = str(error.value)
+    assert str(path) in message and "not a readable .npz file written by save()" in message
+    assert "'layers.0.bias.npy' holds more bytes after the 24 bytes its header declares" in message
+    assert_same_weights(before, model.get_weights())
+
+
+def test_an_array_shorter_than_its_header_is_refused(tmp_path):
+    model = nn.MLP([2, 3, 1], seed=1)
+    members = _members_of(model)
+    members["layers.0.weight.npy"] = members["layers.0.weight.npy"][:-8]  # a valid zip member
+    path = _archive(tmp_path / "short.npz", members)
+    with pytest.raises(ValueError, match=r"short\.npz.*'layers.0.weight.npy' ends before the 48"):
+        model.load(path)
+
+
+@pytest.mark.parametrize(
+    "member, content, match",
+    [
+        ("layers.0.weight.npy", _npy((3, 2), "<f4"), "has dtype float32, this model has float64"),
+        ("layers.0.weight.npy", _npy((3, 2), "|O", data=b""), "needs pickle"),
+        ("layers.0.weight.npy", b"\x93NUMPY\x03\x00" + bytes(60), r"version \(3, 0\)"),
+        ("layers.0.weight.npy", b"not a header at all", r"the header of 'layers.0.weight.npy'"),
+        ("notes.txt", b"hello", r"it holds 'notes.txt', which is not an array"),
+    ],
+)
+def test_a_crafted_member_is_refused_naming_the_path(tmp_path, member, content, match):
+    model = nn.MLP([2, 3, 1], seed=1)
+    members = {**_members_of(model), member: content}
+    path = _archive(tmp_path / "crafted.npz", members)
+    before = model.get_weights()
+    with pytest.raises(ValueError, match=match) as error:
+        model.load(path)
+    assert str(path) in str(error.value)
+    assert_same_weights(before, model.get_weights())
+
+
+def test_a_member_twice_is_refused(tmp_path):
+    model = nn.MLP([2, 1], seed=1)
+    path = _archive(tmp_path / "twice.npz", _members_of(model))
+    with zipfile.ZipFile(path, "a") as archive, pytest.warns(UserWarning, match="Duplicate"):
+        archive.writestr("layers.0.bias.npy", _npy((1,)))
+    with pytest.raises(ValueError, match=r"twice\.npz.*'layers.0.bias.npy' twice"):
+        model.load(path)
+
+
+def test_what_numpy_writes_otherwise_still_loads(tmp_path):
+    """Version 2.0 headers, Fortran order and a compressed archive are NumPy's own forms of
+    the same arrays: they load, to the same numbers."""
+    model = nn.MLP([2, 3, 1], seed=1)
+    weights = model.get_weights()
+    W = np.asfortranarray(weights[0][0])
+    members = _members_of(model)
+    members["layers.0.weight.npy"] = _npy(W.shape, data=W.tobytes(order="F"), fortran=True)
+    members["layers.1.bias.npy"] = _npy((1,), data=weights[1][1].tobytes(), version=(2, 0))
+    other = nn.MLP([2, 3, 1], seed=2).load(_archive(tmp_path / "forms.npz", members))
+    assert_same_weights(weights, other.get_weights())
+    np.savez_compressed(tmp_path / "packed.npz", **model.state_dict())
+    assert_same_weights(
+        weights, nn.MLP([2, 3, 1], seed=3).load(tmp_path / "packed.npz").get_weights()
+    )

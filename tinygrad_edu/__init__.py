@@ -5,7 +5,7 @@ The public names (docs/semantics.md): the two engines, ``no_grad``, the losses a
 ``compare``, ``viz``, ``stepper``, ``train`` …).
 
 ``import tinygrad_edu`` loads only the core: the graph, the op table, both engines, the
-losses, ``nn``, ``optim`` and ``data``. Every module above them (and graphviz, matplotlib,
+losses, ``nn``, ``optim`` and ``data``. Every other module (and graphviz, matplotlib,
 PyTorch) loads the first time it is used: ``tinygrad_edu.compare`` imports ``compare`` then
 (``__getattr__`` below), as ``from tinygrad_edu import compare`` always did.
 """
@@ -46,7 +46,7 @@ __all__ = [
 
 
 def __getattr__(name: str) -> Any:
-    """A module above the core (or ``detect_anomaly``), imported the first time it is asked
+    """A module outside the core (or ``detect_anomaly``), imported the first time it is asked
     for; Python calls this only for a name the package does not have yet."""
     # "import tinygrad_edu.x", not "from . import x": the latter asks the package for x
     # first, which would call this function again.
@@ -69,6 +69,8 @@ def __getattr__(name: str) -> Any:
         import tinygrad_edu.plot as found
     elif name == "rules":
         import tinygrad_edu.rules as found
+    elif name == "saving":
+        import tinygrad_edu.saving as found
     elif name == "stepper":
         import tinygrad_edu.stepper as found
     elif name == "trace":

@@ -44,6 +44,7 @@ LAYERS: tuple[tuple[str, dict[str, str]], ...] = (
             "rules": "the notes by hand in numpy: forward, δ rules, gradient-descent step",
             "optim": "SGD and Adam, as PyTorch writes them",
             "data": "toy datasets in numpy (xor, moons, spirals, sine) and the 8×8 digits",
+            "saving": "Module.save / load: an .npz file, each header checked before any data",
         },
     ),
     (

@@ -224,3 +224,27 @@ def class_targets(target: Any, shape: tuple[int, ...], where: str) -> np.ndarray
         f"{where}: target has shape {array.shape}; for outputs of shape {shape} give class "
         f"indices of shape {shape[:-1]} or probabilities (e.g. one-hot rows) of shape {shape}"
     )
+
+
+Layout = dict[str, tuple[tuple[int, ...], np.dtype[Any]]]  # a model's arrays: name -> shape, dtype
+
+
+def state_mismatch(found: Layout, expected: Layout) -> str | None:
+    """Why arrays laid out as ``found`` cannot be loaded into a model laid out as ``expected``
+    (the names, then each shape, then each dtype, exactly), or None when they can."""
+    missing = [name for name in expected if name not in found]
+    unexpected = [name for name in found if name not in expected]
+    if missing or unexpected:
+        return (
+            f"the names do not match this model (missing {missing}, unexpected {unexpected}); "
+            "was it saved from a different architecture?"
+        )
+    for name, (shape, dtype) in expected.items():
+        if found[name][0] != shape:
+            return (
+                f"{name!r} has shape {found[name][0]}, this model has {shape} "
+                "(saved from a different architecture?)"
+            )
+        if found[name][1] != dtype:
+            return f"{name!r} has dtype {found[name][1]}, this model has {dtype}"
+    return None

@@ -22,12 +22,8 @@ weight from i to j, i.e. our ``W[j, i]``.
 
 from __future__ import annotations
 
-import codecs
 import math
 import os
-import stat
-import tempfile
-import zipfile
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol, Union, runtime_checkable
@@ -113,109 +109,26 @@ class Module:
                 param.data = float(arrays[name])
 
     def save(self, path: str | os.PathLike[str]) -> None:
-        """Write ``state_dict()`` to an ``.npz`` file, atomically.
+        """Write ``state_dict()`` to an ``.npz`` file at exactly ``path``, atomically.
 
-        The file is what ``numpy.savez`` writes: an uncompressed ZIP with one ``NAME.npy``
-        array per key, at exactly ``path`` (no suffix added); ``np.load`` reads it.
-        The arrays go to a temporary file in the same folder, which then replaces ``path``
-        in one step (``os.replace``): a crash mid-write never leaves a half-written file
-        where a good one was. A file saved over keeps its permission bits; a new one gets
-        the mode ``open()`` would give it. An error names ``path``, never the temporary file.
+        The file is what ``numpy.savez`` writes, so ``np.load`` reads it (see
+        :mod:`tinygrad_edu.saving`, imported here on first use, and docs/saving.md).
         """
-        path = os.fspath(path)
-        state = self.state_dict()
-        folder = os.path.dirname(os.path.abspath(path))
-        try:
-            mode = stat.S_IMODE(os.stat(path).st_mode)
-        except OSError:  # a new file (or one we cannot stat): what open() would give
-            umask = os.umask(0)
-            os.umask(umask)
-            mode = 0o666 & ~umask
-        try:
-            fd, tmp = tempfile.mkstemp(dir=folder, prefix=".tmp-", suffix=".npz")
-        except OSError as error:  # e.g. no such folder, or no permission to write there
-            raise _about(error, path) from None
-        try:
-            with os.fdopen(fd, "wb") as file:
-                os.chmod(tmp, mode)  # mkstemp makes the file private (0600)
-                _write_npz(file, state)
-                file.flush()
-                os.fsync(file.fileno())
-            os.replace(tmp, path)
-        except BaseException as error:
-            os.unlink(tmp)
-            if isinstance(error, OSError):
-                raise _about(error, path) from None
-            raise
+        from . import saving
+
+        saving.save(self, path)
 
     def load(self, path: str | os.PathLike[str]) -> Module:
         """Read a file written by ``save`` into this model (all or nothing); returns self.
 
-        ``allow_pickle=False``: loading never runs code stored in the file. A file that is
-        not an ``.npz`` archive (a ``.npy`` array, a text file, other bytes) is refused with
-        a message saying what it is.
+        Every array's name, shape and dtype is checked against this model before any of
+        its data is read, and loading never runs code stored in the file
+        (:mod:`tinygrad_edu.saving`).
         """
-        where = f"{type(self).__name__}.load"
-        path = os.fspath(path)
-        try:
-            with open(path, "rb") as file:
-                head = file.read(512)
-        except OSError as error:  # missing, unreadable, a folder: the same error, our words
-            raise _about(error, path) from None
-        if not head.startswith(b"PK\x03\x04"):  # every .npz is a zip archive
-            raise ValueError(f"{where}: {path!r} {_not_an_npz(head)}")
-        try:
-            with np.load(path, allow_pickle=False) as file:
-                state = {name: file[name] for name in file.files}
-        except (OSError, ValueError, EOFError, KeyError, zipfile.BadZipFile) as error:
-            why = (
-                "an array in it needs pickle, which load() never uses"
-                if "pickle" in str(error)
-                else "truncated or corrupt?"
-            )
-            raise ValueError(
-                f"{where}: {path!r} is not a readable .npz file written by save() ({why}): {error}"
-            ) from None
-        self.load_state_dict(state)
+        from . import saving
+
+        saving.load(self, path)
         return self
-
-
-def _write_npz(file: Any, arrays: dict[str, np.ndarray]) -> None:
-    """What ``np.savez(file, **arrays)`` writes, for any names.
-
-    (``np.savez`` takes the arrays as keyword arguments, so a parameter named "file" or
-    "allow_pickle" would collide with its own arguments.)
-    """
-    with zipfile.ZipFile(file, mode="w", compression=zipfile.ZIP_STORED) as archive:
-        for name, array in arrays.items():
-            with archive.open(name + ".npy", mode="w", force_zip64=True) as member:
-                np.lib.format.write_array(member, np.asanyarray(array), allow_pickle=False)
-
-
-def _about(error: OSError, path: str) -> OSError:
-    """The same kind of OSError, naming ``path`` (not a temporary file): "[Errno 13] …"."""
-    if error.errno is None:  # raised with a message only
-        return type(error)(f"{error}: {path!r}")
-    return type(error)(error.errno, error.strerror, path)
-
-
-def _not_an_npz(head: bytes) -> str:
-    """Why a file whose first bytes are ``head`` is not an ``.npz`` archive."""
-    if not head:
-        return "is empty: not an .npz file written by save() (truncated or corrupt?)"
-    if head.startswith(b"\x93NUMPY"):
-        return (
-            "is a .npy file (one array, from np.save), not the .npz archive of named "
-            "arrays that save() writes"
-        )
-    try:  # (incremental: the 512 bytes may end inside a character)
-        codecs.getincrementaldecoder("utf-8")().decode(head, final=False)
-        text = b"\x00" not in head
-    except UnicodeDecodeError:
-        text = False
-    if text:
-        return "is a text file, not an .npz file written by save()"
-    return "is not an .npz file written by save(): its first bytes are not a zip archive's"
 
 
 def _shape_dtype(param: Param) -> tuple[tuple[int, ...], np.dtype[Any]]:
@@ -228,25 +141,10 @@ def _check_state(
     state: dict[str, Any], expected: dict[str, tuple[tuple[int, ...], np.dtype[Any]]], model: Any
 ) -> dict[str, np.ndarray]:
     """The arrays of ``state`` once names, shapes and dtypes all match ``expected``."""
-    where = f"{type(model).__name__}.load_state_dict"
-    missing = [name for name in expected if name not in state]
-    unexpected = [name for name in state if name not in expected]
-    if missing or unexpected:
-        raise ValueError(
-            f"{where}: the names do not match this model (missing {missing}, "
-            f"unexpected {unexpected}); was it saved from a different architecture?"
-        )
-    arrays = {}
-    for name, (shape, dtype) in expected.items():
-        array = np.asarray(state[name])
-        if array.shape != shape:
-            raise ValueError(
-                f"{where}: {name!r} has shape {array.shape}, this model has {shape} "
-                "(saved from a different architecture?)"
-            )
-        if array.dtype != dtype:
-            raise ValueError(f"{where}: {name!r} has dtype {array.dtype}, this model has {dtype}")
-        arrays[name] = array
+    arrays = {name: np.asarray(array) for name, array in state.items()}
+    problem = checks.state_mismatch({n: (a.shape, a.dtype) for n, a in arrays.items()}, expected)
+    if problem is not None:
+        raise ValueError(f"{type(model).__name__}.load_state_dict: {problem}")
     return arrays
 
 
