@@ -60,7 +60,8 @@ def loaded_after(code: str) -> dict[str, list[str]]:
 
 def test_import_loads_only_the_core() -> None:
     loaded = loaded_after("import tinygrad_edu")
-X
+    # and nn's bridge (without torch), the command's Ctrl-C guard (launch.py)
+    assert set(loaded["ours"]) - CORE <= {"torch_bridge", "launch"}
     assert set(loaded["ours"]) >= CORE
     assert loaded["heavy"] == []
 
