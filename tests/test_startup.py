@@ -118,11 +118,11 @@ def test_an_unknown_attribute_is_an_attribute_error() -> None:
     assert {"anomaly", "compare", "rules", "viz"} <= set(loaded["ours"])
 
 
-def test_help_loads_neither_the_pages_nor_the_checkers() -> None:
+def test_help_loads_neither_the_pages_nor_the_training_stack() -> None:
     loaded = loaded_after(
         "import contextlib, io\nfrom tinygrad_edu.cli import main\n"
         "with contextlib.redirect_stdout(io.StringIO()), contextlib.suppress(SystemExit):\n"
         "    main(['--help'])"
     )
-    assert set(loaded["ours"]) & {"stepper", "compare", "grading", "exercises", "plot"} == set()
+    assert set(loaded["ours"]) & {"stepper", "compare", "plot", "train", "trace"} == set()
     assert "matplotlib" not in loaded["heavy"] and "torch" not in loaded["heavy"]
