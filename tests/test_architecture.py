@@ -226,3 +226,14 @@ def test_readme_layout_lists_every_module_with_its_line_from_the_table() -> None
             assert re.search(
                 rf"\n +{re.escape(_file_name(module))} +{re.escape(line)}\n", layout
             ), f"README's layout lacks {module}: {line!r}"
+
+
+def test_one_name_per_concept_no_two_classes_share_a_name() -> None:
+    """A reader who meets ``Step`` or ``Network`` should find one class of that name."""
+    where: dict[str, list[str]] = {}
+    for path in sorted(PACKAGE.rglob("*.py")):
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        for node in ast.walk(tree):
+            if isinstance(node, ast.ClassDef):
+                where.setdefault(node.name, []).append(str(path.relative_to(PACKAGE)))
+    assert {name: files for name, files in where.items() if len(files) > 1} == {}

@@ -5,7 +5,7 @@ node, does ``parent.grad += ∂node/∂parent · node.grad`` for each parent. Re
 watching that same walk (a ``graph.Observer``), so the arithmetic and its order are the
 plain walk's, and each step is written down:
 
-- a :class:`Step` per visited node: the node, its gradient when it is visited (complete by
+- a :class:`WalkStep` per visited node: the node, its gradient when it is visited (complete by
   then: every child has already pushed into it) and its local derivatives ∂node/∂parent;
 - a :class:`Push` per ``+=``: which parent, what was added, its gradient before and after.
 
@@ -39,7 +39,7 @@ class Push:
 
 
 @dataclass(frozen=True)
-class Step:
+class WalkStep:
     """One visited node: its gradient when visited, its local derivatives, its pushes.
 
     For a ``Value`` the local derivatives are floats; for a ``Tensor`` they are the
@@ -61,7 +61,7 @@ class BackwardTrace:
 
     root: Any
     seed: Any
-    steps: list[Step] = field(default_factory=list)
+    steps: list[WalkStep] = field(default_factory=list)
 
     @property
     def order(self) -> list[Any]:
@@ -130,7 +130,7 @@ class _Recorder(graph.Observer):
 
     def on_node_done(self, node: Any) -> None:
         local = node.local  # ∂node/∂parent per parent: numbers, or a Tensor's VJP functions
-        step = Step(node, _copy(node.grad), tuple(local), tuple(self.pushes))
+        step = WalkStep(node, _copy(node.grad), tuple(local), tuple(self.pushes))
         self.trace.steps.append(step)
 
 

@@ -15,7 +15,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 from .. import ops
-from .record import GraphRecording, Iteration, Network, NetworkRecording, Param
+from .record import GraphRecording, Iteration, NetworkRecording, PageNetwork, Param
 
 # --- numbers as the page writes them -------------------------------------------------------
 
@@ -123,7 +123,7 @@ def network_frames(rec: NetworkRecording, remarks: Mapping[str, str]) -> list[Fr
     return frames
 
 
-def _start_frame(net: Network, run: Iteration, total: int) -> Frame:
+def _start_frame(net: PageNetwork, run: Iteration, total: int) -> Frame:
     before = "the initial weights" if run.number == 1 else "the weights just updated"
     text = (
         f"Iteration {run.number} of {total}, with {before}: the input x = {vector(run.x)} "
@@ -141,7 +141,7 @@ def _start_frame(net: Network, run: Iteration, total: int) -> Frame:
     return f
 
 
-def _forward_frames(net: Network, run: Iteration) -> list[Frame]:
+def _forward_frames(net: PageNetwork, run: Iteration) -> list[Frame]:
     frames = []
     for l in range(1, net.depth + 1):
         act = net.activations[l - 1]
@@ -176,7 +176,7 @@ def _forward_frames(net: Network, run: Iteration) -> list[Frame]:
     return frames
 
 
-def _softmax_frames(net: Network, run: Iteration, l: int) -> list[Frame]:
+def _softmax_frames(net: PageNetwork, run: Iteration, l: int) -> list[Frame]:
     """O_k = e^(net_k) / Σ_j e^(net_j) of each unit of a softmax layer, once all nets are in."""
     names, nets = net.units[l], run.net[l]
     total = " + ".join(f"e^{par(v)}" for v in nets)
@@ -195,7 +195,7 @@ def _softmax_frames(net: Network, run: Iteration, l: int) -> list[Frame]:
     return frames
 
 
-def _error_frame(net: Network, run: Iteration) -> Frame:
+def _error_frame(net: PageNetwork, run: Iteration) -> Frame:
     L = net.depth
     if net.fused:  # cross-entropy; a term with t_k = 0 adds nothing
         terms = " + ".join(f"{num(t)} · log {num(o)}" for o, t in zip(run.out[L], run.t))
@@ -211,7 +211,7 @@ def _error_frame(net: Network, run: Iteration) -> Frame:
     return f
 
 
-def _backward_frames(net: Network, run: Iteration) -> list[Frame]:
+def _backward_frames(net: PageNetwork, run: Iteration) -> list[Frame]:
     n_nodes = len(run.trace)
     text = (
         f"Backward pass: autograd walks the {n_nodes} nodes of the graph from E in reverse "
@@ -233,7 +233,7 @@ def _backward_frames(net: Network, run: Iteration) -> list[Frame]:
     return frames
 
 
-def _delta_frame(net: Network, run: Iteration, l: int, j: int) -> Frame:
+def _delta_frame(net: PageNetwork, run: Iteration, l: int, j: int) -> Frame:
     act = net.activations[l - 1]
     name = net.units[l][j]
     out, net_j, delta = run.out[l][j], run.net[l][j], run.delta[l][j]
@@ -276,7 +276,7 @@ def _delta_frame(net: Network, run: Iteration, l: int, j: int) -> Frame:
     return f
 
 
-def _grad_frame(net: Network, run: Iteration, p: Param) -> Frame:
+def _grad_frame(net: PageNetwork, run: Iteration, p: Param) -> Frame:
     target = net.units[p.layer][p.unit]
     grad, rule = run.grad[p.name], run.rule_grad[p.name]
     delta = run.delta[p.layer][p.unit]
@@ -301,7 +301,7 @@ def _grad_frame(net: Network, run: Iteration, p: Param) -> Frame:
     return f
 
 
-def _update_frames(net: Network, run: Iteration, remarks: Mapping[str, str]) -> list[Frame]:
+def _update_frames(net: PageNetwork, run: Iteration, remarks: Mapping[str, str]) -> list[Frame]:
     frames = []
     for p in net.params:
         old, grad, new = run.old[p.name], run.grad[p.name], run.new[p.name]

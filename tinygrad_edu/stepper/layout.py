@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 from .. import graph
 from ..value import Value
-from .record import Network
+from .record import PageNetwork
 
 R = 22  # unit radius
 GAP = 215  # horizontal distance between layers
@@ -46,7 +46,7 @@ class Layout:
     error_box: Box
 
 
-def network_layout(net: Network) -> Layout:
+def network_layout(net: PageNetwork) -> Layout:
     tallest = max(net.sizes)
     height = float(2 * MARGIN + 30 + (tallest - 1) * VSP + 2 * R)
     mid = MARGIN + 30 + R + (tallest - 1) * VSP / 2

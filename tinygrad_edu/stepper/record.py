@@ -45,7 +45,7 @@ class Param:
 
 
 @dataclass
-class Network:
+class PageNetwork:
     """The units and parameters of an MLP under the page's names."""
 
     sizes: list[int]
@@ -88,7 +88,7 @@ def unit_names(sizes: Sequence[int]) -> list[list[str]]:
     return names
 
 
-def network(twin: nn.MLP) -> Network:
+def network(twin: nn.MLP) -> PageNetwork:
     """Name the leaves of a value-engine copy as the page does (and relabel them, for the
     log). On the value engine each parameter is one weight, so ``slots()`` (in the order of
     ``parameters()``) says where each leaf sits."""
@@ -109,7 +109,7 @@ def network(twin: nn.MLP) -> Network:
     for p in params:
         p.leaf.label = p.name
     bias = any(s.kind == "b" for s in slots)
-    return Network(sizes, list(twin.activations), unit_names(sizes), params, bias)
+    return PageNetwork(sizes, list(twin.activations), unit_names(sizes), params, bias)
 
 
 # --- one recorded training run -------------------------------------------------------------
@@ -170,7 +170,7 @@ class OrderView:
 class NetworkRecording:
     """A training run of an MLP, iteration by iteration."""
 
-    network: Network
+    network: PageNetwork
     lr: float
     iterations: list[Iteration]
     order: OrderView
@@ -238,7 +238,7 @@ class _Forward:
     O_j = f(net_j) the activation node, so the walk visits every net_j and O_j.
     """
 
-    def __init__(self, net: Network) -> None:
+    def __init__(self, net: PageNetwork) -> None:
         self.net = net
         self.nets: list[list[Value]] = []
         self.outs: list[list[Value]] = []
@@ -275,7 +275,7 @@ class _Forward:
         return loss
 
 
-def _iteration(net: Network, twin: nn.MLP, fwd: _Forward, step: Step, lr: float) -> Iteration:
+def _iteration(net: PageNetwork, twin: nn.MLP, fwd: _Forward, step: Step, lr: float) -> Iteration:
     """What the page needs of one step of ``fit``, read before its update."""
     (x,), (t,) = step.X, step.y
     trace: BackwardTrace = step.trace
@@ -308,7 +308,7 @@ def _iteration(net: Network, twin: nn.MLP, fwd: _Forward, step: Step, lr: float)
     )
 
 
-def _rule_grads(net: Network, records: Sequence[Any]) -> dict[str, float]:
+def _rule_grads(net: PageNetwork, records: Sequence[Any]) -> dict[str, float]:
     """∂E/∂W_ij = O_i δ_j and ∂E/∂b_j = δ_j from ``rules.backward``'s dW and db."""
     grads = {}
     for p in net.params:
@@ -321,7 +321,7 @@ def _rule_grads(net: Network, records: Sequence[Any]) -> dict[str, float]:
     return grads
 
 
-def _visits(net: Network, trace: BackwardTrace, nets: list[list[Value]]) -> list[Visit]:
+def _visits(net: PageNetwork, trace: BackwardTrace, nets: list[list[Value]]) -> list[Visit]:
     """The steps of the recorded walk that the network view shows, in the walk's order."""
     net_of = {id(s): (l, j) for l in range(1, net.depth + 1) for j, s in enumerate(nets[l])}
     param_of = {id(p.leaf): p for p in net.params}
@@ -349,7 +349,7 @@ def _reused_intermediates(root: Value) -> list[Value]:
     return [n for n in nodes if n.parents and uses.get(id(n), 0) > 1]
 
 
-def _network_order(net: Network, first: Iteration) -> OrderView:
+def _network_order(net: PageNetwork, first: Iteration) -> OrderView:
     """The network's own first iteration when a hidden output feeds several units."""
     if first.naive is None:
         return _graph_order(None, None)

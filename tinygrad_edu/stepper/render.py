@@ -30,7 +30,7 @@ from .layout import (
     label_box,
     network_layout,
 )
-from .record import GraphRecording, Network, NetworkRecording, OrderView
+from .record import GraphRecording, NetworkRecording, OrderView, PageNetwork
 
 LEGEND = {
     "fwd": "forward value computed",
@@ -125,7 +125,7 @@ def _cell(k: str, extra_class: str = "", tag: str = "td") -> str:
     return f'<{tag} data-key="{html.escape(k)}" class="v num {extra_class}" data-v="1">·</{tag}>'
 
 
-def svg_network(net: Network, lay: Layout) -> str:
+def svg_network(net: PageNetwork, lay: Layout) -> str:
     out = [
         f'<svg id="net" viewBox="0 0 {lay.width:.0f} {lay.height:.0f}" '
         f'style="min-width:{lay.width * 0.85:.0f}px" role="img" '
@@ -166,7 +166,7 @@ def svg_network(net: Network, lay: Layout) -> str:
     return "\n".join(out)
 
 
-def _svg_unit(net: Network, l: int, j: int, x: float, y: float) -> str:
+def _svg_unit(net: PageNetwork, l: int, j: int, x: float, y: float) -> str:
     name = net.units[l][j]
     parts = [
         f'<g class="unit"><circle data-key="{html.escape(name)}" cx="{x:.1f}" cy="{y:.1f}" '
@@ -187,7 +187,7 @@ def _svg_unit(net: Network, l: int, j: int, x: float, y: float) -> str:
     return "".join(parts)
 
 
-def units_table(net: Network) -> str:
+def units_table(net: PageNetwork) -> str:
     head = (
         '<tr><th>unit</th><th>net</th><th>O</th><th class="c-opt">∂E/∂O</th>'
         "<th>δ autograd<br><small>∂E/∂net</small></th><th>δ rules</th></tr>"
@@ -212,7 +212,7 @@ def units_table(net: Network) -> str:
     )
 
 
-def params_table(net: Network) -> str:
+def params_table(net: PageNetwork) -> str:
     head = (
         '<tr><th>param</th><th class="c-opt">connects</th><th>value</th><th>∂E/∂w autograd</th>'
         "<th>δ rule<br><small>O_i δ_j</small></th><th>new value</th></tr>"
