@@ -160,7 +160,8 @@ def test_the_reader_sees_lazy_relative_and_absolute_imports() -> None:
 
 
 def _strings_naming_modules(path: Path) -> list[str]:
-    """Module paths written as strings ("tinygrad_edu.x") and imports by name (importlib,
+    """Module paths written as strings (a string that is "tinygrad_edu.x"; code shown to
+    a user, "from tinygrad_edu import …", is text) and imports by name (importlib,
     __import__) in a file: the ways to reach a module that the import reader cannot see."""
     tree = ast.parse(path.read_text(encoding="utf-8"))
     docstrings = {
@@ -174,7 +175,9 @@ def _strings_naming_modules(path: Path) -> list[str]:
     found: list[tuple[int, str]] = []
     for node in ast.walk(tree):
         if isinstance(node, ast.Constant) and isinstance(node.value, str):
-            if id(node) not in docstrings and re.search(r"\btinygrad_edu\.\w", node.value):
+            if id(node) not in docstrings and re.fullmatch(
+                r"tinygrad_edu(\.\w+)+", node.value.strip()
+            ):
                 found.append((node.lineno, f"the string {node.value!r}"))
         elif isinstance(node, ast.Call):
             called = ast.unparse(node.func)
@@ -193,6 +196,7 @@ def test_the_string_finder_sees_a_string_hook(tmp_path: Path) -> None:
     probe.write_text(
         '"""Docstrings may name tinygrad_edu.viz."""\n'
         'HOOKS = {"draw": "tinygrad_edu.viz"}\n'
+        'SHOWN = "from tinygrad_edu import optim\\nprint(optim.SGD)"  # code for a reader\n'
         "import importlib\n"
         'importlib.import_module("x")\n'
     )
