@@ -21,7 +21,6 @@ LAYERS: tuple[tuple[str, dict[str, str]], ...] = (
             "architecture": "this table of layers",
             "graph": "Node, topological order, THE backward walk and its observers, no_grad",
             "ops": "the op table: per op its name, f, f′ in the notes' form and its texts",
-            "diagnostics": "per layer and step: gradient norms, ‖δ‖, saturated units",
             "launch": "the command's first moments: one-line Ctrl-C while the package imports",
             "exercise_stubs": "the exercises' stub files, copied out by tinygrad-edu exercises",
         },
@@ -34,6 +33,7 @@ LAYERS: tuple[tuple[str, dict[str, str]], ...] = (
             "anomaly": "an observer of ops and the walk: the first NaN/inf, named",
             "viz": "graphviz drawings of a graph (draw_graph, render)",
             "torch_bridge": "MLP.to_torch / from_torch: the same network in PyTorch",
+            "diagnostics": "per layer and step: gradient norms, ‖δ‖, saturated units",
         },
     ),
     (
