@@ -26,6 +26,7 @@ import pytest
 from tinygrad_edu import nn, ops, rules
 from tinygrad_edu.explore import ExploreServer, Session, SettingError, Settings, make_data
 from tinygrad_edu.explore.playground import FEATURES, features, load_rules, read_points
+from tinygrad_edu.explore.session import outputs
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -50,12 +51,14 @@ def backward(weights, activations, x, t):
 @pytest.fixture
 def server() -> Iterator[ExploreServer]:
     srv = ExploreServer(0, Session(settings=Settings(points=60)))
-    thread = threading.Thread(target=srv.serve_forever, kwargs={"poll_interval": 0.05})
+    thread = threading.Thread(target=srv.serve_forever, args=(0.05,), daemon=True)
     thread.start()
-    yield srv
-    srv.shutdown()
-    srv.server_close()
-    thread.join()
+    try:
+        yield srv
+    finally:
+        srv.shutdown()
+        srv.server_close()
+        thread.join()
 
 
 def request(
@@ -498,6 +501,26 @@ def test_a_rules_file_is_checked_when_loaded(tmp_path: Path) -> None:
         (tmp_path / name).write_text(text, encoding="utf-8")
         with pytest.raises(ValueError, match=says):
             load_rules(tmp_path / name)
+
+
+def test_a_rules_function_that_raises_is_a_clear_error_and_the_run_goes_on() -> None:
+    def broken(weights, activations, x, t):
+        raise ZeroDivisionError("oops")
+
+    s = Session(learner_rules=broken, settings=Settings(hidden=(3,), points=40))
+    with pytest.raises(SettingError, match="oops"):
+        s.compare()
+    s.step(2)
+    assert s.steps == 2
+
+
+def test_the_heatmaps_forward_pass_is_the_notes_forward_pass() -> None:
+    s = Session(settings=Settings(hidden=(5, 4), activation="relu", dataset="spirals"))
+    X = np.random.default_rng(1).normal(size=(300, 2))
+    ours = outputs(s.model.get_weights(), s.model.activations, X)
+    notes = rules.forward(s.model.get_weights(), s.model.activations, X)
+    for a, b in zip(ours, notes):
+        np.testing.assert_allclose(a, b.out, rtol=1e-13, atol=1e-15)
 
 
 def test_hovering_a_unit_shows_the_notes_numbers() -> None:

@@ -65,6 +65,18 @@ def loss_node(model: Any, X: np.ndarray, t: np.ndarray) -> Any:
     return mse_loss(out, t)
 
 
+def outputs(weights: Any, activations: Any, X: np.ndarray) -> list[np.ndarray]:
+    """Every layer's output O for the rows of X: ``rules.forward``'s numbers, but each
+    product summed by ``einsum`` in one thread. A multithreaded BLAS product of a few
+    thousand rows (the heatmaps' grid) costs tens of times more on two busy cores."""
+    out, layers = X, []
+    for (W, b), name in zip(weights, activations):
+        net = np.einsum("ni,ji->nj", out, W)
+        out = rules.activate(name, net if b is None else net + b)
+        layers.append(out)
+    return layers
+
+
 def _bytes(values: np.ndarray, low: float, high: float) -> str:
     """Values mapped from [low, high] (clipped) to 0 … 255, as base64 (the page's heatmaps)."""
     scaled = (np.clip(values, low, high) - low) / (high - low) * 255.0
@@ -224,10 +236,7 @@ class Session:
     def heatmaps(self) -> dict[str, Any]:
         """The output over the plane, and every feature's and unit's small heatmap."""
         weights, acts = self.model.get_weights(), self.model.activations
-        big = rules.forward(
-            weights, acts, features(self._grid(OUTPUT_GRID), self.settings.features)
-        )
-        out = big[-1].out
+        out = outputs(weights, acts, features(self._grid(OUTPUT_GRID), self.settings.features))[-1]
         if self.output == "softmax":
             output = {
                 "kind": "classes",
@@ -239,11 +248,11 @@ class Session:
         else:
             output = {"kind": "value", "v": _bytes(out[:, 0], -1.0, 1.0)}
         small_inputs = features(self._grid(UNIT_GRID), self.settings.features)
-        small = rules.forward(weights, acts, small_inputs)
+        small = outputs(weights, acts, small_inputs)
         scale = np.maximum(np.abs(small_inputs).max(axis=0), 1e-12)
         units = [[_bytes(small_inputs[:, i] / scale[i], -1, 1) for i in range(len(scale))]]
         for layer, name in zip(small, acts):
-            o = 2 * layer.out - 1 if name in ("sigmoid", "softmax") else layer.out
+            o = 2 * layer - 1 if name in ("sigmoid", "softmax") else layer
             units.append([_bytes(o[:, j], -1.0, 1.0) for j in range(o.shape[1])])
         return {"output": output, "units": units, "outputGrid": OUTPUT_GRID, "unitGrid": UNIT_GRID}
 
@@ -325,13 +334,11 @@ class Session:
     def _saturated_units(self) -> list[list[bool]]:
         """Per hidden and output unit: saturated (sigmoid/tanh) or dead (relu) on the
         training points, as ``diagnostics.saturation`` counts it, unit by unit."""
-        layers = rules.forward(self.model.get_weights(), self.model.activations, self.inputs_train)
-        marks = []
-        for layer, name in zip(layers, self.model.activations):
-            marks.append(
-                [saturation(name, layer.out[:, j : j + 1]) > 0.9 for j in range(layer.out.shape[1])]
-            )
-        return marks
+        layers = outputs(self.model.get_weights(), self.model.activations, self.inputs_train)
+        return [
+            [saturation(name, layer[:, [j]]) > 0.9 for j in range(layer.shape[1])]
+            for layer, name in zip(layers, self.model.activations)
+        ]
 
     # --- looking closer ---------------------------------------------------------------------
 
@@ -350,7 +357,10 @@ class Session:
                 f"about {seconds:,.0f} s on the {self.settings.engine} engine; use a smaller "
                 "batch or network (or the tensor engine)"
             )
-        report = comparing.compare(self.model, X, t, rules=self.learner_rules)
+        try:
+            report = comparing.compare(self.model, X, t, rules=self.learner_rules)
+        except comparing.RulesError as error:  # the learner's function raised: say so, go on
+            raise SettingError(str(error)) from None
         table: list[dict[str, Any]] = []
         for row in report.rows:
             a, r, f = row.autograd, row.rules, row.finite_difference
