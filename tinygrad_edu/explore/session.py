@@ -53,7 +53,8 @@ OP_TEXTS = {
     }
     for name in ops.OUTPUT_ACTIVATIONS
 }
-HISTORY = 400  # points kept per curve; beyond, every other one is dropped
+CURVE_DIGITS = 5  # significant digits of a curve's points and of the dots' places
+HISTORY = 200  # points kept per curve; beyond, every other one is dropped
 COMPARE_SECONDS = 3.0  # the three-way table's finite differences, estimated before
 
 
@@ -83,18 +84,25 @@ def _bytes(values: np.ndarray, low: float, high: float) -> str:
     return base64.b64encode(np.rint(scaled).astype(np.uint8).tobytes()).decode("ascii")
 
 
-def _floats(a: Any) -> Any:
-    """An array as nested lists of floats, NaN and ±inf as None (JSON has neither)."""
+def _floats(a: Any, digits: int = 17) -> Any:
+    """An array (or a number) as nested lists of floats, NaN and ±inf as None: JSON has
+    neither, and a network that diverged still has to be drawn. ``digits`` < 17 rounds
+    to that many significant digits (what a curve or a dot needs, in fewer bytes)."""
     a = np.asarray(a, dtype=float)
-    return np.where(np.isfinite(a), a, np.nan).tolist() if a.size else a.tolist()
+    if digits < 17:
+        with np.errstate(all="ignore"):
+            scale = 10.0 ** (digits - 1 - np.floor(np.log10(np.abs(np.where(a == 0, 1, a)))))
+            a = np.where(np.isfinite(scale), np.round(a * scale) / scale, a)
+    finite = np.isfinite(a)
+    if finite.all():
+        return a.tolist()
+    return np.where(finite, a, np.full(a.shape, None, dtype=object)).tolist()
 
 
-def _json_safe(x: Any) -> Any:
-    if isinstance(x, float):
-        return x if np.isfinite(x) else None
-    if isinstance(x, list):
-        return [_json_safe(v) for v in x]
-    return x
+def _largest(difference: np.ndarray) -> float | None:
+    """max |difference|, or None where a column holds NaN (a learner's wrong shape)."""
+    largest = float(np.max(np.abs(difference), initial=0.0))
+    return largest if np.isfinite(largest) else None
 
 
 class Session:
@@ -203,14 +211,17 @@ class Session:
                 h[key] = h[key][::2]
             self.stride *= 2
         train_loss, test_loss = self.losses()
-        h["step"].append(self.steps)
-        h["train"].append(train_loss)
-        h["test"].append(test_loss)
-        layers = len(self.model.activations)
-        nan = [float("nan")] * layers
-        h["delta"].append(stats["delta_norm"] if stats else nan)
-        h["gradW"].append(stats["grad_W_norm"] if stats else nan)
-        h["saturated"].append(stats["saturated"] if stats else nan)
+        h["step"].append(self.steps)  # kept as JSON takes it: NaN as None
+        self.loss = {"train": _floats(train_loss), "test": _floats(test_loss)}  # exact
+        h["train"].append(_floats(train_loss, CURVE_DIGITS))
+        h["test"].append(_floats(test_loss, CURVE_DIGITS))
+        nan = [None] * len(self.model.activations)
+        for key, name in (
+            ("delta", "delta_norm"),
+            ("gradW", "grad_W_norm"),
+            ("saturated", "saturated"),
+        ):
+            h[key].append(_floats(stats[name], CURVE_DIGITS) if stats else nan)
 
     # --- what the page shows ------------------------------------------------------------------
 
@@ -296,20 +307,18 @@ class Session:
             "epoch": self.steps * self.settings.batch / max(1, len(d.X_train)),
             "sizes": self.model.sizes,
             "activations": self.model.activations,
-            "loss": {"train": _json_safe(h["train"][-1]), "test": _json_safe(h["test"][-1])},
-            "history": {
-                key: _json_safe(_floats(v)) if key != "step" else v for key, v in h.items()
-            },
+            "loss": self.loss,
+            "history": h,
             "weights": [[_floats(W), None if b is None else _floats(b)] for W, b in weights],
             "grads": None
             if grads is None
             else [[_floats(W), None if b is None else _floats(b)] for W, b in grads],
             "saturated": self._saturated_units(),
             "points": {
-                "train": _floats(d.X_train),
-                "trainLabel": _floats(d.label_train),
-                "test": _floats(d.X_test),
-                "testLabel": _floats(d.label_test),
+                "train": _floats(d.X_train, CURVE_DIGITS),
+                "trainLabel": _floats(d.label_train, CURVE_DIGITS),
+                "test": _floats(d.X_test, CURVE_DIGITS),
+                "testLabel": _floats(d.label_test, CURVE_DIGITS),
                 "classes": d.classes,
             },
             "bounds": self.bounds(),
@@ -367,35 +376,35 @@ class Session:
             table.append(
                 {
                     "name": row.name,
-                    "autograd_rules": float(np.max(np.abs(a - r), initial=0.0)),
-                    "autograd_fd": float(np.max(np.abs(a - f), initial=0.0)),
-                    "rules_fd": float(np.max(np.abs(r - f), initial=0.0)),
+                    "autograd_rules": _largest(a - r),
+                    "autograd_fd": _largest(a - f),
+                    "rules_fd": _largest(r - f),
                     "ok": row.ok,
                 }
             )
         finding = report.finding
-        return _json_safe_dict(
-            {
-                "rows": table,
-                "rulesName": report.rules_name,
-                "error": report.error,
-                "samples": report.samples,
-                "max": {
-                    key: max((row[key] for row in table), default=0.0)
-                    for key in ("autograd_rules", "autograd_fd", "rules_fd")
-                },
-                "ok": report.ok,
-                "finding": None
-                if finding is None
-                else {
-                    "where": finding.where,
-                    "expected": finding.expected,
-                    "got": finding.got,
-                    "hint": finding.hint,
-                    "text": str(finding),
-                },
-            }
-        )
+        return {
+            "rows": table,
+            "rulesName": report.rules_name,
+            "error": report.error,
+            "samples": report.samples,
+            "max": {
+                key: None
+                if any(row[key] is None for row in table)
+                else max((row[key] for row in table), default=0.0)
+                for key in ("autograd_rules", "autograd_fd", "rules_fd")
+            },
+            "ok": report.ok,
+            "finding": None
+            if finding is None
+            else {
+                "where": finding.where,
+                "expected": None if finding.expected is None else _floats(finding.expected),
+                "got": None if finding.got is None else _floats(finding.got),
+                "hint": finding.hint,
+                "text": str(finding),
+            },
+        }
 
     def stepper_page(self, index: int) -> str:
         """The step-through page for training point ``index`` with the current weights."""
@@ -431,10 +440,6 @@ class Session:
             else "make_data(settings, read_points('points.csv'))",
             steps=self.steps,
         )
-
-
-def _json_safe_dict(d: dict[str, Any]) -> dict[str, Any]:
-    return {k: _json_safe_dict(v) if isinstance(v, dict) else _json_safe(v) for k, v in d.items()}
 
 
 def _settings_json(s: Settings) -> dict[str, Any]:

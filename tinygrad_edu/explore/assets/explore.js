@@ -92,7 +92,10 @@
     let sentAt = 0;
     let speed = 1;
     const timings = [];
-    el.exploreTimings = timings;  // step request -> painted frame, in ms (benchmarks read it)
+    const stats = { frames: 0, paintMs: [] };
+    // step request -> painted frame in ms, and the frames drawn (the benchmark reads them)
+    el.exploreTimings = timings;
+    el.exploreStats = stats;
 
     function send(msg) { model.send(msg); }
     function setting(key, value) { send({ kind: "settings", settings: { [key]: value } }); }
@@ -198,7 +201,15 @@
     el.append(h("main", {}, left, middle, right));
 
     // --- running ---------------------------------------------------------------------------
-    function stepOnce() { sentAt = performance.now(); send({ kind: "step", n: speed }); }
+    // One step request in flight at a time; while running, the next one is sent as soon as
+    // a step's state arrives, so the server computes it while this one is drawn.
+    let pending = 0;
+    let scheduled = false;
+    function stepOnce() {
+      if (!running) sentAt = performance.now();
+      pending += 1;
+      send({ kind: "step", n: speed });
+    }
     function stop() {
       if (!running) return;
       running = false;
@@ -209,7 +220,21 @@
       if (running) { stop(); return; }
       running = true;
       ui.play.textContent = "❚❚";
-      stepOnce();
+      if (pending === 0) stepOnce();
+    }
+    function arrived() {
+      const s = model.get("state");
+      if (s && s.reply === "step") pending = Math.max(0, pending - 1);
+      if (running && pending === 0) stepOnce();
+      if (!scheduled) { scheduled = true; requestAnimationFrame(draw); }
+    }
+    function draw() {
+      scheduled = false;
+      const start = performance.now();
+      paint();
+      stats.paintMs.push(performance.now() - start);
+      stats.frames += 1;
+      if (sentAt) { timings.push(performance.now() - sentAt); sentAt = 0; }
     }
 
     // --- painting --------------------------------------------------------------------------
@@ -228,13 +253,6 @@
       paintOutput();
       paintCurves(s);
       paintPointLinks(s);
-      if (sentAt) {
-        requestAnimationFrame(() => {
-          timings.push(performance.now() - sentAt);
-          sentAt = 0;
-          if (running) stepOnce();
-        });
-      }
     }
     function setLoss(span, v) {
       span.textContent = v === null ? "nan" : v.toFixed(6);
@@ -592,10 +610,11 @@
       ui.check.replaceChildren(...children);
     }
 
-    model.on("change:state", paint);
+    model.on("change:state", arrived);
     model.on("change:error", () => {
       ui.error.textContent = model.get("error") || "";
       if (!model.get("error")) return;
+      pending = 0;
       if (running) stop();
       lastSettings = "";  // the refused change is not kept: show the run's settings again
       paint();
@@ -657,6 +676,7 @@
           emit("msg:custom", { kind: "python", text: await r.text() });
         }
         if (state) {
+          state.reply = msg.kind;  // which message this state answers
           set("error", "");
           keepInUrl(state);
           set("state", state);
