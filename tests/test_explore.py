@@ -23,7 +23,7 @@ from typing import Any
 import numpy as np
 import pytest
 
-from tinygrad_edu import nn, ops, rules
+from tinygrad_edu import nn, ops, rules, viz
 from tinygrad_edu.explore import ExploreServer, Session, SettingError, Settings, make_data
 from tinygrad_edu.explore.playground import FEATURES, features, load_rules, read_points
 from tinygrad_edu.explore.session import outputs
@@ -503,6 +503,21 @@ def test_a_rules_file_is_checked_when_loaded(tmp_path: Path) -> None:
             load_rules(tmp_path / name)
 
 
+def test_a_failed_restart_keeps_the_run(monkeypatch: pytest.MonkeyPatch) -> None:
+    s = Session(settings=Settings(points=40))
+    s.step(5)
+    model, loss = s.model, s.losses()
+
+    def broken(*args: Any, **kwargs: Any) -> Any:
+        raise MemoryError("no room")
+
+    monkeypatch.setattr("tinygrad_edu.explore.session.MLP", broken)
+    with pytest.raises(MemoryError):
+        s.apply({"hidden": [7]})
+    assert s.model is model and s.steps == 5 and s.losses() == loss
+    assert s.settings.hidden == (4, 4)
+
+
 def test_a_rules_function_that_raises_is_a_clear_error_and_the_run_goes_on() -> None:
     def broken(weights, activations, x, t):
         raise ZeroDivisionError("oops")
@@ -549,3 +564,29 @@ def test_dead_relu_units_are_marked() -> None:
     b[1] = -1e3  # unit 2 never fires on these points
     s.model.set_weights([(W, b), s.model.get_weights()[1]])
     assert s.state()["saturated"][0] == [False, True, False]
+
+
+def test_the_graph_the_weights_and_the_python_of_the_run_are_served(
+    server: ExploreServer, tmp_path: Path
+) -> None:
+    request(server, "POST", "/api/step", {"n": 3})
+    status, headers, body = request(server, "GET", "/weights.npz")
+    assert status == 200 and "attachment" in headers["Content-Disposition"]
+    (tmp_path / "w.npz").write_bytes(body)
+    twin = nn.MLP(server.session.model.sizes, "tanh", "sigmoid").load(tmp_path / "w.npz")
+    np.testing.assert_array_equal(
+        twin.get_weights()[0][0], server.session.model.get_weights()[0][0]
+    )
+    status, _, body = request(server, "GET", "/run.py")
+    assert status == 200 and b"range(3)" in body
+    if viz.dot_available():
+        status, headers, body = request(server, "GET", "/graph.svg?point=1")
+        assert status == 200 and headers["Content-Type"] == "image/svg+xml"
+        assert b"<svg" in body
+
+
+def test_the_step_through_page_of_a_point_on_a_softmax_network() -> None:
+    s = Session(settings=Settings(dataset="spirals", classes=3, points=60, hidden=(3,)))
+    s.step(2)
+    page = s.stepper_page(5)
+    assert "<script>" in page and "softmax" in page

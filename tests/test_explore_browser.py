@@ -84,11 +84,17 @@ class Page:
         self.page.wait_for_function(f"() => {shown} === {target}")
 
 
-def until(page: Any, condition: Any) -> None:
-    """Wait (at most 10 s) for something the page asked the server to do."""
+def until(page: Any, condition: Any, server: ExploreServer | None = None) -> None:
+    """Wait (at most 10 s) for something the page asked the server to do; with ``server``,
+    look under its lock (it holds it while it applies a change)."""
     for _ in range(500):
-        if condition():
-            return
+        if server is None:
+            if condition():
+                return
+        else:
+            with server.lock:
+                if condition():
+                    return
         page.wait_for_timeout(20)
     raise AssertionError("the server never got there")
 
@@ -145,7 +151,7 @@ def test_dragging_the_lr_slider_keeps_the_epoch_and_a_width_starts_again(
     page.wait_for_function("() => document.querySelector('#lr-value').textContent !== '0.03'")
     shown = float(page.inner_text("#lr-value"))
     assert shown > 0.03
-    until(page, lambda: server.session.settings.lr == shown)
+    until(page, lambda: server.session.settings.lr == shown, server)
     assert server.session.optimizer.lr == shown  # the run's optimizer took the new rate
     assert tab.steps() == 4 and page.inner_text("#epoch") == epoch
     assert server.session.steps == 4
@@ -215,4 +221,47 @@ def test_the_page_fits_its_width(browser: Any, server: ExploreServer, width: int
         box = page.locator(selector).bounding_box()
         assert box["width"] > 100 and box["x"] + box["width"] <= width, selector
     assert tab.errors == []
+    page.close()
+
+
+def test_every_control_reaches_the_run_and_a_refusal_is_shown(
+    browser: Any, server: ExploreServer
+) -> None:
+    tab = Page(browser, server.url)
+    page = tab.page
+    session = server.session
+
+    def change(action: Any, check: Any) -> None:
+        action()
+        until(page, lambda: check(session.settings), server)
+
+    change(lambda: page.select_option("#engine", "value"), lambda s: s.engine == "value")
+    tab.step(2)
+    assert session.model.engine == "value"
+    change(lambda: page.select_option("#dataset", "sine"), lambda s: s.dataset == "sine")
+    assert session.output == "linear"
+    change(lambda: page.check("[data-feature='sin x1']"), lambda s: "sin x1" in s.features)
+    change(lambda: page.click("#layer-minus"), lambda s: len(s.hidden) == 1)
+    change(lambda: page.click("#layer-plus"), lambda s: len(s.hidden) == 2)
+    change(lambda: page.select_option("#activation", "relu"), lambda s: s.activation == "relu")
+    change(lambda: page.select_option("#dataset", "spirals"), lambda s: s.dataset == "spirals")
+    assert session.model.activations[-1] == "softmax"
+    change(
+        lambda: page.fill("#classes", "4") or page.press("#classes", "Enter"),
+        lambda s: s.classes == 4,
+    )
+    page.wait_for_selector("#net canvas.unit[data-unit='3,3']")  # four output units drawn
+    page.fill("#batch", "0")
+    page.press("#batch", "Enter")
+    page.wait_for_selector("#error:has-text('batch must be between 1')")
+    assert session.settings.batch == 10
+    until(page, lambda: page.input_value("#batch") == "10")  # the control shows the run's
+    tab.step(1)
+    assert page.inner_text("#error") == ""
+    page.hover("#net canvas.unit[data-unit='3,0']")
+    assert "δ = O − t" in page.inner_text("#info")  # softmax with cross-entropy
+    page.hover("#net .bias[data-bias='1,0']")
+    assert page.get_attribute("#info", "data-weight") == "b1[1]"
+    assert float(page.get_attribute("#info", "data-grad")) == session.model.get_gradients()[0][1][0]
+    assert tab.errors == [] or all("400" in e for e in tab.errors)
     page.close()

@@ -160,9 +160,14 @@ class Session:
             for name in asdict(new)
             if name not in Settings.LIVE
         )
+        before = dict(self.__dict__)  # reset() replaces attributes, never changes them
         self.settings = new
         if restart:
-            self.reset()
+            try:
+                self.reset()
+            except Exception:  # checked settings build; should one fail, the run stays
+                self.__dict__.update(before)
+                raise
         elif live:
             self.optimizer.lr = new.lr
             self.optimizer.momentum = new.momentum

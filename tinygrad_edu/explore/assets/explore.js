@@ -422,13 +422,13 @@
       const act = s.activations[l - 1];
       const W = s.weights[l - 1][0][j], b = s.weights[l - 1][1] ? s.weights[l - 1][1][j] : null;
       const name = unitName(sizes, l, j);
-      const ins = u.x.map((_, i) => unitName(sizes, l - 1, i));
-      const names = l === 1 ? s.settings.features.map((f) => s.choices.features[f]) : ins;
+      const names = l === 1 ? s.settings.features.map((f) => s.choices.features[f])
+        : u.x.map((_, i) => unitName(sizes, l - 1, i));
       const terms = W.map((w, i) => `${paren(w)}·${paren(u.x[i])}`);
       if (b !== null) terms.push(paren(b));
       const lines = [
         `${name} on point #${p}  (${act})`,
-        `net = Σ w·x${b !== null ? " + b" : ""} = ${W.map((_, i) => "w·" + names[i]).join(" + ")}${b !== null ? " + b" : ""}`,
+        `net = Σ w·x${b !== null ? " + b" : ""}   (x: ${names.join(", ")})`,
         `    = ${terms.join(" + ")} = ${num(u.net[j], 6)}`,
         `O = f(net) = ${s.ops[act].formula.split(" = ")[0].replace("net", num(u.net[j]))} = ${num(u.out[j], 6)}`,
       ];
@@ -450,6 +450,8 @@
       lines.push("(δ = ∂E/∂net of the notes' E on this one point)");
       ui.info.textContent = lines.join("\n");
       ui.info.dataset.unit = `${l},${j}`;
+      for (const c of ui.net.querySelectorAll(".unit.hover")) c.classList.remove("hover");
+      ui.units[l][j].classList.add("hover");
     }
     function showWeight(l, j, i, bias) {
       const s = model.get("state");
