@@ -12,7 +12,7 @@ KIND is ``hidden`` (every activation of one unit, what ``--hidden`` accepts), ``
 activation methods of Value and Tensor, ``sigmoid()`` …), ``modules`` (``nn``'s activation
 modules, named as PyTorch's), ``torch`` (a table: each
 activation's PyTorch module with its arguments) or ``table`` (a table: f, f′ in the notes'
-form, the chain rule through it, the initialisation and the PyTorch module of each). A new
+form, what the gradient g from above becomes, the initialisation and the PyTorch module). A new
 row in ``tinygrad_edu/ops.py`` reaches every list by running this script;
 ``tests/test_activations.py`` checks that no list is stale.
 """
@@ -52,10 +52,10 @@ def _table() -> str:
         torch = "—" if op.torch is None else f"`{op.torch}`"
         where = "output only" if op.layer_wide else "any layer"
         rows.append(
-            f"| `{op.name}` | {op.formula} | {fprime} | {op.chain.value} | {op.init} | "
+            f"| `{op.name}` | `{op.formula}` | `{fprime}` | `{op.edges[0]}` | {op.init} | "
             f"{torch} | {where} |"
         )
-    head = "| activation | f(net) | f′ | δ passes as | init | PyTorch | layers |"
+    head = "| activation | f(net) | f′ | g becomes (y = O) | init | PyTorch | layers |"
     return "\n".join(["", "", head, "|---|---|---|---|---|---|---|", *rows, "", ""])
 
 
