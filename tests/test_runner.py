@@ -6,6 +6,7 @@ flood. The right answers come from the reference solutions in tests/exercise_sol
 written independently of the grader.
 """
 
+import json
 import os
 import signal
 import subprocess
@@ -293,3 +294,52 @@ def _children(pid):
     except OSError:
         return []
     return [int(p) for p in text.split()]
+
+
+# --- notebooks ------------------------------------------------------------------------------
+
+
+def notebook(*cells):
+    """An nbformat-4 notebook: a str is a code cell, ("markdown", text) a markdown cell."""
+    made = []
+    for cell in cells:
+        kind, text = ("code", cell) if isinstance(cell, str) else cell
+        lines = text.splitlines(keepends=True)
+        made.append({"cell_type": kind, "metadata": {}, "source": lines, "outputs": []})
+    return json.dumps({"cells": made, "metadata": {}, "nbformat": 4, "nbformat_minor": 5})
+
+
+def test_a_notebook_is_graded_from_its_code_cells_and_left_unchanged(tmp_path, capsys):
+    head, _, body = RIGHT.partition("def ")
+    text = notebook(
+        ("markdown", "# Exercise 1\nσ′ = O (1 − O)"),
+        "%matplotlib inline\n!pip install nothing\n" + head,
+        "%%time\nthis cell is not Python at all\n",
+        "def " + body,
+        "sigmoid_derivative(np.zeros(2))\n",
+    )
+    path = write(tmp_path, text, name="01_sigmoid_derivative.ipynb")
+    before = (path.read_bytes(), path.stat().st_mtime_ns)
+    code, out, err = run_check(path, capsys)
+    assert code == 0 and err == "", out
+    assert out.count("PASS sigmoid_derivative") == 3
+    assert (path.read_bytes(), path.stat().st_mtime_ns) == before
+
+
+def test_a_notebook_with_a_syntax_error_names_the_cell(tmp_path, capsys):
+    text = notebook("import numpy as np\n", "def sigmoid_derivative(net)\n    return net\n")
+    code, out, _ = run_check(write(tmp_path, text, name="nb.ipynb"), capsys)
+    assert code == 1 and "nb.ipynb cell 2: line 1: SyntaxError" in out
+
+
+@pytest.mark.parametrize(
+    "text, message",
+    [
+        ("{not json", "not a Jupyter notebook in nbformat 4"),
+        ('{"worksheets": []}', "not a Jupyter notebook in nbformat 4"),
+        (b"\xff\xfe", "not a Jupyter notebook in nbformat 4"),
+    ],
+)
+def test_a_file_that_is_not_a_notebook_is_a_usage_error(text, message, tmp_path, capsys):
+    code, out, err = run_check(write(tmp_path, text, name="nb.ipynb"), capsys)
+    assert code == 2 and out == "" and message in err and err.count("\n") == 1

@@ -6,8 +6,10 @@
     tinygrad-edu compare          autograd vs δ rules vs finite differences, per parameter
     tinygrad-edu worked-example   replay the handwritten note's iteration, number by number
     tinygrad-edu step             write an offline page that steps through backpropagation
+    tinygrad-edu exercises DIR    copy the exercises' stubs into DIR and list them
     tinygrad-edu check FILE       grade an exercise: a pass/fail line per case, with a hint
     tinygrad-edu explore          train a network live in the browser (a local page)
+    tinygrad-edu grade DIR --out grades.csv   grade a class: one folder per student
 
 Each subcommand is two functions: ``add_<name>`` declares its options and ``run_<name>``
 does the work and returns the exit code. ``COMMANDS`` lists the ``add_`` functions, so a
@@ -34,7 +36,8 @@ from typing import Any, NoReturn
 import numpy as np
 
 # What the parser needs; each command imports the rest when it runs (so --help is quick).
-from . import __version__, data, launch, notes05, ops, viz
+from . import __version__, data, launch, notes05, ops, runner, viz
+from .exercises import EXERCISES
 from .nn import MLP
 from .runner import DEFAULT_TIMEOUT, ExerciseFileError, Limits, check_file
 
@@ -850,6 +853,76 @@ def run_explore(args: argparse.Namespace) -> int:
         if error.errno in (errno.EADDRINUSE, errno.EACCES):
             raise UsageError(f"--port {args.port}: {error.strerror}") from None
         raise
+
+
+# --- exercises: give the stubs out --------------------------------------------------------
+
+
+def add_exercises(subparsers: Any) -> None:
+    p = subparsers.add_parser(
+        "exercises",
+        help="copy the exercises' stubs into a folder and list them",
+        description="Copy the exercises' stubs (shipped inside the package) into DIR, made "
+        "if missing, and list them with the note and formula each practises. A file of the "
+        "same name that differs from the stub (your work?) stops the copy unless --force.",
+    )
+    p.add_argument("dir", type=Path, metavar="DIR", help="the folder to copy the stubs into")
+    p.add_argument("--force", action="store_true", help="overwrite files of the same names")
+    p.set_defaults(run=run_exercises)
+
+
+def run_exercises(args: argparse.Namespace) -> int:
+    folder = check_output("DIR", str(args.dir), "dir")
+    try:
+        written = runner.copy_stubs(folder, force=args.force)
+    except ExerciseFileError as error:
+        raise UsageError(str(error)) from None
+    by_stub = {exercise.stub: exercise for exercise in EXERCISES.values()}
+    print(f"copied {len(written)} exercises into {folder}:")
+    width = max(len(path.name) for path in written)
+    for path in written:
+        exercise = by_stub.get(path.name)
+        what = f"{exercise.note}  {exercise.name}: {exercise.formula}" if exercise else ""
+        print(f"  {path.name:<{width}}  {what}".rstrip())
+    print(f"fill one in, then: {PROG} check {written[0]}")
+    return 0
+
+
+# --- grade: a whole class ------------------------------------------------------------------
+
+
+def add_grade(subparsers: Any) -> None:
+    p = subparsers.add_parser(
+        "grade",
+        help="grade a folder of submissions, one folder per student, into a CSV",
+        description="Grade SUBMISSIONS: one folder per student (its name is the student's), "
+        "each with the student's files named as the stubs (.py or .ipynb). Every file runs "
+        "in a child process of its own with the time and memory limits, two at a time. "
+        "Writes the CSV student,exercise,passed,total,first_failure (a missing file: 0 of "
+        "total, 'missing') and prints a summary line.",
+    )
+    p.add_argument("submissions", type=Path, metavar="SUBMISSIONS", help="the class's folder")
+    p.add_argument("--out", required=True, metavar="CSV", help="the CSV file to write")
+    p.add_argument(
+        "--json",
+        metavar="DIR",
+        help="also write one Gradescope results.json-shaped file per student into DIR",
+    )
+    add_timeout(p)
+    p.set_defaults(run=run_grade, outputs={"out": "file", "json": "dir"})
+
+
+def run_grade(args: argparse.Namespace) -> int:
+    try:
+        grades = runner.grade_folder(args.submissions, Limits(timeout=args.timeout))
+    except runner.SubmissionsError as error:
+        raise UsageError(str(error)) from None
+    runner.write_csv(grades, args.out)
+    print(runner.summary(grades))
+    print(f"wrote {args.out}")
+    if args.json is not None:
+        written = runner.write_json(grades, args.json)
+        print(f"wrote {len(written)} results.json files into {args.json}")
     return 0
 
 
@@ -861,8 +934,10 @@ COMMANDS: list[Callable[[Any], None]] = [
     add_compare,
     add_worked_example,
     add_step,
+    add_exercises,
     add_check,
     add_explore,
+    add_grade,
 ]
 
 

@@ -24,6 +24,7 @@ throwaway container or virtual machine.
 from __future__ import annotations
 
 import contextlib
+import csv
 import json
 import os
 import queue
@@ -31,14 +32,17 @@ import signal
 import subprocess
 import sys
 import threading
+from collections.abc import Callable, Iterable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
+from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from . import child
-from .exercises import EXERCISES, Exercise, judge
+from . import child, exercise_stubs
+from .exercises import EXERCISES, Case, Exercise, judge
 
-DEFAULT_TIMEOUT = 5.0  # seconds per case (and for loading the file)
+DEFAULT_TIMEOUT = 3.0  # seconds per case (and for loading the file)
 DEFAULT_MEMORY = 2**30  # bytes of address space for the child (Linux)
 STARTUP_TIMEOUT = 60.0  # for Python and numpy to start in the child, on a busy machine
 OUTPUT_KEEP = 2000  # characters of the learner's printed output kept for the report
@@ -140,11 +144,32 @@ class LoadError(Exception):
     """The file did not load: a syntax error, or it raised while it ran."""
 
 
+_live: set[_Child] = set()  # the children running now, for stop_all
+_live_lock = threading.Lock()
+_stopping = threading.Event()
+
+
+def stop_all(stop: bool = True) -> None:
+    """Kill every running child and start no new one (Ctrl-C while grading a folder):
+    the threads waiting for them get a ChildGoneError at once. ``stop_all(False)`` allows
+    new children again."""
+    if not stop:
+        _stopping.clear()
+        return
+    _stopping.set()
+    with _live_lock:
+        running = list(_live)
+    for process in running:
+        process.close()
+
+
 class _Child:
     """A child process running :mod:`tinygrad_edu.child`, with a thread reading its answers
     and one reading (and bounding) the learner's printed output."""
 
     def __init__(self, memory: int, output: bytearray) -> None:
+        if _stopping.is_set():
+            raise ChildGoneError("grading was stopped")
         env = dict(os.environ, PYTHONIOENCODING="utf-8", PYTHONDONTWRITEBYTECODE="1")
         for name in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
             env[name] = "1"  # one core per child: two run side by side when grading
@@ -166,6 +191,8 @@ class _Child:
         self.drain = threading.Thread(target=self._read_output, daemon=True)
         self.reader.start()
         self.drain.start()
+        with _live_lock:
+            _live.add(self)
 
     def _read_answers(self) -> None:
         assert self.process.stdout is not None
@@ -235,6 +262,8 @@ class _Child:
 
     def close(self) -> None:
         """Kill the child and everything it started, and wait for it."""
+        with _live_lock:
+            _live.discard(self)
         if self.process.poll() is None:
             try:
                 if os.name == "posix":
@@ -304,9 +333,8 @@ class _Session:
             self.current = None
 
 
-def _run_exercise(session: _Session, exercise: Exercise) -> CheckResult:
+def _run_exercise(session: _Session, exercise: Exercise, cases: list[Case]) -> CheckResult:
     """Every case of ``exercise`` in the session's child; the verdicts computed here."""
-    cases = exercise.cases()
     lines: list[str] = []
     passed, first, stop = 0, "", ""
     for number, case in enumerate(cases, 1):
@@ -366,7 +394,9 @@ def check_file(path: str | Path, limits: Limits | None = None) -> CheckResult:
             raise ExerciseFileError(
                 f"{path}: defines none of the exercises' functions ({', '.join(EXERCISES)})"
             )
-        results = [_run_exercise(session, EXERCISES[name]) for name in defined]
+        results = [
+            _run_exercise(session, EXERCISES[name], EXERCISES[name].cases()) for name in defined
+        ]
     finally:
         session.close()
     if len(results) == 1:
@@ -379,11 +409,17 @@ def check_file(path: str | Path, limits: Limits | None = None) -> CheckResult:
     return CheckResult(", ".join(defined), lines, passed, total, first, session.printed())
 
 
-def grade_file(path: Path, exercise: Exercise, limits: Limits | None = None) -> CheckResult:
-    """Grade the one ``exercise`` in ``path`` (a student's file named as the stub): never
-    raises for what the file holds; a file that cannot be read, does not load or does not
-    define the function passes none of the exercise's cases."""
-    total = len(exercise.cases())
+def grade_file(
+    path: Path,
+    exercise: Exercise,
+    limits: Limits | None = None,
+    cases: list[Case] | None = None,
+) -> CheckResult:
+    """Grade the one ``exercise`` in ``path`` (a student's file named as the stub) on
+    ``cases`` (default: the exercise's). Never raises for what the file holds; a file that
+    cannot be read, does not load or does not define the function passes no case."""
+    cases = exercise.cases() if cases is None else cases
+    total = len(cases)
     try:
         source = read_source(path)
     except ExerciseFileError as error:
@@ -391,11 +427,209 @@ def grade_file(path: Path, exercise: Exercise, limits: Limits | None = None) -> 
     session = _Session(path, source, [exercise.name], limits or Limits())
     try:
         defined = _load_or_fail(session)
-        if isinstance(defined, str) or not defined:
-            why = defined if isinstance(defined, str) else f"does not define {exercise.name}"
+        if isinstance(defined, str) or not defined:  # named by its file name, for the CSV
+            why = (
+                defined.replace(str(path), path.name)
+                if isinstance(defined, str)
+                else f"{path.name} does not define {exercise.name}"
+            )
             return CheckResult(exercise.name, [f"FAIL {why}"], 0, total, why, session.printed())
-        result = _run_exercise(session, exercise)
+        result = _run_exercise(session, exercise, cases)
     finally:
         session.close()
     result.output = session.printed()
     return result
+
+
+# --- giving the stubs out ------------------------------------------------------------------
+
+
+def stubs() -> list[tuple[str, bytes]]:
+    """The stubs shipped in the package (``tinygrad_edu/exercise_stubs/``): name, bytes."""
+    folder = resources.files(exercise_stubs)
+    found = [
+        (entry.name, entry.read_bytes())
+        for entry in folder.iterdir()
+        if entry.name.endswith(".py") and entry.name[:1].isdigit()
+    ]
+    return sorted(found)
+
+
+def copy_stubs(folder: Path, force: bool = False) -> list[Path]:
+    """Copy the stubs into ``folder`` (made if missing) and return their paths.
+
+    A file of the same name that differs from the stub may hold a learner's work: unless
+    ``force``, nothing is copied and ExerciseFileError names the first such file.
+    """
+    pieces = stubs()
+    if not force:
+        for name, data in pieces:
+            target = folder / name
+            if target.exists() and (not target.is_file() or target.read_bytes() != data):
+                raise ExerciseFileError(
+                    f"{target} exists and differs from the stub (your work?); "
+                    "nothing copied: choose another folder, or --force to overwrite"
+                )
+    folder.mkdir(parents=True, exist_ok=True)
+    written = []
+    for name, data in pieces:
+        (folder / name).write_bytes(data)
+        written.append(folder / name)
+    return written
+
+
+# --- grading a whole class ------------------------------------------------------------------
+# SUBMISSIONS/ holds one folder per student (the folder's name is the student's), each with
+# that student's files named as the stubs are (02_output_delta.py, or .ipynb). grade_folder
+# grades every file with grade_file, two child processes at a time (never two students'
+# code in one process); write_csv and write_json write the grades as the CSV
+# student,exercise,passed,total,first_failure and one Gradescope results.json per student.
+
+WORKERS = 2  # child processes at a time
+MISSING = "missing"
+COLUMNS = ("student", "exercise", "passed", "total", "first_failure")
+
+
+class SubmissionsError(ValueError):
+    """The submissions folder cannot be graded (missing, not a folder, no student folders)."""
+
+
+@dataclass
+class Grade:
+    """One student's result on one exercise (``lines``: the check's lines, for the JSON)."""
+
+    student: str
+    exercise: str
+    passed: int
+    total: int
+    first_failure: str
+    lines: list[str]
+
+
+def students_in(folder: Path) -> list[Path]:
+    """The student folders in ``folder``, by name; hidden ones and ``__MACOSX`` left out."""
+    if not folder.is_dir():
+        why = "does not exist" if not folder.exists() else "is not a folder"
+        raise SubmissionsError(f"{folder}: {why}; expected one folder per student")
+    found = sorted(
+        p for p in folder.iterdir() if p.is_dir() and not p.name.startswith((".", "__MACOSX"))
+    )
+    if not found:
+        raise SubmissionsError(f"{folder}: holds no student folders (one folder per student)")
+    return found
+
+
+def submitted_file(student: Path, exercise: Exercise) -> Path | None:
+    """The student's file for ``exercise``: the stub's name, .py first, then .ipynb."""
+    stem = Path(exercise.stub).stem
+    for suffix in SUFFIXES:
+        path = student / (stem + suffix)
+        if path.is_file():
+            return path
+    return None
+
+
+def grade_folder(
+    folder: Path,
+    limits: Limits | None = None,
+    exercises: Iterable[Exercise] | None = None,
+    progress: bool = True,
+) -> list[Grade]:
+    """Every student's grade on every exercise, student by student, in the stubs' order.
+
+    A missing file is 0 of the exercise's cases with first_failure "missing"; a file that
+    hangs, crashes, floods or fills memory costs only its own cases (see :mod:`runner`).
+    ``progress`` shows a bar on stderr.
+    """
+    stop_all(False)  # a Ctrl-C of an earlier grading in this process is over
+    chosen = sorted(exercises or EXERCISES.values(), key=lambda e: e.stub)
+    cases = {e.name: e.cases() for e in chosen}
+    jobs = [(student, exercise) for student in students_in(folder) for exercise in chosen]
+
+    def grade(job: tuple[Path, Exercise]) -> Grade:
+        student, exercise = job
+        path = submitted_file(student, exercise)
+        if path is None:
+            total = len(cases[exercise.name])
+            line = f"FAIL {exercise.stub}: missing (no {Path(exercise.stub).stem}.py or .ipynb)"
+            result = CheckResult(exercise.name, [line], 0, total, MISSING)
+        else:
+            result = grade_file(path, exercise, limits, cases[exercise.name])
+        return Grade(
+            student.name,
+            Path(exercise.stub).stem,
+            result.passed,
+            result.total,
+            result.first_failure,
+            result.lines,
+        )
+
+    return _map(grade, jobs, progress)
+
+
+def _map(
+    work: Callable[[tuple[Path, Exercise]], Grade],
+    jobs: list[tuple[Path, Exercise]],
+    progress: bool,
+) -> list[Grade]:
+    """``work`` on every job, WORKERS at a time (threads: the work is in child processes),
+    results in the jobs' order, with a tqdm bar on stderr."""
+    from tqdm import tqdm
+
+    bar = tqdm(total=len(jobs), desc="grading", unit="file", file=sys.stderr, disable=not progress)
+    with bar, ThreadPoolExecutor(max_workers=WORKERS) as pool:
+        futures = [pool.submit(work, job) for job in jobs]
+        for future in futures:
+            future.add_done_callback(lambda _: bar.update())
+        try:
+            return [future.result() for future in futures]
+        except BaseException:  # Ctrl-C: start nothing more, stop the running children
+            pool.shutdown(wait=False, cancel_futures=True)
+            stop_all()
+            raise
+
+
+def write_csv(grades: list[Grade], path: Path) -> None:
+    """The CSV ``student,exercise,passed,total,first_failure``, one row per grade."""
+    with open(path, "w", newline="", encoding="utf-8") as file:
+        writer = csv.writer(file)
+        writer.writerow(COLUMNS)
+        for g in grades:
+            writer.writerow([g.student, g.exercise, g.passed, g.total, g.first_failure])
+
+
+def write_json(grades: list[Grade], folder: Path) -> list[Path]:
+    """One Gradescope ``results.json``-shaped file per student, ``folder/STUDENT.json``:
+    ``score`` and ``max_score`` (cases passed, cases in all) and one test per exercise
+    with its ``name``, ``score``, ``max_score`` and ``output`` (the check's lines)."""
+    folder.mkdir(parents=True, exist_ok=True)
+    written = []
+    for student in dict.fromkeys(g.student for g in grades):
+        mine = [g for g in grades if g.student == student]
+        results = {
+            "score": sum(g.passed for g in mine),
+            "max_score": sum(g.total for g in mine),
+            "tests": [
+                {
+                    "name": g.exercise,
+                    "score": g.passed,
+                    "max_score": g.total,
+                    "output": "\n".join(g.lines),
+                }
+                for g in mine
+            ],
+        }
+        path = folder / f"{student}.json"
+        path.write_text(json.dumps(results, indent=2, ensure_ascii=False), encoding="utf-8")
+        written.append(path)
+    return written
+
+
+def summary(grades: list[Grade]) -> str:
+    """One line: students, exercises, and per exercise how many students passed it fully."""
+    students = len(dict.fromkeys(g.student for g in grades))
+    per_exercise: dict[str, int] = {}
+    for g in grades:
+        per_exercise[g.exercise] = per_exercise.get(g.exercise, 0) + (g.passed == g.total > 0)
+    fully = ", ".join(f"{name} {count}" for name, count in per_exercise.items())
+    return f"{students} students, {len(per_exercise)} exercises; fully passed: {fully}"
