@@ -106,11 +106,37 @@ def check_rows(rows: list[dict[str, str]], kinds: dict[str, str]) -> list[str]:
     return wrong
 
 
+def time_check(repeats: int = 3) -> dict[str, float]:
+    """Per exercise, the median wall time of ``check_file`` on its reference solution (a
+    child process started, the file loaded, every case run and judged)."""
+    sys.path.insert(0, str(ROOT))
+    from tinygrad_edu.exercises import EXERCISES
+    from tinygrad_edu.runner import check_file
+
+    times = {}
+    for exercise in sorted(EXERCISES.values(), key=lambda e: e.stub):
+        runs = []
+        for _ in range(repeats):
+            start = time.perf_counter()
+            result = check_file(SOLUTIONS / exercise.stub)
+            runs.append(time.perf_counter() - start)
+            assert result.ok, result.lines
+        times[exercise.stub] = sorted(runs)[len(runs) // 2]
+    return times
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--students", type=int, default=40)
+    parser.add_argument("--students", type=int, default=40, help="0: only time check")
     parser.add_argument("--timeout", type=float, default=None, help="grade's --timeout")
     args = parser.parse_args(argv)
+    load = os.getloadavg()[0]
+    times = time_check()
+    for stub, seconds in times.items():
+        print(f"check {stub}: {seconds:.2f} s")
+    print(f"check of a correct file: at most {max(times.values()):.2f} s (load {load:.1f})")
+    if args.students < 1:
+        return 0
     with tempfile.TemporaryDirectory() as tmp:
         folder, out = Path(tmp) / "submissions", Path(tmp) / "grades.csv"
         kinds = make_class(folder, args.students)
