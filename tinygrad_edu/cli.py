@@ -853,6 +853,7 @@ def run_explore(args: argparse.Namespace) -> int:
         if error.errno in (errno.EADDRINUSE, errno.EACCES):
             raise UsageError(f"--port {args.port}: {error.strerror}") from None
         raise
+    return 0
 
 
 # --- exercises: give the stubs out --------------------------------------------------------
