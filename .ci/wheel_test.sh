@@ -12,9 +12,13 @@ work=$(mktemp -d "${TMPDIR:-/tmp}/tinygrad_edu_wheel.XXXXXX")
 trap 'rm -rf "$work"' EXIT
 fail() { echo "wheel test: $*" >&2; exit 1; }
 
-# 1. the wheel, built offline from the checkout with the setuptools already in .venv
-.venv/bin/python -m pip wheel --quiet --no-deps --no-build-isolation . -w "$work/dist" \
-    || fail "building the wheel failed"
+# 1. the wheel, built offline with the setuptools already in .venv, from a copy of the
+#    checkout (setuptools writes build/ and *.egg-info/ beside the sources)
+mkdir "$work/src"
+tar --exclude=./.venv --exclude=./.git --exclude=./build --exclude='*.egg-info' -cf - . \
+    | tar -xf - -C "$work/src"
+(cd "$work/src" && "$repo/.venv/bin/python" -m pip wheel --quiet --no-deps \
+    --no-build-isolation . -w "$work/dist") || fail "building the wheel failed"
 wheel=$(ls "$work"/dist/tinygrad_edu-*.whl)
 unzip -l "$wheel" | grep -q "tinygrad_edu/exercise_stubs/01_sigmoid_derivative.py" \
     || fail "the wheel lacks the exercises' stubs"
