@@ -71,7 +71,8 @@ HOSTILE_CALL = {
 @pytest.mark.parametrize("head, body, message", HOSTILE_CALL.values(), ids=HOSTILE_CALL.keys())
 def test_a_function_that_ends_the_process_fails_every_case(head, body, message, tmp_path, capsys):
     text = f"{head}\n\ndef sigmoid_derivative(net):\n    {body}\n"
-    code, out, err = run_check(write(tmp_path, text), capsys)
+    # a generous limit: filling 1 GiB takes a while on a busy machine
+    code, out, err = run_check(write(tmp_path, text), capsys, "--timeout", "60")
     assert code == 1 and err == ""
     assert out.count("FAIL sigmoid_derivative case") == 3, out
     assert message in out and out.splitlines()[-1] == "0/3 cases pass"

@@ -76,7 +76,7 @@ LAYERS: tuple[tuple[str, dict[str, str]], ...] = (
         "the package and its tools",
         {
             "__init__": "the top-level names",
-            "runner": "check a learner's file in a child process with limits; judged here",
+            "runner": "learners' files in child processes with limits, judged here; a class's CSV",
             "explore": "the local training page: session, server (127.0.0.1, token), assets/",
         },
     ),

@@ -1,7 +1,10 @@
 """Checking a learner's file: run in a child process of its own, with limits; judged here.
 
 :func:`check_file` grades every exercise a file defines (``tinygrad-edu check``),
-:func:`grade_file` one named exercise (``tinygrad-edu grade``). Either way the file is read
+:func:`grade_file` one named exercise, and :func:`grade_folder` a whole class, one folder
+per student, into :class:`Grade` rows for :func:`write_csv` and :func:`write_json`
+(``tinygrad-edu grade``); :func:`copy_stubs` gives the stubs out (``tinygrad-edu
+exercises``). Each file is read
 as Python reads it (bytes, so a byte-order mark and a PEP 263 coding line work; a Jupyter
 notebook's code cells in order) and run by :mod:`tinygrad_edu.child` in a fresh process:
 
