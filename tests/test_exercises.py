@@ -641,3 +641,15 @@ def test_every_hint_an_exercise_can_give_is_its_own():
             labels |= {label for found in case.candidates for label, _ in found}
             assert case.hints == cases[0].hints  # one set of hints per exercise
         assert labels <= set(cases[0].hints), (name, labels - set(cases[0].hints))
+
+
+def test_a_wrong_engine_is_told_which_node_of_the_spelled_out_graph_is_wrong(tmp_path, capsys):
+    path = tmp_path / "attempt.py"
+    path.write_text(ENGINE.replace("for node in reversed(order):", "for node in order:"), "utf-8")
+    lines = check(path, capsys)[1].splitlines()
+    # tanh(a · b + c), a = 0.5, b = −1.2, c = 0.3: ∂root/∂a = (1 − tanh²(−0.3)) · b
+    grad_a = (1 - math.tanh(0.5 * -1.2 + 0.3) ** 2) * -1.2
+    assert lines[1].strip() == (
+        "the grads of the nodes (leaves 0, 1, 2; 3 = 0 · 1; 4 = 3 + 2; 5 = tanh 4), "
+        f"at [0]: expected {grad_a:+.6g}, got +0"
+    )

@@ -853,6 +853,19 @@ def _random_graph(seed: int, n_leaves: int, n_ops: int) -> Graph:
     return leaves, ops
 
 
+def _legend(graph: Graph) -> str:
+    """The graph in a few words, its nodes numbered as built (the index of a wrong grad):
+    "leaves 0, 1, 2; 3 = 0 · 1; 4 = 3 + 2; 5 = tanh 4"."""
+    leaves, ops = graph
+    n = len(leaves)
+    parts = [f"leaves {', '.join(str(k) for k in range(n))}"]
+    for k, (op, i, j) in enumerate(ops, n):
+        parts.append(
+            f"{k} = tanh {i}" if op == "tanh" else f"{k} = {i} {'·' if op == '*' else '+'} {j}"
+        )
+    return "; ".join(parts)
+
+
 def _scalar_engine_cases() -> list[Case]:
     hints = {
         TANH_OF_INPUT: "tanh′ = 1 − tanh² is written with the node's OUTPUT: the local "
@@ -900,7 +913,7 @@ def _scalar_engine_cases() -> list[Case]:
             "local derivatives: + (1, 1), a · b (b, a), tanh 1 − out²; root.grad = 1, then for "
             "each node in reverse topological order: parent.grad += local · node.grad"
         )
-        name = "the grads of the nodes, leaves first, in the order built,"
+        name = f"the grads of the nodes ({_legend(graph)}),"
         cases.append(Case(label, graph, [expected], [name], [candidates], formula, hints=hints))
     return cases
 
