@@ -179,6 +179,18 @@ def _tanh_prime(net: Any, out: Any) -> Any:
     return like(1.0, out) - out * out  # tanh′ = 1 − tanh² = 1 − O², arrays and floats
 
 
+def _silu_prime(sigmoid: Callable[[Any], Any]) -> Callable[[Any, Any], Any]:
+    """silu′(net) = σ + net σ (1 − σ) = σ (1 + net (1 − σ)), with ``sigmoid`` the row's σ on
+    arrays or on floats. Stable: at net = ±1e300, 1 − σ or σ is exactly 0 and nothing
+    overflows (σ + O (1 − σ), with the output, would lose everything to 1e300 − 1e300)."""
+
+    def f_prime(net: Any, out: Any) -> Any:
+        s = sigmoid(net)
+        return s * (1 + net * (1 - s))
+
+    return f_prime
+
+
 def log_softmax(net: np.ndarray) -> np.ndarray:
     """log O_k = net_k − log Σ_j e^(net_j) along the last axis, by log-sum-exp.
 
@@ -285,6 +297,22 @@ TABLE: tuple[Op, ...] = (
         derivative_text="(1 if {net} > 0, else 0.01)",
         init="he",
         torch=torch_module("LeakyReLU", negative_slope=0.01),
+    ),
+    Op(
+        "silu",  # net · σ(net), also called swish: a smooth relu that dips below 0
+        ("σ(net) (1 + net (1 − σ(net)))",),
+        ("g·σ(a)(1+a(1−σ(a)))",),
+        forward=lambda net: net * _sigmoid(net),
+        derivative=_silu_prime(_sigmoid),
+        float_forward=lambda net: net * _sigmoid_float(net),
+        float_derivative=_silu_prime(_sigmoid_float),
+        formula="net · σ(net)",
+        derivative_text="σ({net}) (1 + {net} (1 − σ({net})))",
+        # f′ → 0 as net → −∞, where O → 0 (from below); a net within about ±0.002 of 0 has
+        # an output that near 0 too, though f′ ≈ ½ there (rare among a layer's nets)
+        bounds=(0.0, math.inf),
+        init="he",
+        torch=torch_module("SiLU"),
     ),
     # --- a layer-wide activation: each O_k reads the net of every unit of the layer --------
     Op(
