@@ -191,6 +191,40 @@ def _silu_prime(sigmoid: Callable[[Any], Any]) -> Callable[[Any, Any], Any]:
     return f_prime
 
 
+_GELU_A, _GELU_B = math.sqrt(2.0 / math.pi), 0.044715  # u = a (net + b net³), PyTorch's
+
+
+def _gelu(
+    sigmoid: Callable[[Any], Any], clip: Callable[[Any], Any]
+) -> tuple[Callable[[Any], Any], Callable[[Any, Any], Any]]:
+    """PyTorch's tanh approximation of GELU and its f′, with ``sigmoid`` the row's σ and
+    ``clip`` a clip to [−30, 30], on arrays or on floats.
+
+    gelu(net) = ½ net (1 + tanh u) = net σ(2u), u = a (net + b net³), and
+    gelu′ = σ(2u) + net σ(2u) (1 − σ(2u)) 2u′ = σ(2u) (1 + net (1 − σ(2u)) 2u′),
+    2u′ = 2a (1 + 3b net²). Beyond |net| = 30, σ(2u) is exactly 0 or 1 in float64 and
+    float32 alike, so u is computed from the clipped net: net³ never overflows (PyTorch's
+    own f′ is NaN at ±1e300, where 0 · ∞ meets), and at ±1e300 f′ is exactly 1 or 0.
+    """
+
+    def two_u(c: Any) -> Any:
+        return (2 * _GELU_A) * c * (1 + _GELU_B * c * c)
+
+    def f(net: Any) -> Any:
+        return net * sigmoid(two_u(clip(net)))
+
+    def f_prime(net: Any, out: Any) -> Any:
+        c = clip(net)
+        s = sigmoid(two_u(c))
+        return s * (1 + net * (1 - s) * ((2 * _GELU_A) * (1 + (3 * _GELU_B) * c * c)))
+
+    return f, f_prime
+
+
+_GELU_ARRAYS = _gelu(_sigmoid, lambda net: np.clip(net, -30.0, 30.0))
+_GELU_FLOATS = _gelu(_sigmoid_float, lambda net: min(max(net, -30.0), 30.0))
+
+
 def log_softmax(net: np.ndarray) -> np.ndarray:
     """log O_k = net_k − log Σ_j e^(net_j) along the last axis, by log-sum-exp.
 
@@ -313,6 +347,20 @@ TABLE: tuple[Op, ...] = (
         bounds=(0.0, math.inf),
         init="he",
         torch=torch_module("SiLU"),
+    ),
+    Op(
+        "gelu",  # PyTorch's tanh approximation of net · Φ(net): net σ(2u)
+        ("σ(2u) (1 + 2 net (1 − σ(2u)) u′)",),  # u = √(2/π) (net + 0.044715 net³)
+        ("g·gelu′(a)",),
+        forward=_GELU_ARRAYS[0],
+        derivative=_GELU_ARRAYS[1],
+        float_forward=_GELU_FLOATS[0],
+        float_derivative=_GELU_FLOATS[1],
+        formula="½ net (1 + tanh u), u = √(2/π) (net + 0.044715 net³)",
+        derivative_text="σ(2u) (1 + 2 {net} (1 − σ(2u)) u′)",
+        bounds=(0.0, math.inf),  # as silu: f′ → 0 as net → −∞, where O → 0
+        init="he",
+        torch=torch_module("GELU", approximate="tanh"),
     ),
     # --- a layer-wide activation: each O_k reads the net of every unit of the layer --------
     Op(
