@@ -37,7 +37,8 @@ def saturation(activation: str, out: Any, tolerance: float = SATURATION_TOLERANC
     - most activations (sigmoid (0, 1), tanh (−1, 1), softplus 0): the share of (sample,
       unit) pairs whose output lies within ``tolerance`` of a bound. For the sigmoid and
       tanh f′ = O (1 − O) or 1 − O² is then below about ``2·tolerance``: δ = f′ · (…) is
-      nearly cut.
+      nearly cut. (A row whose f′ → 0 where O → 0 from below, such as silu, also counts a
+      net within about ±2·tolerance of 0, where f′ is about ½: rare among a layer's nets.)
     - a switch (relu, f′ 1 or 0): the share of *dead* units, whose output is at the bound
       for every sample of the batch: f′ = 0 for all of them, so no gradient passes and the
       unit cannot learn from it.
