@@ -51,7 +51,7 @@ LAYERS: tuple[tuple[str, dict[str, str]], ...] = (
         "models",
         {
             "losses": "mse_loss and cross_entropy_loss: one node each, for either engine",
-            "nn": "Module, Linear, activations, Sequential; MLP (TensorMLP, ValueMLP: Network)",
+            "nn": "a file each: Module; Linear, activations; MLP, Network; TensorMLP; ValueMLP",
             "grading": "a learner's own δ rules checked against the notes', with hints",
         },
     ),

@@ -78,7 +78,7 @@ def _array(nodes: Any, attribute: str) -> np.ndarray:
     return np.asarray(value, dtype=float)
 
 
-# What a model must offer to be measured (part of the Network protocol, nn.py).
+# What a model must offer to be measured (part of the Network protocol, nn/mlp.py).
 NEEDED = ("forward_layers", "get_gradients", "activations")
 
 
