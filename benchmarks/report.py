@@ -266,20 +266,25 @@ def deep_section(d: dict[str, Any]) -> tuple[str, list[tuple[str, bool, str]]]:
 
 
 def startup_section(s: dict[str, Any]) -> tuple[str, list[tuple[str, bool, str]]]:
-    """Whole-process start-up times and what each costs over ``import numpy`` alone."""
+    """Whole-process start-up times and what each costs over ``import numpy`` alone (the
+    targets read on the CPU time, which waiting for a core does not inflate)."""
     rows, targets = [], []
-    for name, timed in s["commands"].items():
-        over, (low, high) = timed["over_numpy"], timed["over_numpy_spread"]
-        paired = f"{over * 1e3:+.0f} ms ({low * 1e3:+.0f} to {high * 1e3:+.0f})"
-        rows.append([f"`{name}`", _spread_ms(timed["median"], timed["spread"]), paired])
+    for name, clocks in s["commands"].items():
+        row = [f"`{name}`"]
+        for clock in ("cpu", "wall"):
+            timed = clocks[clock]
+            low, high = timed["over_numpy_spread"]
+            over = f"{timed['over_numpy'] * 1e3:+.0f} ms ({low * 1e3:+.0f} to {high * 1e3:+.0f})"
+            row += [_spread_ms(timed["median"], timed["spread"]), over]
+        rows.append(row)
         if name in STARTUP_OVER_NUMPY:
-            limit = STARTUP_OVER_NUMPY[name]
-            targets.append(
-                (f"`{name}` within {limit * 1e3:.0f} ms of numpy alone", over <= limit, paired)
-            )
-    header = ["a new process runs", "wall-clock time (quartiles)", "more than numpy alone, paired"]
-    text = f"### Start-up ({s['rounds']} rounds, bytecode cached)\n\n" + _table(header, rows) + "\n"
-    return text, targets
+            limit, cpu = STARTUP_OVER_NUMPY[name], clocks["cpu"]
+            ok = cpu["over_numpy"] <= limit
+            targets.append((f"`{name}` within {limit * 1e3:.0f} ms of numpy alone", ok, row[2]))
+    header = ["a new process runs", "CPU time", "CPU, more than numpy alone (paired)"]
+    header += ["wall-clock", "wall-clock, more than numpy alone"]
+    text = f"### Start-up ({s['rounds']} rounds, bytecode cached)\n\n" + _table(header, rows)
+    return text + "\n", targets
 
 
 def markdown(results: dict[str, Any]) -> str:

@@ -376,26 +376,31 @@ def test_deep_report_gives_each_ratio_its_widest_range():
 def test_startup_pairs_each_command_with_numpy_in_the_same_round(monkeypatch):
     """Round r is slow for everyone (load from elsewhere): the paired difference ignores it."""
     calls: list[str] = []
-    base = {"import numpy": 0.1, "import tinygrad_edu": 0.14, "tinygrad-edu --help": 0.25}
+    base = {"import numpy": 0.1, "import tinygrad_edu": 0.14, "tinygrad-edu --help": 0.35}
 
     def fake(command, env):
         name = next(n for n, c in startup.commands().items() if c == command)
         calls.append(name)
         round_ = calls.count(name) - 2  # -1: the untimed round
-        return base[name] + (0.0 if round_ < 0 else [0.0, 0.3, 0.05][round_])
+        slow = 0.0 if round_ < 0 else [0.0, 0.3, 0.05][round_]
+        return base[name] + slow, (base[name] + slow / 10) / 2  # wall, CPU
 
-    monkeypatch.setattr(startup, "wall_time", fake)
+    monkeypatch.setattr(startup, "run_once", fake)
     result = startup.measure(3)
     assert calls[3:6] == list(base) and calls[6:9] != calls[3:6]  # the order rotates
-    for name, timed in result["commands"].items():
-        assert timed["over_numpy"] == pytest.approx(base[name] - 0.1)
-        assert timed["median"] == pytest.approx(base[name] + 0.05)
+    for name, clocks in result["commands"].items():
+        assert clocks["wall"]["over_numpy"] == pytest.approx(base[name] - 0.1)
+        assert clocks["wall"]["median"] == pytest.approx(base[name] + 0.05)
+        assert clocks["cpu"]["over_numpy"] == pytest.approx((base[name] - 0.1) / 2)
     text, targets = report.startup_section(result)
     assert {what.split("`")[1]: ok for what, ok, _ in targets} == {
-        "import tinygrad_edu": True,  # 40 ms over numpy: within 50
-        "tinygrad-edu --help": False,  # 150 ms: not within 100
+        "import tinygrad_edu": True,  # 20 ms of CPU time over numpy's: within 50
+        "tinygrad-edu --help": False,  # 125 ms: not within 100
     }
-    assert "| `import tinygrad_edu` | 190 ms (140-440 ms) | +40 ms (+40 to +40) |" in text
+    # CPU: median (0.14 + 0.005) / 2; of fewer than 4 rounds the lowest and highest instead
+    # of quartiles: (0.14 + 0) / 2 and (0.14 + 0.03) / 2. Wall: 0.14 + 0.05, 0.14 … 0.44.
+    row = "| `import tinygrad_edu` | 72.50 ms (70.00-85.00 ms) | +20 ms (+20 to +20) "
+    assert row + "| 190 ms (140-440 ms) | +40 ms (+40 to +40) |" in text
 
 
 # --- the whole suite, quickly ------------------------------------------------------------------
