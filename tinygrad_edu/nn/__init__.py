@@ -51,7 +51,8 @@ from .value_mlp import Neuron, ValueLayer, ValueMLP
 
 globals().update(ACTIVATION_MODULES)  # Sigmoid, Tanh, ReLU, Identity, …: named as in torch.nn
 
-__all__ = [
+
+__all__ = [  # and the activation modules (globals above), which the op table names
     "ACTIVATIONS",
     "ACTIVATION_MODULES",
     "ENGINES",
@@ -73,5 +74,5 @@ __all__ = [
     "Weights",
     "init_weights",
     "weight_label",
-    *ACTIVATION_MODULES,
 ]
+__all__ += list(ACTIVATION_MODULES)
