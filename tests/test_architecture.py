@@ -241,3 +241,17 @@ def test_one_name_per_concept_no_two_classes_share_a_name() -> None:
             if isinstance(node, ast.ClassDef):
                 where.setdefault(node.name, []).append(str(path.relative_to(PACKAGE)))
     assert {name: files for name, files in where.items() if len(files) > 1} == {}
+
+
+def test_the_gradient_checker_does_not_depend_on_the_grader() -> None:
+    """compare may be used by the exercises' grader, never the other way round: nothing
+    compare reaches, however indirectly, is the grader (its feedback is a module below)."""
+    edges = _graph()
+    reached: set[str] = set()
+    todo = ["compare"]
+    while todo:
+        for target in edges[todo.pop()] - reached:
+            reached.add(target)
+            todo.append(target)
+    assert reached & {"exercises", "runner", "child", "cli"} == set()
+    assert "feedback" in reached  # compare(rules=f)'s hints, shared with the grader

@@ -18,7 +18,7 @@ import pytest
 
 from tinygrad_edu import cli, exercises
 from tinygrad_edu.exercises import EXERCISES
-from tinygrad_edu.grading import (
+from tinygrad_edu.feedback import (
     CANCELLED_F_PRIME,
     DIVIDED_BY_N,
     EXTRA_HALF,

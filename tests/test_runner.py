@@ -155,7 +155,7 @@ def test_input_reads_nothing_and_the_channel_is_not_stdout(tmp_path, capsys):
 TAMPER = {
     "numpy.allclose always true": "import numpy\nnumpy.allclose = lambda *a, **k: True\n",
     "numpy.isclose always true": "import numpy\nnumpy.isclose = lambda *a, **k: numpy.True_\n",
-    "the grader's close": ("import tinygrad_edu.grading as g\ng.close = lambda a, b: True\n"),
+    "the grader's close": ("import tinygrad_edu.feedback as g\ng.close = lambda a, b: True\n"),
     "the grader's judge": (
         "import tinygrad_edu.exercises as e\ne.judge = lambda case, reply: []\n"
     ),

@@ -28,7 +28,7 @@ LATER = {
     "compare",
     "diagnostics",
     "exercises",
-    "grading",
+    "feedback",
     "notes05",
     "plot",
     "rules",

@@ -61,8 +61,8 @@ def __getattr__(name: str) -> Any:
         import tinygrad_edu.diagnostics as found
     elif name == "exercises":
         import tinygrad_edu.exercises as found
-    elif name == "grading":
-        import tinygrad_edu.grading as found
+    elif name == "feedback":
+        import tinygrad_edu.feedback as found
     elif name == "notes05":
         import tinygrad_edu.notes05 as found
     elif name == "plot":

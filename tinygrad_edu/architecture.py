@@ -52,7 +52,7 @@ LAYERS: tuple[tuple[str, dict[str, str]], ...] = (
         {
             "losses": "mse_loss and cross_entropy_loss: one node each, for either engine",
             "nn": "a file each: Module; Linear, activations; MLP, Network; TensorMLP; ValueMLP",
-            "grading": "a learner's own δ rules checked against the notes', with hints",
+            "feedback": "where a learner's own δ rules first differ from the notes', with hints",
         },
     ),
     (

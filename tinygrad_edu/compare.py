@@ -25,7 +25,7 @@ from typing import Any
 
 import numpy as np
 
-from . import checks, grading, ops, rules
+from . import checks, feedback, ops, rules
 from .checks import as_float
 from .graph import Node, no_grad
 from .losses import cross_entropy_loss, mse_loss
@@ -282,7 +282,7 @@ class CompareReport:
     atol: float
     rtol: float
     rules_name: str = "δ rules"
-    finding: grading.Finding | None = None  # a learner's rules: the first place they differ
+    finding: feedback.Finding | None = None  # a learner's rules: the first place they differ
     error: str = HALF_SUM  # the error E whose gradients these are, as the notes write it
 
     @property
@@ -407,7 +407,7 @@ def compare(
     float32 ``eps=1e-3, atol=1e-3, rtol=1e-2``.
 
     ``rules`` is your own backpropagation, ``rules(weights, activations, x, t) -> [(delta,
-    dW, db), …]`` in ``rules.backward``'s layout (see :mod:`tinygrad_edu.grading`); it takes
+    dW, db), …]`` in ``rules.backward``'s layout (see :mod:`tinygrad_edu.feedback`); it takes
     the δ-rules column, and when it differs from the notes' rules the report's ``finding``
     names the first place, in backpropagation's order, with a hint.
     """
@@ -460,13 +460,13 @@ def _rules_column(
     activations: Sequence[str],
     x: np.ndarray,
     t: np.ndarray,
-) -> tuple[list[tuple[np.ndarray, np.ndarray | None]], grading.Finding | None]:
+) -> tuple[list[tuple[np.ndarray, np.ndarray | None]], feedback.Finding | None]:
     """The (dW, db) per layer by the notes' δ rules, or by a learner's function ``own``
     together with the first place it differs from the notes' (None if nowhere)."""
     if own is None:
         return rules.gradients(rules.backward(weights, activations, x, t)), None
-    learner = grading.run_learner(_guarded(own), weights, activations, x, t)
-    finding = grading.diagnose(learner, weights, activations, x, t)
+    learner = feedback.run_learner(_guarded(own), weights, activations, x, t)
+    finding = feedback.diagnose(learner, weights, activations, x, t)
     column = [
         (_fitted(dW, W), None if b is None else _fitted(db, b))
         for (_, dW, db), (W, b) in zip(learner, weights)

@@ -24,7 +24,7 @@ Each case holds what every typical wrong formula gives on its arguments, and the
 own hint for it. A learner's file never runs here: :mod:`tinygrad_edu.runner` runs it in a
 child process (:mod:`tinygrad_edu.child`) that sends back the returned values as plain
 float arrays, and :func:`judge` compares them with the expected values here, in the parent.
-A wrong result gets the first differing entry and a hint from :func:`grading.explain`.
+A wrong result gets the first differing entry and a hint from :func:`feedback.explain`.
 """
 
 from __future__ import annotations
@@ -36,7 +36,7 @@ from typing import Any
 
 import numpy as np
 
-from . import grading, rules, value
+from . import feedback, rules, value
 
 
 @dataclass
@@ -48,11 +48,11 @@ class Case:
     quantities checked, in the order a mistake is looked for (for the full update: the
     implied ∂E/∂W of the output layer first); ``names`` names each;
     ``candidates`` holds, per quantity, what typical wrong formulas give (see
-    :func:`grading.explain`); ``read`` turns what the function returned, as the child sent
+    :func:`feedback.explain`); ``read`` turns what the function returned, as the child sent
     it (:func:`child.to_plain`: float arrays, lists of them, None, or
     ``{"returned": type name}``), into the list compared with ``expected``, or raises a
     ValueError that says what was wrong with it. ``hints`` gives the exercise's own text
-    for a hint's label (see :func:`grading.explain`).
+    for a hint's label (see :func:`feedback.explain`).
     """
 
     label: str
@@ -121,17 +121,17 @@ def _arrays(what: str, count: int) -> Callable[[Any], list[np.ndarray]]:
 
 # The hints that speak of δ, a quantity of one sample (one row per sample, nothing summed).
 _PER_SAMPLE = {
-    grading.DIVIDED_BY_N: "it is 1/N of the right value (N = {N} samples): δ belongs to one "
+    feedback.DIVIDED_BY_N: "it is 1/N of the right value (N = {N} samples): δ belongs to one "
     "sample, each row its own; nothing is averaged over the batch here",
-    grading.TIMES_N: "it is N = {N} times the right value: δ belongs to one sample, each row "
+    feedback.TIMES_N: "it is N = {N} times the right value: δ belongs to one sample, each row "
     "its own; nothing is summed or multiplied by the number of samples here",
 }
 # The hints that speak of a gradient summed over the batch.
 _SUMMED = {
-    grading.DIVIDED_BY_N: "it is 1/N of the right value (N = {N} samples): the notes' E SUMS "
+    feedback.DIVIDED_BY_N: "it is 1/N of the right value (N = {N} samples): the notes' E SUMS "
     "the error over the samples, so its gradient is the sum of every sample's share, not the "
     "mean (a mean belongs to another error, E / N)",
-    grading.TIMES_N: "it is N = {N} times the right value: every sample's share is counted "
+    feedback.TIMES_N: "it is N = {N} times the right value: every sample's share is counted "
     "once; was the sum taken twice, or multiplied by N?",
 }
 
@@ -143,14 +143,14 @@ NO_SQUARE = "a square missing"
 
 def _sigmoid_derivative_cases() -> list[Case]:
     hints = {
-        grading.NET_FOR_O: "it equals net (1 − net): the formula O (1 − O) takes the OUTPUT "
+        feedback.NET_FOR_O: "it equals net (1 − net): the formula O (1 − O) takes the OUTPUT "
         "O = σ(net) = 1 / (1 + e^(−net)); compute O from net first",
-        grading.SIGN: "it is the exact negative: σ′ = O (1 − O) is positive (the sigmoid only "
+        feedback.SIGN: "it is the exact negative: σ′ = O (1 − O) is positive (the sigmoid only "
         "rises), and O (O − 1) has the factors the wrong way round",
         O_FOR_DERIVATIVE: "it equals O = σ(net) itself: σ′ is O times (1 − O)",
         TANH_FOR_SIGMOID: "it equals 1 − O², tanh's derivative: the sigmoid's is O (1 − O)",
-        grading.HALF: "it is twice σ′: O (1 − O) has no factor 2",
-        grading.EXTRA_HALF: "it is half of σ′: O (1 − O) has no factor ½",
+        feedback.HALF: "it is twice σ′: O (1 − O) has no factor 2",
+        feedback.EXTRA_HALF: "it is half of σ′: O (1 − O) has no factor ½",
     }
     cases = []
     for label, net in (
@@ -161,7 +161,7 @@ def _sigmoid_derivative_cases() -> list[Case]:
         O = rules.activate("sigmoid", net)
         expected = rules.derivative("sigmoid", net, O)
         candidates = [
-            (grading.NET_FOR_O, net * (1 - net)),
+            (feedback.NET_FOR_O, net * (1 - net)),
             (O_FOR_DERIVATIVE, O),
             (TANH_FOR_SIGMOID, 1 - O * O),
         ]
@@ -173,16 +173,16 @@ def _sigmoid_derivative_cases() -> list[Case]:
 
 def _tanh_derivative_cases() -> list[Case]:
     hints = {
-        grading.NET_FOR_O: "it equals 1 − net²: the formula 1 − O² takes the OUTPUT O = tanh(net); "
-        "compute O = np.tanh(net) first",
-        grading.SIGN: "it is the exact negative: tanh′ = 1 − O² is positive (tanh only rises); "
+        feedback.NET_FOR_O: "it equals 1 − net²: the formula 1 − O² takes the OUTPUT "
+        "O = tanh(net); compute O = np.tanh(net) first",
+        feedback.SIGN: "it is the exact negative: tanh′ = 1 − O² is positive (tanh only rises); "
         "O² − 1 has the terms the wrong way round",
         SIGMOID_FOR_TANH: "it equals O (1 − O), the sigmoid's derivative: tanh's is 1 − O² "
         "(note 03 derives it from sinh / cosh)",
         NO_SQUARE: "it equals 1 − O: tanh′ = 1 − O², O squared",
         O_FOR_DERIVATIVE: "it equals O = tanh(net) itself: tanh′ is 1 − O²",
-        grading.HALF: "it is twice tanh′: 1 − O² has no factor 2",
-        grading.EXTRA_HALF: "it is half of tanh′: 1 − O² has no factor ½",
+        feedback.HALF: "it is twice tanh′: 1 − O² has no factor 2",
+        feedback.EXTRA_HALF: "it is half of tanh′: 1 − O² has no factor ½",
     }
     cases = []
     for label, net in (
@@ -193,7 +193,7 @@ def _tanh_derivative_cases() -> list[Case]:
         O = rules.activate("tanh", net)
         expected = rules.derivative("tanh", net, O)
         candidates = [
-            (grading.NET_FOR_O, 1 - net * net),
+            (feedback.NET_FOR_O, 1 - net * net),
             (SIGMOID_FOR_TANH, O * (1 - O)),
             (NO_SQUARE, 1 - O),
             (O_FOR_DERIVATIVE, O),
@@ -222,13 +222,13 @@ _KEPT_HALF = (
 def _output_delta_cases() -> list[Case]:
     hints = {
         **_PER_SAMPLE,
-        grading.MISSING_F_PRIME: "it equals O − t alone: the output passes through the sigmoid, "
+        feedback.MISSING_F_PRIME: "it equals O − t alone: the output passes through the sigmoid, "
         "so multiply by σ′(net) = O (1 − O)",
-        grading.NET_FOR_O: "it matches the formula with net put where the output O = σ(net) "
+        feedback.NET_FOR_O: "it matches the formula with net put where the output O = σ(net) "
         "belongs: δ = (O − t) · O (1 − O), every O the output",
-        grading.SIGN: _ERROR_SIGN,
-        grading.HALF: _KEPT_TWO,
-        grading.EXTRA_HALF: _KEPT_HALF,
+        feedback.SIGN: _ERROR_SIGN,
+        feedback.HALF: _KEPT_TWO,
+        feedback.EXTRA_HALF: _KEPT_HALF,
     }
     cases = []
     for label, seed, n, n_out in (
@@ -240,7 +240,7 @@ def _output_delta_cases() -> list[Case]:
         net, O = _sigmoid_layer(seed, n, n_out)
         t = _rng(seed + 100).uniform(size=(n, n_out))
         expected = (O - t) * rules.derivative("sigmoid", net, O)
-        candidates = grading.delta_candidates("sigmoid", net, O, t=t)
+        candidates = feedback.delta_candidates("sigmoid", net, O, t=t)
         cases.append(
             Case(
                 label,
@@ -248,7 +248,7 @@ def _output_delta_cases() -> list[Case]:
                 [expected],
                 ["δ"],
                 [candidates],
-                grading.DELTA_OUTPUT,
+                feedback.DELTA_OUTPUT,
                 n,
                 hints=hints,
             )
@@ -264,9 +264,9 @@ def _linear_output_delta_cases() -> list[Case]:
         **_PER_SAMPLE,
         SIGMOID_ON_LINEAR: "it equals (O − t) O (1 − O): that is the δ of a SIGMOID output. The "
         "output here is linear (ŷ = Σ v_h z_h + v_0), its f′ is 1, and δ = O − t",
-        grading.SIGN: _ERROR_SIGN,
-        grading.HALF: _KEPT_TWO,
-        grading.EXTRA_HALF: _KEPT_HALF,
+        feedback.SIGN: _ERROR_SIGN,
+        feedback.HALF: _KEPT_TWO,
+        feedback.EXTRA_HALF: _KEPT_HALF,
     }
     cases = []
     for label, seed, n, n_out in (
@@ -289,18 +289,18 @@ def _linear_output_delta_cases() -> list[Case]:
 def _hidden_delta_cases() -> list[Case]:
     hints = {
         **_PER_SAMPLE,
-        grading.MISSING_F_PRIME: "it equals W_nextᵀ δ_next alone: the hidden unit's own "
+        feedback.MISSING_F_PRIME: "it equals W_nextᵀ δ_next alone: the hidden unit's own "
         "sigmoid still multiplies it, σ′(net) = O (1 − O)",
-        grading.TRANSPOSED: "it matches δ_next sent back through W_next instead of W_nextᵀ: "
+        feedback.TRANSPOSED: "it matches δ_next sent back through W_next instead of W_nextᵀ: "
         "row k of W_next holds the weights INTO next unit k, so hidden unit j collects "
         "Σ_k δ_k W_next[k, j], which for rows of samples is delta_next @ W_next",
-        grading.NET_FOR_O: "it matches σ′ written with net: the hidden unit's σ′ = O (1 − O) "
+        feedback.NET_FOR_O: "it matches σ′ written with net: the hidden unit's σ′ = O (1 − O) "
         "takes its OUTPUT O",
-        grading.SIGN: "it is the exact negative: δ_next already carries the sign of (O − t); "
+        feedback.SIGN: "it is the exact negative: δ_next already carries the sign of (O − t); "
         "nothing is negated on the way back",
-        grading.HALF: "it is twice the right value: no factor 2 appears on the way back "
+        feedback.HALF: "it is twice the right value: no factor 2 appears on the way back "
         "(the ½ of E is used up at the output)",
-        grading.EXTRA_HALF: "it is half the right value: no factor ½ appears on the way back",
+        feedback.EXTRA_HALF: "it is half the right value: no factor ½ appears on the way back",
     }
     cases = []
     for label, seed, n, n_hidden, n_next in (
@@ -312,10 +312,12 @@ def _hidden_delta_cases() -> list[Case]:
         rng = _rng(seed + 100)
         W_next, delta_next = rng.normal(size=(n_next, n_hidden)), rng.normal(size=(n, n_next))
         expected = rules.derivative("sigmoid", net, O) * (delta_next @ W_next)
-        candidates = grading.delta_candidates("sigmoid", net, O, None, delta_next, W_next)
+        candidates = feedback.delta_candidates("sigmoid", net, O, None, delta_next, W_next)
         args = (net, O, W_next, delta_next)
         cases.append(
-            Case(label, args, [expected], ["δ"], [candidates], grading.DELTA_HIDDEN, n, hints=hints)
+            Case(
+                label, args, [expected], ["δ"], [candidates], feedback.DELTA_HIDDEN, n, hints=hints
+            )
         )
     return cases
 
@@ -329,12 +331,12 @@ DB_TIMES_INPUT = "∂E/∂b times an input"
 
 def _sample_gradients_cases() -> list[Case]:
     hints = {
-        grading.TRANSPOSED: "it has the shape (in, out) of O_prev δᵀ: " + _W_SHAPE,
-        grading.SIGN: "it is the exact negative: ∂E/∂W = δ O_prevᵀ and ∂E/∂b = δ, with no "
+        feedback.TRANSPOSED: "it has the shape (in, out) of O_prev δᵀ: " + _W_SHAPE,
+        feedback.SIGN: "it is the exact negative: ∂E/∂W = δ O_prevᵀ and ∂E/∂b = δ, with no "
         "minus; the minus belongs to the update ΔW = −η ∂E/∂W",
-        grading.HALF: "it is twice the right value: ∂E/∂W_ij = O_i δ_j has no factor 2 "
+        feedback.HALF: "it is twice the right value: ∂E/∂W_ij = O_i δ_j has no factor 2 "
         "(δ already holds the whole ∂E/∂net)",
-        grading.EXTRA_HALF: "it is half the right value: ∂E/∂W_ij = O_i δ_j has no factor ½",
+        feedback.EXTRA_HALF: "it is half the right value: ∂E/∂W_ij = O_i δ_j has no factor ½",
         DB_TIMES_INPUT: "the bias adds to net with a constant input 1, so ∂E/∂b = δ · 1 = δ",
     }
     rng = _rng(16)
@@ -346,7 +348,7 @@ def _sample_gradients_cases() -> list[Case]:
     ):
         dW = np.outer(delta, O_prev)
         db = delta.copy()
-        dW_candidates = grading.weight_gradient_candidates(delta, O_prev, None)
+        dW_candidates = feedback.weight_gradient_candidates(delta, O_prev, None)
         db_candidates = [(DB_TIMES_INPUT, delta * O_prev.sum())]
         cases.append(
             Case(
@@ -371,11 +373,11 @@ def _batch(seed: int, n: int, n_in: int, n_out: int) -> tuple[np.ndarray, np.nda
 def _weight_gradient_cases() -> list[Case]:
     hints = {
         **_SUMMED,
-        grading.TRANSPOSED: "it has the shape (in, out) of O_prevᵀ δ: " + _W_SHAPE,
-        grading.SIGN: "it is the exact negative: ∂E/∂W = δ O_prevᵀ with no minus; the minus "
+        feedback.TRANSPOSED: "it has the shape (in, out) of O_prevᵀ δ: " + _W_SHAPE,
+        feedback.SIGN: "it is the exact negative: ∂E/∂W = δ O_prevᵀ with no minus; the minus "
         "belongs to the update ΔW = −η ∂E/∂W",
-        grading.HALF: "it is twice the right value: ∂E/∂W = δ O_prevᵀ has no factor 2",
-        grading.EXTRA_HALF: "it is half the right value: ∂E/∂W = δ O_prevᵀ has no factor ½",
+        feedback.HALF: "it is twice the right value: ∂E/∂W = δ O_prevᵀ has no factor 2",
+        feedback.EXTRA_HALF: "it is half the right value: ∂E/∂W = δ O_prevᵀ has no factor ½",
     }
     # Note 05's output layer: δ = ŷ − t = 0.191 − 1, the inputs are h1 = 0.85, h2 = 0.48.
     note05 = (np.array([[0.191 - 1.0]]), np.array([[0.85, 0.48]]))
@@ -386,7 +388,7 @@ def _weight_gradient_cases() -> list[Case]:
         ("four samples, 3 inputs, 3 units", _batch(17, 4, 3, 3)),
     ):
         expected = rules.weight_gradient(delta, O_prev)
-        candidates = grading.weight_gradient_candidates(delta, O_prev, None)
+        candidates = feedback.weight_gradient_candidates(delta, O_prev, None)
         n = delta.shape[0]
         cases.append(
             Case(
@@ -395,7 +397,7 @@ def _weight_gradient_cases() -> list[Case]:
                 [expected],
                 ["∂E/∂W"],
                 [candidates],
-                grading.WEIGHT_GRADIENT,
+                feedback.WEIGHT_GRADIENT,
                 n,
                 hints=hints,
             )
@@ -409,12 +411,12 @@ SUM_OVER_UNITS = "a sum over the units"
 def _bias_gradient_cases() -> list[Case]:
     hints = {
         **_SUMMED,
-        grading.SIGN: "it is the exact negative: ∂E/∂b = δ. Note 03's b ← b + η (d − y) "
+        feedback.SIGN: "it is the exact negative: ∂E/∂b = δ. Note 03's b ← b + η (d − y) "
         "already holds the minus of the update, Δb = −η ∂E/∂b",
         SUM_OVER_UNITS: "it sums each sample's δ over the units: a bias belongs to one unit, "
         "so sum over the samples (axis 0, the rows) and keep one number per unit",
-        grading.HALF: "it is twice the right value: ∂E/∂b = δ, summed, with no factor 2",
-        grading.EXTRA_HALF: "it is half the right value: ∂E/∂b = δ, summed, with no factor ½",
+        feedback.HALF: "it is twice the right value: ∂E/∂b = δ, summed, with no factor 2",
+        feedback.EXTRA_HALF: "it is half the right value: ∂E/∂b = δ, summed, with no factor ½",
     }
     cases = []
     for label, seed, n, units in (
@@ -426,7 +428,7 @@ def _bias_gradient_cases() -> list[Case]:
         delta = _rng(seed).normal(size=(n, units))
         expected = rules.bias_gradient(delta)
         candidates = [(SUM_OVER_UNITS, delta.sum(axis=1))]
-        formula = grading.BIAS_GRADIENT + " (over axis 0, the rows), shape (units,)"
+        formula = feedback.BIAS_GRADIENT + " (over axis 0, the rows), shape (units,)"
         cases.append(
             Case(label, (delta,), [expected], ["∂E/∂b"], [candidates], formula, n, hints=hints)
         )
@@ -440,15 +442,15 @@ CONSTANT_ZERO = "a constant input of 0"
 def _augmented_gradient_cases() -> list[Case]:
     hints = {
         **_SUMMED,
-        grading.TRANSPOSED: "it has the shape (in + 1, out): the extended W̃ = [w_0 | W] has "
+        feedback.TRANSPOSED: "it has the shape (in + 1, out): the extended W̃ = [w_0 | W] has "
         "W's layout (out, in + 1), row j the weights into unit j",
         BIAS_LAST: "the bias column is last: note 02 counts the constant input first, "
         "x_0 = +1 with weight w_0, so column 0 of ∂E/∂W̃ is the bias's and columns 1… are W's",
         CONSTANT_ZERO: "the bias column is 0: the constant input is +1, not 0, so its "
         "weight's gradient is δ · 1 = δ, summed over the samples",
-        grading.HALF: "it is twice the right value: ∂E/∂W̃ = δ x̃ᵀ has no factor 2",
-        grading.EXTRA_HALF: "it is half the right value: ∂E/∂W̃ = δ x̃ᵀ has no factor ½",
-        grading.SIGN: "it is the exact negative: ∂E/∂W̃ = δ x̃ᵀ with no minus",
+        feedback.HALF: "it is twice the right value: ∂E/∂W̃ = δ x̃ᵀ has no factor 2",
+        feedback.EXTRA_HALF: "it is half the right value: ∂E/∂W̃ = δ x̃ᵀ has no factor ½",
+        feedback.SIGN: "it is the exact negative: ∂E/∂W̃ = δ x̃ᵀ with no minus",
     }
     cases = []
     for label, seed, n, n_in, n_out in (
@@ -546,14 +548,14 @@ def _update_case(label: str, Ws: list[np.ndarray], x: np.ndarray, t: np.ndarray,
         # the candidates are a transposed W on the way back and the already updated W.
         deltas: list[tuple[str, np.ndarray]] = []
         if l < len(Ws) - 1:
-            deltas = grading.delta_candidates(
+            deltas = feedback.delta_candidates(
                 "linear", record.net, record.out, None, right[l + 1].delta, Ws[l + 1]
             )
-            deltas = [(name, d) for name, d in deltas if name == grading.TRANSPOSED]
+            deltas = [(name, d) for name, d in deltas if name == feedback.TRANSPOSED]
             delta_from_new = delta_from_new @ (Ws[l + 1] - lr * right[l + 1].dW)
             deltas.append((UPDATED_WEIGHTS, delta_from_new))
         found = [(name, rules.weight_gradient(d, inputs[l])) for name, d in deltas]
-        found += grading.weight_gradient_candidates(record.delta, inputs[l], None)
+        found += feedback.weight_gradient_candidates(record.delta, inputs[l], None)
         expected.append(record.dW)
         names.append(f"∂E/∂W of layer {l + 1} implied by your update, (W_old − W_new) / η,")
         candidates.append(found)
@@ -577,12 +579,12 @@ def _update_case(label: str, Ws: list[np.ndarray], x: np.ndarray, t: np.ndarray,
         UPDATED_WEIGHTS: "δ went back through the weights you had already updated: use the OLD "
         "weights. All the δ and ∂E/∂W of one step come from the same forward pass and the same "
         "weights; update each W after its δ has been sent back (or keep the old W aside)",
-        grading.TRANSPOSED: "δ_hidden = Wᵀ δ_next: row k of the next W holds the weights INTO "
+        feedback.TRANSPOSED: "δ_hidden = Wᵀ δ_next: row k of the next W holds the weights INTO "
         "unit k, so the hidden units collect W.T @ delta (one sample), not W @ delta",
-        grading.SIGN: "the step goes the wrong way: W ← W − η ∂E/∂W, with δ_output = ŷ − t "
+        feedback.SIGN: "the step goes the wrong way: W ← W − η ∂E/∂W, with δ_output = ŷ − t "
         "(notes 02 and 03 write (t − ŷ) together with a +, which is the same step)",
-        grading.HALF: _KEPT_TWO,
-        grading.EXTRA_HALF: _KEPT_HALF,
+        feedback.HALF: _KEPT_TWO,
+        feedback.EXTRA_HALF: _KEPT_HALF,
     }
     formula = "W ← W − η ∂E/∂W for every layer, with the δ of the linear layers"
     args = ([W.copy() for W in Ws], x, t, lr)
@@ -605,16 +607,16 @@ def _mean_output_delta_cases() -> list[Case]:
         MEAN_OVER_SAMPLES: "it divides by the N = {N} samples only: the mean is over all n = N × "
         "(outputs) entries of O, as PyTorch's MSELoss takes it, so δ = (2/n) (O − t) σ′",
         NO_TWO: "the 2 is missing: without the ½, differentiating (O − t)² leaves 2 (O − t)",
-        grading.HALF: "it is twice the right value: δ = (2/n) (O − t) σ′ has the 2 of the "
+        feedback.HALF: "it is twice the right value: δ = (2/n) (O − t) σ′ has the 2 of the "
         "square once",
-        grading.EXTRA_HALF: "it is half the right value: the mean has no ½ to cancel the 2 "
+        feedback.EXTRA_HALF: "it is half the right value: the mean has no ½ to cancel the 2 "
         "of the square, so δ = (2/n) (O − t) σ′ keeps it",
-        grading.DIVIDED_BY_N: "it is 1/N of the right value (N = {N} samples): the mean "
+        feedback.DIVIDED_BY_N: "it is 1/N of the right value (N = {N} samples): the mean "
         "divides once, by n = N × (outputs), the number of entries of O",
-        grading.TIMES_N: "it is N = {N} times the right value: the mean divides by n = N × "
+        feedback.TIMES_N: "it is N = {N} times the right value: the mean divides by n = N × "
         "(outputs), the number of entries of O, not by the number of outputs alone",
         NO_MEAN: "the 1/n is missing: every entry of the mean counts 1/n, n = N × (outputs)",
-        grading.SIGN: _ERROR_SIGN.replace("½ Σ", "(1/n) Σ").replace(
+        feedback.SIGN: _ERROR_SIGN.replace("½ Σ", "(1/n) Σ").replace(
             "O − t, so", "(2/n)(O − t), so"
         ),
     }
@@ -659,13 +661,13 @@ def _momentum_cases() -> list[Case]:
         "exercise (and PyTorch's SGD) keeps b ← μ b + g and steps W ← W − η b",
         AVERAGED: "that is an average, μ b + (1 − μ) g (Adam's first moment); SGD with "
         "momentum adds the whole gradient: b ← μ b + g",
-        grading.HALF: "it is twice the right value: b ← μ b + g adds the gradient once, "
+        feedback.HALF: "it is twice the right value: b ← μ b + g adds the gradient once, "
         "and W ← W − η b steps by η once",
-        grading.EXTRA_HALF: "it is half the right value: b ← μ b + g adds the whole "
+        feedback.EXTRA_HALF: "it is half the right value: b ← μ b + g adds the whole "
         "gradient, and W ← W − η b the whole η b",
         OLD_VELOCITY: "the step used the velocity from before this update: first b ← μ b + g, "
         "then W ← W − η b with the NEW b",
-        grading.SIGN: "it is the exact negative: the velocity adds +g, and the step subtracts "
+        feedback.SIGN: "it is the exact negative: the velocity adds +g, and the step subtracts "
         "it, W ← W − η b",
     }
     rng = _rng(29)
@@ -723,16 +725,16 @@ MINUS_T_OVER_O = "∂E/∂O for ∂E/∂net"
 def _softmax_delta_cases() -> list[Case]:
     hints = {
         **_PER_SAMPLE,
-        grading.CANCELLED_F_PRIME: "it equals (O − t) O (1 − O), the sigmoid's δ: with a softmax "
+        feedback.CANCELLED_F_PRIME: "it equals (O − t) O (1 − O), the sigmoid's δ: with a softmax "
         "output and cross-entropy E = −Σ t log O, the softmax's derivative cancels against "
         "∂E/∂O = −t / O and leaves δ = O − t",
         MINUS_T_OVER_O: "it equals −t / O: that is ∂E/∂O. δ is ∂E/∂net: the softmax's "
         "derivative ∂O_k/∂net_j = O_k (δ_kj − O_j) still applies, and it leaves δ = O − t",
-        grading.NET_FOR_O: "it equals net − t: O = softmax(net) is the probabilities, use O",
-        grading.HALF: "it is twice the right value: δ = O − t has no 2 (cross-entropy has "
+        feedback.NET_FOR_O: "it equals net − t: O = softmax(net) is the probabilities, use O",
+        feedback.HALF: "it is twice the right value: δ = O − t has no 2 (cross-entropy has "
         "no square to bring one down)",
-        grading.EXTRA_HALF: "it is half the right value: δ = O − t has no ½",
-        grading.SIGN: "it is the exact negative: δ = O − t, the predicted probabilities minus "
+        feedback.EXTRA_HALF: "it is half the right value: δ = O − t has no ½",
+        feedback.SIGN: "it is the exact negative: δ = O − t, the predicted probabilities minus "
         "the targets",
     }
     cases = []
@@ -749,7 +751,7 @@ def _softmax_delta_cases() -> list[Case]:
         else:
             t = rules.activate("softmax", rng.normal(size=(n, classes)))
         expected = rules.output_delta("softmax", net, O, t)
-        candidates = grading.delta_candidates("softmax", net, O, t=t)
+        candidates = feedback.delta_candidates("softmax", net, O, t=t)
         candidates.append((MINUS_T_OVER_O, -t / O))
         cases.append(
             Case(
@@ -758,7 +760,7 @@ def _softmax_delta_cases() -> list[Case]:
                 [expected],
                 ["δ"],
                 [candidates],
-                grading.DELTA_SOFTMAX,
+                feedback.DELTA_SOFTMAX,
                 n,
                 hints=hints,
             )
@@ -881,9 +883,9 @@ def _scalar_engine_cases() -> list[Case]:
         SUBTRACTED: "the signs flip from one node to the next: parent.grad += local · "
         "node.grad adds the share; the minus of gradient descent belongs to the update, not "
         "to the walk",
-        grading.SIGN: "every grad is the exact negative: the root's grad starts at +1",
-        grading.EXTRA_HALF: "every grad is half the right one: the root's grad starts at 1",
-        grading.HALF: "every grad is twice the right one: is the root seeded with 2, or every "
+        feedback.SIGN: "every grad is the exact negative: the root's grad starts at +1",
+        feedback.EXTRA_HALF: "every grad is half the right one: the root's grad starts at 1",
+        feedback.HALF: "every grad is twice the right one: is the root seeded with 2, or every "
         "node walked twice?",
     }
     twice = ([0.7, -0.4], [("*", 0, 1), ("*", 2, 2), ("+", 3, 2)])
@@ -1067,7 +1069,7 @@ def judge(case: Case, reply: dict[str, Any]) -> list[str]:
         if reply["raised"] in ("SystemExit", "KeyboardInterrupt"):
             lines.append("hint: return the result; exit() and sys.exit() end the grading too")
         elif "shape" in message or "matmul" in message:
-            transposed = case.hints.get(grading.TRANSPOSED, grading.HINTS[grading.TRANSPOSED])
+            transposed = case.hints.get(feedback.TRANSPOSED, feedback.HINTS[feedback.TRANSPOSED])
             lines.append(f"hint: check the shapes. {transposed}")
         return lines
     try:
@@ -1077,15 +1079,15 @@ def judge(case: Case, reply: dict[str, Any]) -> list[str]:
     for got_value, expected, name, candidates in zip(
         got, case.expected, case.names, case.candidates
     ):
-        if grading.close(got_value, expected):
+        if feedback.close(got_value, expected):
             continue
-        label, hint = grading.explain(
+        label, hint = feedback.explain(
             got_value, expected, candidates, case.samples, case.formula, case.hints
         )
         if got_value.shape != expected.shape:
             where = f"{name}: shape {got_value.shape}, expected {expected.shape}"
         else:
-            index = grading.first_index(got_value, expected)
+            index = feedback.first_index(got_value, expected)
             entry = f" at [{', '.join(str(i) for i in index)}]" if index else ""
             where = f"{name}{entry}: expected {_num(expected[index])}, got {_num(got_value[index])}"
         return [where, f"hint ({label or 'no known pattern'}): {hint}"]

@@ -10,7 +10,7 @@ import pytest
 
 from tinygrad_edu import nn, rules
 from tinygrad_edu.compare import compare
-from tinygrad_edu.grading import (
+from tinygrad_edu.feedback import (
     DIVIDED_BY_N,
     EXTRA_HALF,
     HALF,

@@ -1,4 +1,4 @@
-"""Grading a learner's own backpropagation: where it first goes wrong, and a likely why.
+"""Feedback on a learner's own backpropagation: where it first goes wrong, and a likely why.
 
 A learner who derives the δ rules from the notes writes them as a plain numpy function,
 laid out as :func:`rules.backward` is::
@@ -17,7 +17,9 @@ laid out as :func:`rules.backward` is::
 reports the FIRST quantity that differs from the notes' rules (``rules.backward``): which
 layer, which unit's δ (or which entry of ∂E/∂W, ∂E/∂b), the expected and the got value,
 and a hint read from the pattern of the difference. :func:`explain` holds that pattern
-matching; the exercises' checker uses it too. The patterns, tried on the whole array:
+matching. ``compare(..., rules=f)`` and the exercises' grader both use this module; it uses
+neither (the grader may use ``compare``, never the other way round). The patterns, tried
+on the whole array:
 
 - a wrong shape that is the transpose of the right one → a transposed weight matrix;
 - the exact result of a typical wrong formula (computed here from the right intermediate
