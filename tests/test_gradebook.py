@@ -9,6 +9,10 @@ who hands in the untouched stubs none, and hostile files cost only their own cas
 import csv
 import json
 import os
+import signal
+import subprocess
+import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -182,3 +186,34 @@ def test_exercises_into_a_file_is_a_usage_error(tmp_path, capsys):
     code = cli.main(["exercises", str(tmp_path / "f")])
     _, err = capsys.readouterr()
     assert code == 2 and "is a file" in err and err.count("\n") == 1
+
+
+@pytest.mark.skipif(os.name != "posix", reason="sends SIGINT")
+def test_ctrl_c_stops_grade_with_one_line_and_kills_the_running_children(tmp_path):
+    folder, log = tmp_path / "class", tmp_path / "pids"
+    log.mkdir()
+    for student in ("ann", "ben", "cy"):
+        (folder / student).mkdir(parents=True)
+        spy = f"import os, time\nopen({str(log / student)!r}, 'w').write(str(os.getpid()))\n"
+        (folder / student / f"{STEMS[0]}.py").write_text(spy + "time.sleep(300)\n")
+    env = dict(os.environ, PYTHONPATH=str(REPO))
+    command = [sys.executable, "-m", "tinygrad_edu", "grade", str(folder), "--out"]
+    process = subprocess.Popen(
+        [*command, str(tmp_path / "g.csv"), "--timeout", "300"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=env,
+    )
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline and len(list(log.iterdir())) < 2:
+        time.sleep(0.1)
+    pids = [int(p.read_text()) for p in log.iterdir() if p.read_text()]
+    assert len(pids) == 2, "two files should be running side by side"
+    process.send_signal(signal.SIGINT)
+    out, err = process.communicate(timeout=60)
+    assert process.returncode == 130 and out == ""
+    assert err.splitlines()[-1] == "tinygrad-edu grade: interrupted (Ctrl-C)"
+    time.sleep(0.5)
+    assert not any(Path(f"/proc/{pid}").exists() for pid in pids)
+    assert not (tmp_path / "g.csv").exists()

@@ -283,11 +283,24 @@ def main(memory: int, drivers: Callable[[], dict[str, Callable[[Any, Any], Any]]
     os._exit(0)
 
 
+def drivers() -> dict[str, Callable[[Any, Any], Any]]:
+    """Each exercise's child-side driver, by the name of the function the learner writes."""
+    from tinygrad_edu.exercises import EXERCISES
+
+    return {name: ex.call for name, ex in EXERCISES.items() if ex.call is not None}
+
+
+def forked(channel: Any, output: Any, memory: int) -> None:
+    """The child's start when forked from the runner's fork server: ``channel`` (a socket)
+    carries the messages both ways, ``output`` the learner's prints."""
+    os.setsid()  # a session of its own: killed as a group, deaf to the terminal's Ctrl-C
+    os.dup2(channel.fileno(), 0)
+    os.dup2(channel.fileno(), 1)
+    os.dup2(output.fileno(), 2)
+    channel.close()
+    output.close()
+    main(memory, drivers)
+
+
 if __name__ == "__main__":
-
-    def _drivers() -> dict[str, Callable[[Any, Any], Any]]:
-        from tinygrad_edu.exercises import EXERCISES
-
-        return {name: ex.call for name, ex in EXERCISES.items() if ex.call is not None}
-
-    main(int(sys.argv[1]), _drivers)
+    main(int(sys.argv[1]), drivers)

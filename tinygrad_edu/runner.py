@@ -15,6 +15,8 @@ notebook's code cells in order) and run by :mod:`tinygrad_edu.child` in a fresh 
 - SystemExit, KeyboardInterrupt, ``os._exit`` and crashes in the learner's code are failed
   cases (a fresh child runs the next case); the learner's printed output is read and kept
   only up to :data:`OUTPUT_KEEP` characters;
+- :func:`grade_folder` forks each file's process from a fork server that has NumPy loaded
+  (Linux): a fresh process per file all the same, at a fraction of a Python start;
 - the verdict is :func:`exercises.judge` on the values the child sent back, here in the
   parent, so nothing the file does to numpy, builtins or the grader's modules in its own
   process can turn a failed case into a passed one.
@@ -32,17 +34,18 @@ import json
 import os
 import queue
 import signal
+import socket
 import subprocess
 import sys
 import threading
 from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from . import child, exercise_stubs
+from . import child, exercise_stubs, exercises
 from .exercises import EXERCISES, Case, Exercise, judge
 
 DEFAULT_TIMEOUT = 3.0  # seconds per case (and for loading the file)
@@ -76,10 +79,12 @@ class CheckResult:
 
 @dataclass
 class Limits:
-    """Per case: ``timeout`` seconds; for the child process: ``memory`` bytes."""
+    """Per case: ``timeout`` seconds; for the child process: ``memory`` bytes; ``fork``:
+    fork each child from a server with NumPy loaded instead of starting Python (Linux)."""
 
     timeout: float = DEFAULT_TIMEOUT
     memory: int = DEFAULT_MEMORY
+    fork: bool = False  # children from a fork server (Linux): for grading many files
 
 
 # --- reading a file as Python (or Jupyter) does ----------------------------------------------
@@ -166,28 +171,105 @@ def stop_all(stop: bool = True) -> None:
         process.close()
 
 
+CHILD_ENV = {
+    "PYTHONIOENCODING": "utf-8",
+    "PYTHONDONTWRITEBYTECODE": "1",
+    # one core per child: two run side by side when grading
+    "OPENBLAS_NUM_THREADS": "1",
+    "OMP_NUM_THREADS": "1",
+    "MKL_NUM_THREADS": "1",
+}
+
+
+def _popen(memory: int) -> subprocess.Popen[bytes]:
+    """A fresh ``python child.py`` (every platform): Python and NumPy start each time."""
+    if os.name == "posix":  # its own session: the terminal's Ctrl-C goes to the parent
+        options: dict[str, Any] = {"start_new_session": True}
+    else:
+        options = {"creationflags": subprocess.CREATE_NEW_PROCESS_GROUP}  # type: ignore[attr-defined]
+    return subprocess.Popen(
+        [sys.executable, child.__file__, str(memory)],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        env={**os.environ, **CHILD_ENV},
+        **options,
+    )
+
+
+class _Forked:
+    """A child forked from a fork server that has NumPy and the child module loaded (Linux,
+    for grading many files: a fork instead of a Python start per file). The server never
+    runs a learner's code; each file still gets a fresh process of its own. It offers what
+    :class:`_Child` uses of a Popen: ``pid``, ``stdin``, ``stdout``, ``stderr``, ``poll``,
+    ``wait``."""
+
+    _context: Any = None
+
+    def __init__(self, memory: int) -> None:
+        if _Forked._context is None:
+            _Forked._context = _start_fork_server()
+        channel, theirs = socket.socketpair()
+        output, their_output = socket.socketpair()
+        self._process = _Forked._context.Process(
+            target=child.forked, args=(theirs, their_output, memory), daemon=True
+        )
+        self._process.start()
+        theirs.close()
+        their_output.close()
+        self._sockets = (channel, output)
+        self.pid = self._process.pid
+        self.stdin = channel.makefile("wb", buffering=0)
+        self.stdout = channel.makefile("rb", buffering=0)
+        self.stderr = output.makefile("rb", buffering=0)
+
+    def poll(self) -> int | None:
+        code: int | None = self._process.exitcode
+        return code
+
+    def wait(self, timeout: float | None = None) -> int:
+        self._process.join(timeout)
+        code = self._process.exitcode
+        if code is None:
+            raise subprocess.TimeoutExpired("child", timeout or 0)
+        for sock in self._sockets:
+            sock.close()
+        return int(code)
+
+    def kill(self) -> None:
+        self._process.kill()
+
+
+def _start_fork_server() -> Any:
+    """multiprocessing's fork server, started with CHILD_ENV and NumPy, the child module and
+    the exercises' drivers loaded once."""
+    import multiprocessing
+    from multiprocessing import forkserver
+
+    context = multiprocessing.get_context("forkserver")
+    context.set_forkserver_preload(["__main__", "numpy", exercises.__name__, child.__name__])
+    saved = {name: os.environ.get(name) for name in CHILD_ENV}
+    os.environ.update(CHILD_ENV)
+    try:
+        forkserver.ensure_running()
+    finally:
+        for name, value in saved.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
+    return context
+
+
 class _Child:
     """A child process running :mod:`tinygrad_edu.child`, with a thread reading its answers
     and one reading (and bounding) the learner's printed output."""
 
-    def __init__(self, memory: int, output: bytearray) -> None:
+    def __init__(self, memory: int, output: bytearray, fork: bool = False) -> None:
         if _stopping.is_set():
             raise ChildGoneError("grading was stopped")
-        env = dict(os.environ, PYTHONIOENCODING="utf-8", PYTHONDONTWRITEBYTECODE="1")
-        for name in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
-            env[name] = "1"  # one core per child: two run side by side when grading
-        if os.name == "posix":  # its own session: the terminal's Ctrl-C goes to the parent
-            options: dict[str, Any] = {"start_new_session": True}
-        else:
-            options = {"creationflags": subprocess.CREATE_NEW_PROCESS_GROUP}  # type: ignore[attr-defined]
-        self.process = subprocess.Popen(
-            [sys.executable, child.__file__, str(memory)],
-            stdin=subprocess.PIPE,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            env=env,
-            **options,
-        )
+        self.process: subprocess.Popen[bytes] | _Forked
+        self.process = _Forked(memory) if fork else _popen(memory)
         self.answers: queue.Queue[Any] = queue.Queue()
         self.output = output
         self.reader = threading.Thread(target=self._read_answers, daemon=True)
@@ -212,7 +294,7 @@ class _Child:
         assert self.process.stderr is not None
         while True:
             try:
-                chunk = self.process.stderr.read1(65536)  # type: ignore[attr-defined]
+                chunk = getattr(self.process.stderr, "read1", self.process.stderr.read)(65536)
             except (OSError, ValueError):
                 return
             if not chunk:
@@ -268,13 +350,11 @@ class _Child:
         with _live_lock:
             _live.discard(self)
         if self.process.poll() is None:
-            try:
-                if os.name == "posix":
+            if os.name == "posix":  # the child and whatever it started
+                with contextlib.suppress(OSError):
                     os.killpg(self.process.pid, signal.SIGKILL)
-                else:
-                    self.process.kill()
-            except OSError:
-                pass
+            with contextlib.suppress(OSError):  # also before the child made its own group
+                self.process.kill()
         with contextlib.suppress(subprocess.TimeoutExpired):
             self.process.wait(timeout=10)
         self.drain.join(timeout=1)
@@ -298,7 +378,7 @@ class _Session:
     def load(self) -> list[str]:
         """Start a child and load the file; the names it defines, or ChildGoneError/LoadError."""
         self.close()
-        self.current = _Child(self.limits.memory, self.output)
+        self.current = _Child(self.limits.memory, self.output, self.limits.fork)
         self.current.answer(STARTUP_TIMEOUT)  # {"ready": True}: Python and numpy are up
         drivers = any(EXERCISES[n].call is not None for n in self.names if n in EXERCISES)
         message = {
@@ -545,6 +625,7 @@ def grade_folder(
     ``progress`` shows a bar on stderr.
     """
     stop_all(False)  # a Ctrl-C of an earlier grading in this process is over
+    limits = replace(limits or Limits(), fork=sys.platform.startswith("linux"))
     chosen = sorted(exercises or EXERCISES.values(), key=lambda e: e.stub)
     cases = {e.name: e.cases() for e in chosen}
     jobs = [(student, exercise) for student in students_in(folder) for exercise in chosen]
