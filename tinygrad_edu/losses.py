@@ -309,7 +309,7 @@ def _tensor_source(pred: Tensor) -> tuple[Tensor, bool]:
         node = node.parents[0]
     if node.op == "softmax":
         moved = any(index is _NOT_SELECTED for index in selections)
-        if moved or not _whole_rows(node.shape, selections[::-1]):
+        if selections and (moved or not _whole_rows(node.shape, selections[::-1])):
             raise _not_a_form(
                 "pred was made from a softmax's output by indexing, reshaping or "
                 "transposing other than selecting whole rows (classes cut off or reordered)"
