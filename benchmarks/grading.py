@@ -66,7 +66,7 @@ def submission(kind: str, name: str, stem: str, driven: bool) -> str | None:
         "os_exit": right + "\nimport os\nos._exit(0)\n",
         "tamper": (
             "import numpy\nnumpy.allclose = lambda *a, **k: True\n"
-            "import tinygrad_edu.grading as g\ng.close = lambda a, b: True\n"
+            "import tinygrad_edu.feedback as g\ng.close = lambda a, b: True\n"
             + (STUBS / f"{stem}.py").read_text(encoding="utf-8")
         ),
     }[kind]
