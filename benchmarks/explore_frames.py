@@ -37,7 +37,18 @@ def measure(steps: int, seconds: float) -> dict[str, Any]:
     chromium = shutil.which("chromium") or shutil.which("chromium-browser")
     if chromium is None:
         raise SystemExit("Chromium not found (bash setup.sh dev installs Debian's)")
-    server = ExploreServer(0, Session(settings=SETTINGS))
+    session = Session(settings=SETTINGS)
+    server_ms: list[float] = []
+    state = session.state
+
+    def timed_state() -> dict[str, Any]:  # the server's share: a state built after a step
+        start = time.perf_counter()
+        result = state()
+        server_ms.append((time.perf_counter() - start) * 1000)
+        return result
+
+    session.state = timed_state  # type: ignore[method-assign]
+    server = ExploreServer(0, session)
     threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True).start()
     try:
         with sync_playwright() as p, tempfile.TemporaryDirectory() as profile:
@@ -76,6 +87,7 @@ def measure(steps: int, seconds: float) -> dict[str, Any]:
         "median_ms": statistics.median(latencies),
         "p95_ms": ordered[min(len(ordered) - 1, round(0.95 * (len(ordered) - 1)))],
         "paint_median_ms": statistics.median(paints),
+        "state_median_ms": statistics.median(server_ms),
         "fps": frames / elapsed,
         "steps_per_second": steps_run / elapsed,
     }
@@ -89,6 +101,7 @@ def main() -> None:
     result = measure(args.steps, args.seconds)
     print(f"step → painted frame: median {result['median_ms']:.1f} ms, ", end="")
     print(f"95th percentile {result['p95_ms']:.1f} ms over {result['steps']} steps")
+    print(f"building a state in the server: median {result['state_median_ms']:.1f} ms")
     print(f"drawing a state in the page: median {result['paint_median_ms']:.1f} ms")
     print(f"running: {result['fps']:.1f} frames a second, {result['steps_per_second']:.1f} steps")
     print(json.dumps(result))

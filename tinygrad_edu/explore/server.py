@@ -90,6 +90,9 @@ class Handler(BaseHTTPRequestHandler):
     server: ExploreServer
     protocol_version = "HTTP/1.0"  # one request a connection: an unread body never lingers
     timeout = 30  # a client that sends nothing for this long is dropped
+    # The headers and the body are two writes: with Nagle's algorithm the body would wait
+    # for the browser's delayed acknowledgement of the headers, about 40 ms every request.
+    disable_nagle_algorithm = True
 
     def log_message(self, format: str, *args: Any) -> None:  # quiet: the first line is the URL
         pass

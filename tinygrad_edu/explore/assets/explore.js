@@ -25,6 +25,7 @@
   const LR_STEPS = [1e-5, 1e-4, 1e-3, 3e-3, 0.01, 0.03, 0.1, 0.3, 1, 3, 10];
   const L2_STEPS = [0, 1e-4, 1e-3, 3e-3, 0.01, 0.03, 0.1, 0.3, 1];
   const SPEEDS = [1, 5, 20];
+  const IN_FLIGHT = 2;  // step requests on their way while running
   const UNIT = 34;
   const COLUMN = 118;
   const ROW = 46;
@@ -201,8 +202,8 @@
     el.append(h("main", {}, left, middle, right));
 
     // --- running ---------------------------------------------------------------------------
-    // One step request in flight at a time; while running, the next one is sent as soon as
-    // a step's state arrives, so the server computes it while this one is drawn.
+    // While running, IN_FLIGHT step requests are on their way: the server computes the next
+    // step while the page draws this one, and each animation frame draws the newest state.
     let pending = 0;
     let scheduled = false;
     function stepOnce() {
@@ -220,12 +221,12 @@
       if (running) { stop(); return; }
       running = true;
       ui.play.textContent = "❚❚";
-      if (pending === 0) stepOnce();
+      while (pending < IN_FLIGHT) stepOnce();
     }
     function arrived() {
       const s = model.get("state");
       if (s && s.reply === "step") pending = Math.max(0, pending - 1);
-      if (running && pending === 0) stepOnce();
+      while (running && pending < IN_FLIGHT) stepOnce();
       if (!scheduled) { scheduled = true; requestAnimationFrame(draw); }
     }
     function draw() {
@@ -643,7 +644,10 @@
       weights: `weights.npz?token=${token}`,
     } };
     const listeners = {};
-    let queue = Promise.resolve();
+    let barrier = Promise.resolve();  // the last message that is not a step
+    let steps = Promise.resolve();  // the steps sent since
+    let sent = 0;
+    let newest = 0;
     function emit(name, value) { for (const f of listeners[name] || []) f(value); }
     function set(key, value) { values[key] = value; emit("change:" + key, value); }
     async function call(method, path, body) {
@@ -661,7 +665,7 @@
       const hash = "#" + encodeURIComponent(JSON.stringify(state.settings));
       if (location.hash !== hash) history.replaceState(null, "", location.pathname + location.search + hash);
     }
-    async function handle(msg) {
+    async function handle(msg, number) {
       try {
         let state = null;
         if (msg.kind === "step") state = await call("POST", "api/step", { n: msg.n });
@@ -677,7 +681,9 @@
           const r = await fetch(`run.py?token=${token}`);
           emit("msg:custom", { kind: "python", text: await r.text() });
         }
+        if (state && number < newest) state = null;  // an older answer overtaken: dropped
         if (state) {
+          newest = number;
           state.reply = msg.kind;  // which message this state answers
           set("error", "");
           keepInUrl(state);
@@ -693,7 +699,21 @@
       on(name, f) { (listeners[name] = listeners[name] || []).push(f); },
       off(name, f) { listeners[name] = (listeners[name] || []).filter((g) => g !== f); },
       save_changes() {},
-      send(msg) { queue = queue.then(() => handle(msg)); return queue; },
+      // Messages are answered in the order sent: each waits for those before it, except
+      // that steps may follow each other without waiting (the server takes them in turn
+      // and a newer state replaces an older one), so the next step is computed while the
+      // page draws this one.
+      send(msg) {
+        const number = ++sent;
+        if (msg.kind === "step") {
+          const done = barrier.then(() => handle(msg, number));
+          steps = steps.then(() => done);
+          return done;
+        }
+        barrier = Promise.all([barrier, steps]).then(() => handle(msg, number));
+        steps = Promise.resolve();
+        return barrier;
+      },
     };
   }
 
