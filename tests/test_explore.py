@@ -503,6 +503,17 @@ def test_a_rules_file_is_checked_when_loaded(tmp_path: Path) -> None:
             load_rules(tmp_path / name)
 
 
+def test_work_too_big_for_one_request_is_refused_with_the_estimate() -> None:
+    s = Session(settings=Settings(points=40, hidden=(200, 200)))
+    with pytest.raises(SettingError, match="steps of this network take about"):
+        s.step(1000)
+    with pytest.raises(SettingError, match="at most 2,000"):
+        s.stepper_page(0)
+    with pytest.raises(SettingError, match="at most 2,000"):
+        s.graph_svg(0)
+    assert s.steps == 0
+
+
 def test_a_failed_restart_keeps_the_run(monkeypatch: pytest.MonkeyPatch) -> None:
     s = Session(settings=Settings(points=40))
     s.step(5)

@@ -278,8 +278,8 @@ def checked(changes: Any, base: Settings, csv_points: Any = None) -> Settings:
     return settings
 
 
-def check_cost(sizes: list[int], batch: int, engine: str) -> None:
-    """Refuse a network whose step and frame would take more than about STEP_SECONDS."""
+def check_cost(sizes: list[int], batch: int, engine: str) -> float:
+    """The estimated seconds of one step and its frame; refused above STEP_SECONDS."""
     weights = sum((a + 1) * b for a, b in pairwise(sizes))
     seconds = (len(sizes) - 1) * SECONDS_PER_LAYER[engine]
     seconds += batch * weights * SECONDS_PER_WEIGHT[engine]
@@ -290,6 +290,7 @@ def check_cost(sizes: list[int], batch: int, engine: str) -> None:
             f"on the {engine} engine takes about {seconds:,.1f} s a step; the limit is "
             f"{STEP_SECONDS:g} s: use fewer or narrower layers"
         )
+    return seconds
 
 
 def load_rules(path: str | Path) -> Any:

@@ -15,7 +15,7 @@ from __future__ import annotations
 import base64
 import tempfile
 from collections.abc import Callable
-from dataclasses import asdict, replace
+from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
@@ -36,6 +36,7 @@ from .playground import (
     Data,
     SettingError,
     Settings,
+    check_cost,
     checked,
     features,
     make_data,
@@ -56,6 +57,8 @@ OP_TEXTS = {
 CURVE_DIGITS = 5  # significant digits of a curve's points and of the dots' places
 HISTORY = 200  # points kept per curve; beyond, every other one is dropped
 COMPARE_SECONDS = 3.0  # the three-way table's finite differences, estimated before
+REQUEST_SECONDS = 5.0  # the steps of one request, estimated before
+DRAWN_WEIGHTS = 2_000  # the step-through page and the graph show every weight: at most
 
 
 def loss_node(model: Any, X: np.ndarray, t: np.ndarray) -> Any:
@@ -182,7 +185,14 @@ class Session:
         return [(self.steps * b + i) % n for i in range(b)]
 
     def step(self, n: int = 1) -> None:
-        """``n`` training steps."""
+        """``n`` training steps (refused when they would take more than REQUEST_SECONDS)."""
+        sizes, s = self.model.sizes, self.settings
+        seconds = n * check_cost(sizes, s.batch, s.engine)
+        if seconds > REQUEST_SECONDS:
+            raise SettingError(
+                f"{n} steps of this network take about {seconds:.0f} s; at most "
+                f"{REQUEST_SECONDS:g} s at a time: ask for fewer"
+            )
         for _ in range(n):
             rows = self.batch_rows()
             recorder = LayerRecorder(self.model)
@@ -414,6 +424,7 @@ class Session:
     def stepper_page(self, index: int) -> str:
         """The step-through page for training point ``index`` with the current weights."""
         x, t = self.point(index)
+        self._check_drawable("the step-through page")
         rec = recording(self.model, x, t, lr=self.settings.lr, steps=1)
         assert isinstance(rec, NetworkRecording)  # a network's recording, not a graph's
         return network_page(rec, frames_for(rec), None)
@@ -421,12 +432,21 @@ class Session:
     def graph_svg(self, index: int) -> bytes:
         """The computation graph of one training point's error, as an SVG drawing."""
         x, t = self.point(index)
+        self._check_drawable("the graph")
         if not viz.dot_available():
             raise SettingError("drawing the graph needs Graphviz's `dot` program on the PATH")
         twin = train.copy_on(self.model, "value")
         error = loss_node(twin, x, t)
         error.backward()
         return bytes(viz.draw_graph(error, show_grad=True, collapse="auto").pipe(format="svg"))
+
+    def _check_drawable(self, what: str) -> None:
+        weights = sum(int(np.size(p.data)) for p in self.model.parameters())
+        if weights > DRAWN_WEIGHTS:
+            raise SettingError(
+                f"{what} shows every one of the network's {weights:,} weights; at most "
+                f"{DRAWN_WEIGHTS:,}: use a smaller network"
+            )
 
     def weights_npz(self) -> bytes:
         """The network's weights as ``Module.save`` writes them."""
@@ -439,7 +459,9 @@ class Session:
         """The lines that reproduce this run with the library."""
         s = self.settings
         return PYTHON.format(
-            settings=repr(replace(s)),
+            settings="Settings(\n"
+            + "".join(f"    {k}={v!r},\n" for k, v in asdict(s).items())
+            + ")",
             data="make_data(settings)"
             if s.dataset != "csv"
             else "make_data(settings, read_points('points.csv'))",
