@@ -653,3 +653,12 @@ def test_a_wrong_engine_is_told_which_node_of_the_spelled_out_graph_is_wrong(tmp
         "the grads of the nodes (leaves 0, 1, 2; 3 = 0 · 1; 4 = 3 + 2; 5 = tanh 4), "
         f"at [0]: expected {grad_a:+.6g}, got +0"
     )
+
+
+def test_the_docs_list_every_exercise_with_its_note_in_order():
+    page = (REPO / "docs" / "check-your-rules.md").read_text(encoding="utf-8")
+    rows = [line for line in page.splitlines() if line.startswith("| `") and ".py` |" in line]
+    assert len(rows) == len(EXERCISES)
+    for row, exercise in zip(rows, EXERCISES.values()):
+        note = exercise.note[5:7] if exercise.note.startswith("note") else "beyond"
+        assert row.startswith(f"| `{exercise.stub}` | {note} | ") and exercise.name in row, row
