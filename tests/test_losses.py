@@ -2,6 +2,7 @@
 
 import math
 import warnings
+from fractions import Fraction
 
 import numpy as np
 import pytest
@@ -206,3 +207,27 @@ def test_the_mean_over_no_samples_matches_torch(name):
         np.testing.assert_array_equal(ours, reference)
         if reference == 0.0:  # +0.0, as PyTorch's (a NaN's sign means nothing)
             assert math.copysign(1.0, ours) == math.copysign(1.0, reference)
+
+
+@pytest.mark.filterwarnings("error")  # no overflow warning either
+@pytest.mark.parametrize(
+    "engine, dtype, big",
+    [("tensor", np.float64, 2e154), ("tensor", np.float32, 2e19), ("value", np.float64, 2e154)],
+)
+def test_a_mean_square_error_whose_sum_overflows_is_finite_where_the_mean_is(engine, dtype, big):
+    # Σ (O − t)² = big² is beyond the floats, the mean big² / 4 is not (exact in fractions)
+    big = float(dtype(big))
+    expected = float(Fraction(big) ** 2 / 4)
+    if engine == "tensor":
+        pred = Tensor(np.array([big, 0.0, 0.0, 0.0], dtype), requires_grad=True)
+        loss = mse_loss(pred, np.zeros(4))
+        loss.backward()
+        grad = pred.grad.tolist()
+    else:
+        pred = [Value(big), Value(0.0), Value(0.0), Value(0.0)]
+        loss = mse_loss(pred, [0.0] * 4)
+        loss.backward()
+        grad = [v.grad for v in pred]
+    assert loss.item() == pytest.approx(expected, rel=1e-6 if dtype == np.float32 else 1e-15)
+    assert grad == pytest.approx([big / 2, 0.0, 0.0, 0.0], rel=1e-15)  # (2/n) (O − t)
+    assert mse_loss(pred, np.zeros(4) if engine == "tensor" else [0.0] * 4, "sum").item() == np.inf

@@ -116,7 +116,7 @@ def _mse_tensor(pred: Tensor, target: Any, reduction: str) -> Tensor:
     c = _scale(reduction, pred.size)
     diff = np.asarray(pred.data - target.data)  # O − t (asarray: 0-d inputs give a scalar)
     diff.flags.writeable = False  # it may be handed out as ∂E/∂O below: keep it unchanged
-    loss = np.asarray(c * np.vdot(diff, diff), dtype=diff.dtype)  # Σ (O − t)², one BLAS call
+    loss = np.asarray(_scaled_squares(c, diff), dtype=diff.dtype)
 
     # g, the gradient of the scalar loss, as a Python number: one array op instead of three
     def grad_pred(g: np.ndarray) -> np.ndarray:
@@ -156,9 +156,20 @@ def _mse_values(pred: list[Value], shape: tuple[int, ...], target: Any, reductio
             t_k.label = name
     c = _scale(reduction, len(pred))
     diffs = [o.data - tk.data for o, tk in zip(pred, t)]  # O_k − t_k
-    loss = c * sum(d * d for d in diffs)
+    loss = float(_scaled_squares(c, np.array(diffs)))
     local = tuple([2 * c * d for d in diffs] + [-2 * c * d for d in diffs])
     return Value.from_op(loss, (*pred, *t), "mse", local)
+
+
+def _scaled_squares(c: float, diff: np.ndarray) -> Any:
+    """c Σ (O − t)², Σ as one BLAS call. A mean (c < 1) whose Σ overflows may be finite
+    (O − t = 2e154, 0, 0, 0: Σ = 4e308 is beyond the floats, the mean 1e308 is not): then
+    it is Σ (√c (O − t))², which is finite when the mean is."""
+    total = c * np.vdot(diff, diff)
+    if c < 1 and np.isinf(total):
+        scaled = math.sqrt(c) * diff
+        total = np.vdot(scaled, scaled)
+    return total
 
 
 def _target_labels(shape: tuple[int, ...]) -> list[str]:
