@@ -881,9 +881,10 @@ def run_exercises(args: argparse.Namespace) -> int:
     by_stub = {exercise.stub: exercise for exercise in EXERCISES.values()}
     print(f"copied {len(written)} exercises into {folder}:")
     width = max(len(path.name) for path in written)
+    notes = max(len(exercise.note) for exercise in EXERCISES.values())
     for path in written:
         exercise = by_stub.get(path.name)
-        what = f"{exercise.note}  {exercise.name}: {exercise.formula}" if exercise else ""
+        what = f"{exercise.note:<{notes}}  {exercise.name}: {exercise.formula}" if exercise else ""
         print(f"  {path.name:<{width}}  {what}".rstrip())
     print(f"fill one in, then: {PROG} check {written[0]}")
     return 0

@@ -943,7 +943,7 @@ class Exercise:
     call: Callable[[Any, Any], Any] | None = None
 
 
-_BEYOND = "beyond the notes"
+_BEYOND = "beyond"  # the notes: PyTorch's mean error, momentum, softmax, an engine
 EXERCISES: dict[str, Exercise] = {
     exercise.name: exercise
     for exercise in [
@@ -1007,7 +1007,7 @@ EXERCISES: dict[str, Exercise] = {
             "weight_gradient",
             "09_weight_gradient.py",
             "note 04",
-            "∂E/∂w_ji = δ_j O_i, summed over a batch: δ O_prevᵀ",
+            "∂E/∂W = δ O_prevᵀ, summed over a batch",
             _weight_gradient_cases,
         ),
         Exercise(
@@ -1021,30 +1021,31 @@ EXERCISES: dict[str, Exercise] = {
         Exercise(
             "mean_output_delta",
             "11_mean_error.py",
-            f"{_BEYOND}: PyTorch's mean squared error",
-            "E = (1/n) Σ (O − t)² gives δ = (2/n) (O − t) f′",
+            _BEYOND,
+            "PyTorch's mean error (1/n) Σ (O − t)²: δ = (2/n) (O − t) f′",
             _mean_output_delta_cases,
         ),
         Exercise(
             "momentum_step",
             "12_momentum.py",
-            f"{_BEYOND}: SGD with momentum",
-            "b ← μ b + g, then W ← W − η b",
+            _BEYOND,
+            "SGD with momentum: b ← μ b + g, then W ← W − η b",
             _momentum_cases,
             call_keeping_arguments,
         ),
         Exercise(
             "softmax_delta",
             "13_softmax_cross_entropy.py",
-            f"{_BEYOND}: softmax with cross-entropy",
-            "δ = O − t",
+            _BEYOND,
+            "softmax with cross-entropy: δ = O − t",
             _softmax_delta_cases,
         ),
         Exercise(
             "Scalar",
             "14_scalar_engine.py",
-            f"{_BEYOND}: the library's own Value",
-            "local derivatives of +, ×, tanh and the walk in reverse topological order",
+            _BEYOND,
+            "a scalar engine's backward: the local derivatives of +, ×, tanh, the walk in "
+            "reverse topological order",
             _scalar_engine_cases,
             run_engine,
         ),
