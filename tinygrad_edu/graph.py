@@ -125,7 +125,8 @@ class Node:
     The engines subclass it: ``Value`` holds a float, ``Tensor`` an ndarray. A subclass
     implements the protocol of the walk: what an empty gradient is (``_zero_grad_value``),
     how to add into one (``_accumulate``), ``chain_rule`` (what it adds to each parent) and
-    ``_push_grad_to_parents`` (the same pushes, fused for speed: the walk's fast path).
+    ``_push_grads`` (the same pushes for a list of nodes, fused into one loop for speed:
+    the walk's fast path).
     """
 
     # __slots__ keeps nodes small and fast; a big graph holds millions of them.
@@ -155,10 +156,12 @@ class Node:
         goes into ``parent.grad`` (local · self.grad)."""
         raise NotImplementedError
 
-    def _push_grad_to_parents(self) -> None:
-        """Add every contribution of ``chain_rule`` into its parent (engines fuse this)."""
-        for parent, _, added in self.chain_rule():
-            parent._accumulate(added)
+    def _push_grads(self, nodes: Iterable[Node]) -> None:
+        """Each of ``nodes`` in turn adds every contribution of its ``chain_rule`` into its
+        parent (the walk's fast path; engines fuse it into one loop of their own)."""
+        for node in nodes:
+            for parent, _, added in node.chain_rule():
+                parent._accumulate(added)
 
     def clear_grad(self) -> None:
         """Reset this node's gradient (to None for a Tensor, 0.0 for a Value)."""
@@ -238,8 +241,7 @@ def backward(root: Node, seed: Any, observer: Observer | None = None) -> None:
         for node in order:
             node.grad = zero
         root._accumulate(seed)
-        for node in reversed(order):  # the fast path: no observer to call
-            node._push_grad_to_parents()
+        root._push_grads(reversed(order))  # the fast path: no observer to call
     finally:
         if collector_was_on:
             gc.enable()
@@ -249,7 +251,7 @@ def _observed_walk(root: Node, seed: Any, watchers: Iterable[Observer]) -> None:
     """The walk of ``backward``, push by push, telling each observer what happens.
 
     The same arithmetic in the same order as the fast path (``chain_rule`` lists the pushes
-    that ``_push_grad_to_parents`` makes), so the gradients are bit for bit the same. Every
+    that ``_push_grads`` makes), so the gradients are bit for bit the same. Every
     node is visited, leaves too, so that an observer sees the whole graph.
     """
     watchers = list(watchers)

@@ -103,7 +103,8 @@ def _values_and_shape(
 def _mse_tensor(pred: Tensor, target: Any, reduction: str) -> Tensor:
     if not isinstance(target, Tensor):  # a plain array target takes pred's dtype; "t" in drawings
         target = Tensor(checks.float_array(target, "mse_loss target").astype(pred.dtype), label="t")
-    elif target.data.dtype != pred.data.dtype:  # a Tensor's dtype is its own: never recast
+    # a Tensor's dtype is its own: never recast ("is not" first, as the dtype check is cheap)
+    elif target.data.dtype is not pred.data.dtype and target.data.dtype != pred.data.dtype:
         raise ValueError(
             f"mse_loss: pred has dtype {pred.data.dtype} and the target Tensor has dtype "
             f"{target.data.dtype}; they must match (a plain array target is cast to pred's)"
@@ -113,8 +114,10 @@ def _mse_tensor(pred: Tensor, target: Any, reduction: str) -> Tensor:
             f"mse_loss: pred has shape {pred.shape} and target has shape {target.shape}; "
             "they must match exactly (no broadcasting)"
         )
-    c = _scale(reduction, pred.size)
-    diff = np.asarray(pred.data - target.data)  # O − t (asarray: 0-d inputs give a scalar)
+    c = _scale(reduction, pred.data.size)
+    diff = pred.data - target.data  # O − t
+    if type(diff) is not np.ndarray:  # 0-d inputs give a NumPy scalar
+        diff = np.asarray(diff)
     diff.flags.writeable = False  # it may be handed out as ∂E/∂O below: keep it unchanged
     loss = np.asarray(_scaled_squares(c, diff), dtype=diff.dtype)
 

@@ -69,11 +69,14 @@ class Optimizer:
                 )
             seen[id(p)] = i
         self.lr = checks.number_in(lr, f"{type(self).__name__}: lr")
+        # what each parameter's gradient is reset to (None, 0.0: never changed in place), so
+        # that zero_grad costs no call per parameter
+        self._cleared = [(p, p._zero_grad_value()) for p in self.params]
 
     def zero_grad(self) -> None:
         """Reset every gradient: None for a Tensor (PyTorch's set_to_none), 0.0 for a Value."""
-        for p in self.params:
-            p.clear_grad()
+        for p, cleared in self._cleared:
+            p.grad = cleared
 
     def step(self) -> None:
         raise NotImplementedError
@@ -101,21 +104,38 @@ class SGD(Optimizer):
         self.buffers: list[Any] = [None] * len(self.params)
 
     def step(self) -> None:
-        lr, momentum = self.lr, self.momentum
+        lr, plain = self.lr, self.momentum == 0.0 and self.weight_decay == 0.0
+        dtype, rate = None, lr  # lr for the last array gradient's dtype (``like``)
         for i, p in enumerate(self.params):
-            g = _received_gradient(p, i, "SGD")
-            if g is None:  # no gradient reached it: skipped, as PyTorch does
+            g = p.grad
+            # an array of p's dtype needs no checking ("is": numpy has one dtype object per type)
+            if type(g) is not np.ndarray or (kind := g.dtype) is not p.data.dtype:
+                g = _received_gradient(p, i, "SGD")
+                if g is None:  # no gradient reached it: skipped, as PyTorch does
+                    continue
+                kind = getattr(g, "dtype", None)  # None for a Value's float
+            if not plain:
+                g = self._direction(i, p, g)
+            if kind is None:  # a Value's float
+                p.data -= lr * g
                 continue
-            g = _decayed(g, p, self.weight_decay)
-            if momentum != 0.0:
-                b = self.buffers[i]
-                if b is None:  # a copy: .grad of a Tensor accumulates in place
-                    b = g.copy() if isinstance(g, np.ndarray) else g
-                else:
-                    b = like(momentum, b) * b + g
-                self.buffers[i] = b
-                g = b
-            p.data -= like(lr, g) * g  # (lr as a 0-d array of g's dtype: the same, but cheaper)
+            if kind is not dtype:  # lr as a 0-d array of g's dtype: the same, but cheaper
+                dtype, rate = kind, like(lr, g)
+            p.data -= rate * g
+
+    def _direction(self, i: int, p: Param, g: Any) -> Any:
+        """What parameter i moves against: g with weight decay and momentum applied."""
+        g = _decayed(g, p, self.weight_decay)
+        momentum = self.momentum
+        if momentum != 0.0:
+            b = self.buffers[i]
+            if b is None:  # a copy: .grad of a Tensor accumulates in place
+                b = g.copy() if isinstance(g, np.ndarray) else g
+            else:
+                b = like(momentum, b) * b + g
+            self.buffers[i] = b
+            g = b
+        return g
 
 
 def _decayed(g: Any, p: Param, weight_decay: float) -> Any:

@@ -17,7 +17,7 @@ import math
 import numbers
 import operator
 import warnings
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any, Union
 
 import numpy as np
@@ -177,6 +177,11 @@ class Scatter:
         return full
 
 
+# object.__new__ under a name of its own: looking ``__new__`` up on the class each time costs
+# more than the rest of making a node
+_new = object.__new__
+
+
 class Tensor(graph.Node):
     """An n-d array node. ``data`` is an ndarray, ``grad`` an ndarray of the same shape or None."""
 
@@ -204,7 +209,7 @@ class Tensor(graph.Node):
         gradient can flow (outside ``no_grad``, some parent requiring grad). See
         docs/adding-an-op.md.
         """
-        out = Tensor.__new__(Tensor)
+        out = _new(Tensor)
         out.data = data
         out.grad = None
         out.op = op
@@ -276,28 +281,30 @@ class Tensor(graph.Node):
             if parent.requires_grad  # constants and inputs get no gradient
         ]
 
-    def _push_grad_to_parents(self) -> None:
-        # chain_rule's pushes, without building the list (the walk's fast path)
-        g = self.grad
-        if g is None:  # no gradient reached this node
-            return
-        for parent, grad_fn in zip(self.parents, self.grad_fns):
-            if not parent.requires_grad:  # skip work for constants and inputs
+    def _push_grads(self, nodes: Iterable[graph.Node]) -> None:
+        # chain_rule's pushes, node after node, without building lists (the walk's fast path)
+        for node in nodes:
+            g = node.grad
+            if g is None:  # no gradient reached this node
                 continue
-            grad = grad_fn(g)  # in parent's shape
-            # The common case written out (what _own_if_leaf and _accumulate do then, without
-            # two calls per edge): a node's first gradient, in its dtype, is kept as it is;
-            # for a leaf only an array of its own (new, writable, not g itself).
-            if (
-                parent.grad is None
-                and grad.dtype is parent.data.dtype
-                and (
-                    parent.parents or (grad.base is None and grad is not g and grad.flags.writeable)
-                )
-            ):
-                parent.grad = grad
-            else:
-                parent._accumulate(_own_if_leaf(grad, g, parent))
+            for parent, grad_fn in zip(node.parents, node.grad_fns):
+                if not parent.requires_grad:  # skip work for constants and inputs
+                    continue
+                grad = grad_fn(g)  # in parent's shape
+                # The common case written out (what _own_if_leaf and _accumulate do then,
+                # without two calls per edge): a node's first gradient, in its dtype, is kept
+                # as it is; for a leaf only an array of its own (new, writable, not g itself).
+                if (
+                    parent.grad is None
+                    and grad.dtype is parent.data.dtype
+                    and (
+                        parent.parents
+                        or (grad.base is None and grad is not g and grad.flags.writeable)
+                    )
+                ):
+                    parent.grad = grad
+                else:
+                    parent._accumulate(_own_if_leaf(grad, g, parent))
 
     def backward(self, grad: Any = None, trace: bool = False) -> Any:
         """d self / d node for every node of the graph, added into each ``.grad``.
@@ -777,10 +784,11 @@ def affine(x: Tensor, weight: Tensor, bias: Tensor | None) -> Tensor:
     if bias is None:
         return Tensor.from_op(net, (x, weight), "@ᵀ", grad_x, grad_weight)
 
-    def grad_bias(g: np.ndarray) -> np.ndarray:
-        # Σ_samples g as the product 1ᵀ g: one BLAS call, cheaper than a reduction over axis 0
-        return g if g.ndim == 1 else np.dot(_ones(g.shape[0], g.dtype), g)
-
+    # Σ_samples g as the product 1ᵀ g: one BLAS call, cheaper than a reduction over axis 0
+    # (g has net's dtype: the walk keeps each gradient in its node's dtype)
+    grad_bias: Grad = (
+        _identity if X.ndim == 1 else functools.partial(np.dot, _ones(X.shape[0], net.dtype))
+    )
     net += bias.data  # in place: net is a new array
     return Tensor.from_op(net, (x, weight, bias), "@ᵀ+b", grad_x, grad_weight, grad_bias)
 

@@ -53,7 +53,8 @@ def _as_input(x: Any, dtype: np.dtype[Any], where: str) -> Tensor:
     one that differs from the model's is refused naming both, as PyTorch does.
     """
     if isinstance(x, Tensor):
-        if x.data.dtype != dtype:
+        # ("is not" first: numpy has one dtype object per type, the comparison costs more)
+        if x.data.dtype is not dtype and x.data.dtype != dtype:
             raise ValueError(
                 f"{where}: the input Tensor has dtype {x.data.dtype} and the model has dtype "
                 f"{dtype}; they must match (pass the plain array, which is cast, or make the "

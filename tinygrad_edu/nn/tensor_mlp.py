@@ -30,17 +30,15 @@ class TensorMLP(MLP):
             layer.bias.label = f"b{l}"
         return layer
 
-    def forward(self, x: Any) -> Tensor:
-        return self._forward(x, None)
-
     def forward_layers(self, x: Any) -> list[tuple[Any, Any]]:
         record: list[tuple[Any, Any]] = []
         self._forward(x, record)
         return record
 
-    def _forward(self, x: Any, record: list[tuple[Any, Any]] | None) -> Tensor:
+    def _forward(self, x: Any, record: list[tuple[Any, Any]] | None = None) -> Tensor:
         """The forward pass; with a ``record`` list, each layer's (net, out) is appended."""
-        x = _as_input(x, self.dtype, "MLP")  # plain data cast to the model's dtype
+        if type(x) is not Tensor or x.data.dtype is not self.dtype:  # (a call less if it is)
+            x = _as_input(x, self.dtype, "MLP")  # plain data cast to the model's dtype
         n_in, shape = self.sizes[0], x.data.shape
         if len(shape) not in (1, 2) or shape[-1] != n_in:
             raise ValueError(
@@ -54,6 +52,8 @@ class TensorMLP(MLP):
             if record is not None:
                 record.append((net, x))
         return x
+
+    forward = _forward  # (model(x) then costs one call less)
 
     def slots(self) -> list[Slot]:
         """Per layer, W's entries row by row (the parameter W), then b's (the parameter b)."""
