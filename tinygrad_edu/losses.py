@@ -103,7 +103,7 @@ def _values_and_shape(
 def _mse_tensor(pred: Tensor, target: Any, reduction: str) -> Tensor:
     if not isinstance(target, Tensor):  # a plain array target takes pred's dtype; "t" in drawings
         target = Tensor(checks.float_array(target, "mse_loss target").astype(pred.dtype), label="t")
-    # a Tensor's dtype is its own: never recast ("is not" first, as the dtype check is cheap)
+    # a Tensor's dtype is its own: never recast ("is not" first: one dtype object per type)
     elif target.data.dtype is not pred.data.dtype and target.data.dtype != pred.data.dtype:
         raise ValueError(
             f"mse_loss: pred has dtype {pred.data.dtype} and the target Tensor has dtype "
