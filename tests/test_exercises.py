@@ -662,3 +662,21 @@ def test_the_docs_list_every_exercise_with_its_note_in_order():
     for row, exercise in zip(rows, EXERCISES.values()):
         note = exercise.note[5:7] if exercise.note.startswith("note") else "beyond"
         assert row.startswith(f"| `{exercise.stub}` | {note} | ") and exercise.name in row, row
+
+
+@pytest.mark.parametrize(
+    "signature, body, got",
+    [
+        ("softmax_delta(net, O, t)", "return np.full_like(O, np.nan)", "got nan"),
+        ("mean_output_delta(net, O, t)", "return (O - t) * 1e300 * 1e300", "got inf"),
+        ("tanh_derivative(net)", "return -np.inf * np.ones_like(net)", "got -inf"),
+    ],
+)
+def test_non_finite_results_fail_with_the_entry_and_the_formula(
+    signature, body, got, tmp_path, capsys
+):
+    path = tmp_path / "attempt.py"
+    path.write_text(source(signature, body), encoding="utf-8")
+    code, out, _ = check(path, capsys)
+    assert code == 1 and "PASS" not in out and got in out
+    assert "hint (no known pattern): no simple pattern" in out
