@@ -416,6 +416,17 @@ def op_of(name: str) -> Op:
     return OPS[name]
 
 
+def install_activations(engine: type, method_of: Callable[[Op], Callable[..., Any]]) -> None:
+    """Give an engine's node class one method per activation of one unit, ``method_of(row)``,
+    named and documented from its row: how ``Value.sigmoid`` and ``Tensor.relu`` are made."""
+    for op in TABLE:
+        if op.is_activation and not op.layer_wide:
+            method = method_of(op)
+            method.__name__ = method.__qualname__ = op.name
+            method.__doc__ = f"O = {op.formula}, as a {op.name!r} node; f′ = {op.derivatives[0]}."
+            setattr(engine, op.name, method)
+
+
 def activation(name: str, where: str = "activation") -> Op:
     """The row of the activation ``name`` (softmax included), or a ValueError listing them."""
     op = OPS.get(name) if isinstance(name, str) else None

@@ -746,15 +746,11 @@ def _activation_method(op: ops.Op) -> Callable[[Tensor], Tensor]:
             return _from_op(out, (self,), name, _identity)
         return _from_op(out, (self,), name, functools.partial(grad_of, f_prime, net, out))
 
-    method.__name__ = method.__qualname__ = name
-    method.__doc__ = f"O = {op.formula}, as a {name!r} node; f′ = {op.derivatives[0]}."
     return method
 
 
 # Tensor.sigmoid(), Tensor.relu(), …: one method per activation of one unit in the op table.
-for _op in ops.TABLE:
-    if _op.is_activation and not _op.layer_wide:
-        setattr(Tensor, _op.name, _activation_method(_op))
+ops.install_activations(Tensor, _activation_method)
 
 
 def affine(x: Tensor, weight: Tensor, bias: Tensor | None) -> Tensor:

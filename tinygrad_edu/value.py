@@ -267,15 +267,11 @@ def _activation_method(op: ops.Op) -> Callable[[Value], Value]:
             out = f(a)
             return Value.from_op(out, (self,), name, (f_prime(a, out),))
 
-    method.__name__ = method.__qualname__ = name
-    method.__doc__ = f"O = {op.formula}, as a {name!r} node; f′ = {op.derivatives[0]}."
     return method
 
 
 # Value.sigmoid(), Value.relu(), …: one method per activation of one unit in the op table.
-for _op in ops.TABLE:
-    if _op.is_activation and not _op.layer_wide:
-        setattr(Value, _op.name, _activation_method(_op))
+ops.install_activations(Value, _activation_method)
 
 
 # The Values made as trainable weights. A weak set: being listed never keeps a Value alive.
