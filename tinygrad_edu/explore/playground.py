@@ -171,11 +171,12 @@ def output_of(settings: Settings, classes: int) -> tuple[str, int]:
     output = settings.output
     if output == "auto":
         output = "softmax" if classes > 2 else "sigmoid" if classes == 2 else "linear"
-    if classes > 2 and output != "softmax":
+    layer_wide = ops.OPS[output].layer_wide  # softmax: one unit per class (its row says)
+    if classes > 2 and not layer_wide:
         raise SettingError(f"output {output!r}: {classes} classes need the softmax output")
-    if output == "softmax":
+    if layer_wide:
         if classes < 2:
-            raise SettingError("output 'softmax': needs a set of classes, not regression")
+            raise SettingError(f"output {output!r}: needs a set of classes, not regression")
         return output, classes
     return output, 1
 

@@ -64,7 +64,7 @@ DRAWN_WEIGHTS = 2_000  # the step-through page and the graph show every weight: 
 def loss_node(model: Any, X: np.ndarray, t: np.ndarray) -> Any:
     """The error the session trains on: cross-entropy (mean) for softmax, else MSE (mean)."""
     out = model(X)
-    if model.activations[-1] == "softmax":
+    if ops.OPS[model.activations[-1]].layer_wide:  # softmax, whose error is cross-entropy
         return cross_entropy_loss(out, t)
     return mse_loss(out, t)
 
@@ -263,7 +263,7 @@ class Session:
         """The output over the plane, and every feature's and unit's small heatmap."""
         weights, acts = self.model.get_weights(), self.model.activations
         out = outputs(weights, acts, features(self._grid(OUTPUT_GRID), self.settings.features))[-1]
-        if self.output == "softmax":
+        if ops.OPS[self.output].layer_wide:  # softmax: one unit per class
             output = {
                 "kind": "classes",
                 "cls": _bytes(out.argmax(axis=1).astype(float), 0, 255),
@@ -278,7 +278,8 @@ class Session:
         scale = np.maximum(np.abs(small_inputs).max(axis=0), 1e-12)
         units = [[_bytes(small_inputs[:, i] / scale[i], -1, 1) for i in range(len(scale))]]
         for layer, name in zip(small, acts):
-            o = 2 * layer - 1 if name in ("sigmoid", "softmax") else layer
+            row = ops.OPS[name]  # outputs in [0, 1] (sigmoid, softmax) drawn on [−1, 1]
+            o = 2 * layer - 1 if row.layer_wide or row.bounds == (0.0, 1.0) else layer
             units.append([_bytes(o[:, j], -1.0, 1.0) for j in range(o.shape[1])])
         return {"output": output, "units": units, "outputGrid": OUTPUT_GRID, "unitGrid": UNIT_GRID}
 
