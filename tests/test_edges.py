@@ -267,6 +267,47 @@ def test_a_leaf_fed_an_array_its_loss_keeps_gets_a_writable_copy_of_its_own():
     np.testing.assert_array_equal(O.grad, O.data - t)
 
 
+def test_a_layer_checked_once_gives_its_leaves_own_gradients_summed_where_shared():
+    # affine checks its dtypes when it runs (own_grads) and the walk then keeps its gradients
+    # unchecked: they must still be new, writable arrays of their own, added where a weight
+    # is used twice. Expected: the notes' rules written out, ∂E/∂W = Σ_layers δᵀ O_prev,
+    # ∂E/∂b = Σ δ over samples and layers, ∂E/∂x = δ₁ W, for E = Σ C ⊙ net₂.
+    from tinygrad_edu.tensor import affine
+
+    rng = np.random.default_rng(1)
+    for dtype in (np.float32, np.float64):
+        X, W0, b0, C = (rng.normal(size=s).astype(dtype) for s in [(5, 3), (3, 3), 3, (5, 3)])
+        x = Tensor(X, requires_grad=True)
+        W, b = Tensor(W0, requires_grad=True), Tensor(b0, requires_grad=True)
+        h = affine(x, W, b)
+        assert h.own_grads
+        (affine(h, W, b) * Tensor(C)).sum().backward()
+        H = X @ W0.T + b0
+        delta1 = C @ W0  # δ of the first layer's net: g W of the second
+        np.testing.assert_allclose(W.grad, C.T @ H + delta1.T @ X, rtol=1e-5)
+        np.testing.assert_allclose(b.grad, C.sum(axis=0) + delta1.sum(axis=0), rtol=1e-5)
+        np.testing.assert_allclose(x.grad, delta1 @ W0, rtol=1e-5)
+        assert W.grad.dtype == b.grad.dtype == x.grad.dtype == dtype
+        assert W.grad.flags.writeable and b.grad.flags.writeable and x.grad.flags.writeable
+        assert_own_arrays(W, b, x)
+
+
+def test_a_layer_of_mixed_dtypes_is_checked_at_every_push():
+    # float64 inputs into a float32 layer: net is float64, so the layer's gradients for W and
+    # b come out float64; the walk casts them to the leaves' float32 (no own_grads here)
+    from tinygrad_edu.tensor import affine
+
+    x = Tensor(np.array([[1.0, 2.0], [3.0, -1.0]]))
+    W = Tensor(np.array([[0.5, -0.25]], dtype=np.float32), requires_grad=True)
+    b = Tensor(np.array([0.125], dtype=np.float32), requires_grad=True)
+    net = affine(x, W, b)
+    assert net.dtype == np.float64 and not net.own_grads
+    net.sum().backward()
+    assert W.grad.dtype == b.grad.dtype == np.float32
+    np.testing.assert_array_equal(W.grad, [[4.0, 1.0]])  # Σ_samples x: 1+3, 2−1
+    np.testing.assert_array_equal(b.grad, [2.0])  # two samples
+
+
 def test_an_op_nodes_first_gradient_in_another_dtype_is_cast_to_the_nodes_dtype():
     # A user's op whose gradient function returns float64 for a float32 parent: the walk's
     # fast path for an op node's first gradient keeps only a gradient of the node's dtype

@@ -169,7 +169,7 @@ def _scaled_squares(c: float, diff: np.ndarray) -> Any:
     (O − t = 2e154, 0, 0, 0: Σ = 4e308 is beyond the floats, the mean 1e308 is not): then
     it is Σ (√c (O − t))², which is finite when the mean is."""
     total = c * np.vdot(diff, diff)
-    if c < 1 and np.isinf(total):
+    if c < 1 and math.isinf(total):  # (math: a NumPy scalar's isinf costs a ufunc call)
         scaled = math.sqrt(c) * diff
         total = np.vdot(scaled, scaled)
     return total

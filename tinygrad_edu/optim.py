@@ -104,24 +104,23 @@ class SGD(Optimizer):
         self.buffers: list[Any] = [None] * len(self.params)
 
     def step(self) -> None:
-        lr, plain = self.lr, self.momentum == 0.0 and self.weight_decay == 0.0
-        dtype, rate = None, lr  # lr for the last array gradient's dtype (``like``)
+        lr, plain, ndarray = self.lr, self.momentum == 0.0 and self.weight_decay == 0.0, np.ndarray
+        dtype, rate = None, lr  # lr as a 0-d array of the last gradient's dtype (``like``)
         for i, p in enumerate(self.params):
             g = p.grad
-            # an array of p's dtype needs no checking ("is": numpy has one dtype object per type)
-            if type(g) is not np.ndarray or (kind := g.dtype) is not p.data.dtype:
-                g = _received_gradient(p, i, "SGD")
-                if g is None:  # no gradient reached it: skipped, as PyTorch does
-                    continue
-                kind = getattr(g, "dtype", None)  # None for a Value's float
+            # the common case: an array of p's dtype ("is": numpy has one dtype object per
+            # type), no weight decay, no momentum
+            if type(g) is ndarray and (kind := g.dtype) is p.data.dtype and plain:
+                if kind is not dtype:  # (a 0-d array of g's dtype: the same, but cheaper)
+                    dtype, rate = kind, like(lr, g)
+                p.data -= rate * g
+                continue
+            g = _received_gradient(p, i, "SGD")  # a Value's float, no gradient, another dtype
+            if g is None:  # no gradient reached it: skipped, as PyTorch does
+                continue
             if not plain:
                 g = self._direction(i, p, g)
-            if kind is None:  # a Value's float
-                p.data -= lr * g
-                continue
-            if kind is not dtype:  # lr as a 0-d array of g's dtype: the same, but cheaper
-                dtype, rate = kind, like(lr, g)
-            p.data -= rate * g
+            p.data -= like(lr, g) * g
 
     def _direction(self, i: int, p: Param, g: Any) -> Any:
         """What parameter i moves against: g with weight decay and momentum applied."""

@@ -185,7 +185,9 @@ _new = object.__new__
 class Tensor(graph.Node):
     """An n-d array node. ``data`` is an ndarray, ``grad`` an ndarray of the same shape or None."""
 
-    __slots__ = ("requires_grad", "grad_fns")
+    # own_grads: every gradient function gives its parent a new array of the parent's dtype,
+    # as checked when the op ran (affine's), so the walk keeps each without checking it
+    __slots__ = ("requires_grad", "grad_fns", "own_grads")
     # Make NumPy hand `array * tensor` over to Tensor.__rmul__.
     __array_ufunc__ = None
 
@@ -197,6 +199,7 @@ class Tensor(graph.Node):
         self.op = ""
         self.label = label if type(label) is str else graph.checked_label(label, "Tensor")
         self.grad_fns: tuple[Grad, ...] = ()
+        self.own_grads = False
 
     @staticmethod
     def from_op(data: np.ndarray, parents: tuple[Tensor, ...], op: str, *grad_fns: Grad) -> Tensor:
@@ -214,12 +217,16 @@ class Tensor(graph.Node):
         out.grad = None
         out.op = op
         out.label = ""
-        out.requires_grad, out.parents, out.grad_fns = False, (), ()
+        out.own_grads = False
         if graph.grad_everywhere or graph.modes.grad_enabled:
             for parent in parents:  # a loop rather than any(...): no generator made per op
                 if parent.requires_grad:
                     out.requires_grad, out.parents, out.grad_fns = True, parents, grad_fns
                     break
+            else:
+                out.requires_grad, out.parents, out.grad_fns = False, (), ()
+        else:
+            out.requires_grad, out.parents, out.grad_fns = False, (), ()
         if graph.observing_somewhere and graph.modes.observers:  # one flag check when off
             for observer in graph.modes.observers:
                 observer.on_op(out, parents)
@@ -280,6 +287,14 @@ class Tensor(graph.Node):
         for node in nodes:
             g = node.grad
             if g is None:  # no gradient reached this node
+                continue
+            if node.own_grads:  # new arrays of the parents' dtypes: nothing to check
+                for parent, grad_fn in zip(node.parents, node.grad_fns):
+                    if parent.requires_grad:
+                        if parent.grad is None:
+                            parent.grad = grad_fn(g)
+                        else:
+                            parent._accumulate(grad_fn(g))
                 continue
             for parent, grad_fn in zip(node.parents, node.grad_fns):
                 if not parent.requires_grad:  # skip work for constants and inputs
@@ -784,7 +799,12 @@ def affine(x: Tensor, weight: Tensor, bias: Tensor | None) -> Tensor:
     # (g has net's dtype: the walk keeps each gradient in its node's dtype)
     grad_bias: Grad = _identity if single else functools.partial(np.dot, _ones(len(X), net.dtype))
     net += bias.data  # in place: net is a new array
-    return _from_op(net, (x, weight, bias), "@ᵀ+b", grad_x, grad_weight, grad_bias)
+    out = _from_op(net, (x, weight, bias), "@ᵀ+b", grad_x, grad_weight, grad_bias)
+    # A batch whose x, W and b share one dtype: each gradient is a new array from np.dot in
+    # that dtype (g has net's), so the walk need not check it (checked here, once per layer)
+    if not single:
+        out.own_grads = X.dtype is W.dtype is bias.data.dtype
+    return out
 
 
 @functools.lru_cache(maxsize=16)
