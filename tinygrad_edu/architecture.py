@@ -22,6 +22,7 @@ LAYERS: tuple[tuple[str, dict[str, str]], ...] = (
             "graph": "Node, topological order, THE backward walk and its observers, no_grad",
             "ops": "the op table: per op its name, f, f′ in the notes' form and its texts",
             "launch": "the command's first moments: one-line Ctrl-C while the package imports",
+            "cost": "the size guards' cost model: seconds per multiply-add and layer call",
             "exercise_stubs": "the exercises' stub files, copied out by tinygrad-edu exercises",
         },
     ),

@@ -29,7 +29,6 @@ import sys
 import warnings
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from itertools import pairwise
 from pathlib import Path
 from typing import Any, NoReturn
 
@@ -37,6 +36,7 @@ import numpy as np
 
 # What the parser needs; each command imports the rest when it runs (so --help is quick).
 from . import __version__, data, launch, notes05, ops, runner, viz
+from .cost import count_parameters, finite_difference_seconds
 from .exercises import EXERCISES
 from .nn import MLP
 from .runner import DEFAULT_TIMEOUT, ExerciseFileError, Limits, check_file
@@ -77,20 +77,12 @@ MAX_SAMPLES = 10_000  # compare --samples
 MAX_STEPS = 100  # step: iterations on one page
 MAX_STEP_ENTRIES = 2_000  # step: a page shows every parameter at every iteration
 # compare checks every parameter by central differences: two forward passes per
-# parameter. Refused when that would take more than about COMPARE_SECONDS (rough costs
-# of one multiply-add on a Value, and of one layer's call on the tensor engine).
+# parameter. Refused when that would take more than about COMPARE_SECONDS (cost.py's
+# estimate).
 COMPARE_SECONDS = 2.0
-VALUE_WEIGHT_SECONDS = 2e-6
-TENSOR_LAYER_SECONDS = 5e-5
-TENSOR_WEIGHT_SECONDS = 2e-9
 # graph: Graphviz's layout time grows faster than the drawing (6,000 boxes and arrows take
 # about 2 s, 17,000 about 30 s), so a drawing above MAX_DRAWN is refused before `dot` runs.
 MAX_DRAWN = 6_000
-
-
-def count_parameters(sizes: Sequence[int]) -> int:
-    """Weights and biases of an MLP with these layer widths."""
-    return sum((n_in + 1) * n_out for n_in, n_out in pairwise(sizes))
 
 
 def check_network(sizes: Sequence[int], engine: str) -> None:
@@ -106,11 +98,7 @@ def check_network(sizes: Sequence[int], engine: str) -> None:
 def check_compare_cost(sizes: Sequence[int], samples: int, engine: str) -> None:
     """Refuse a finite-difference check that would take more than about COMPARE_SECONDS."""
     n = count_parameters(sizes)
-    if engine == "value":
-        forward = samples * n * VALUE_WEIGHT_SECONDS
-    else:
-        forward = (len(sizes) - 1) * TENSOR_LAYER_SECONDS + samples * n * TENSOR_WEIGHT_SECONDS
-    seconds = 2 * n * forward
+    seconds = finite_difference_seconds(sizes, samples, engine)
     if seconds > COMPARE_SECONDS:
         raise UsageError(
             f"comparing --sizes {','.join(map(str, sizes))} on {samples} samples "

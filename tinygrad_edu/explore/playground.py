@@ -12,13 +12,13 @@ import csv
 import math
 import numbers
 from dataclasses import dataclass
-from itertools import pairwise
 from pathlib import Path
 from typing import Any, NamedTuple
 
 import numpy as np
 
 from .. import data, ops
+from ..cost import count_parameters, forward_seconds
 
 DATASETS = ("xor", "moons", "spirals", "sine", "circle", "gauss")
 REGRESSION = ("sine",)
@@ -35,11 +35,9 @@ FEATURES: dict[str, tuple[str, Any]] = {
 ENGINES = ("tensor", "value")
 MAX_POINTS = 5_000
 MAX_CLASSES = 10
-# A step (and the frame drawn after it) estimated to take longer than this is refused:
-# the rough costs of one multiply-add per sample on each engine, as the CLI's limits assume.
+# A step (and the frame drawn after it) estimated to take longer than this is refused, by
+# the estimate the command's limits use (cost.py).
 STEP_SECONDS = 0.5
-SECONDS_PER_WEIGHT = {"tensor": 2e-9, "value": 2e-6}
-SECONDS_PER_LAYER = {"tensor": 5e-5, "value": 0.0}
 GRID_POINTS = 48 * 48 + 20 * 20  # the output's heatmap and every unit's small one
 
 
@@ -280,11 +278,10 @@ def checked(changes: Any, base: Settings, csv_points: Any = None) -> Settings:
 
 
 def check_cost(sizes: list[int], batch: int, engine: str) -> float:
-    """The estimated seconds of one step and its frame; refused above STEP_SECONDS."""
-    weights = sum((a + 1) * b for a, b in pairwise(sizes))
-    seconds = (len(sizes) - 1) * SECONDS_PER_LAYER[engine]
-    seconds += batch * weights * SECONDS_PER_WEIGHT[engine]
-    seconds += GRID_POINTS * weights * SECONDS_PER_WEIGHT["tensor"]
+    """The estimated seconds of one step and its frame (the batch's pass on the engine, the
+    heatmaps' on the tensor engine); refused above STEP_SECONDS."""
+    seconds = forward_seconds(sizes, batch, engine) + forward_seconds(sizes, GRID_POINTS, "tensor")
+    weights = count_parameters(sizes)
     if seconds > STEP_SECONDS:
         raise SettingError(
             f"a {'-'.join(map(str, sizes))} network ({weights:,} weights) with batch {batch} "

@@ -23,6 +23,7 @@ import numpy as np
 
 from .. import compare as comparing
 from .. import ops, optim, rules, train, viz
+from ..cost import count_parameters, finite_difference_seconds
 from ..diagnostics import LayerRecorder, saturation
 from ..graph import no_grad
 from ..losses import cross_entropy_loss, mse_loss
@@ -372,10 +373,9 @@ class Session:
         learner's), finite differences; the largest disagreements and a learner's finding."""
         rows = self.batch_rows()
         X, t = self.inputs_train[rows], self.data.t_train[rows]
-        weights = sum(int(np.size(p.data)) for p in self.model.parameters())
-        seconds = (
-            2 * weights * len(rows) * weights * (2e-6 if self.settings.engine == "value" else 2e-9)
-        )
+        sizes = self.model.sizes
+        weights = count_parameters(sizes)
+        seconds = finite_difference_seconds(sizes, len(rows), self.settings.engine)
         if seconds > COMPARE_SECONDS:
             raise SettingError(
                 f"the finite differences for {weights:,} weights on a batch of {len(rows)} take "
