@@ -51,5 +51,5 @@ def test_the_command_and_the_explore_page_ask_the_same_model(
         playground.check_cost([2, 4, 1], 10, "tensor")
     with pytest.raises(SettingError, match="finite differences for 17 weights"):
         session.compare()
-    with pytest.raises(SettingError, match="2-4-1 network .* takes about"):
+    with pytest.raises(SettingError, match=r"2-4-1 network .* takes about"):
         session.step(1)
