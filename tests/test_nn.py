@@ -109,6 +109,19 @@ def test_value_engine_returns_a_list_of_values_even_for_one_output():
     out = nn.MLP([2, 3, 4], engine="value", seed=0)(np.array([0.5, -1.0]))
     assert len(out) == 4 and all(isinstance(o, Value) for o in out)
 
+def test_a_subclass_forward_is_what_calling_the_model_runs():
+    # model(x) is TensorMLP's forward pass itself (no Module.__call__), unless a subclass
+    # defines its own forward: then model(x) must call that one, as Module promises
+    class Doubled(nn.TensorMLP):
+        def forward(self, x):
+            return super().forward(x) * 2.0
+
+    plain = nn.MLP([2, 3, 1], engine="tensor", seed=0)
+    doubled = Doubled([2, 3, 1], seed=0)
+    x = np.array([[0.5, -1.0]])
+    np.testing.assert_array_equal(doubled(x).data, 2.0 * plain(x).data)
+    assert type(plain)(plain.sizes, seed=0)(x).shape == (1, 1)
+
 
 @pytest.mark.parametrize("x", [np.zeros((5, 4)), np.zeros(2), np.zeros((2, 3, 3))])
 def test_tensor_engine_wrong_input_width_names_expected_and_given_shapes(x):

@@ -118,7 +118,9 @@ def _mse_tensor(pred: Tensor, target: Any, reduction: str) -> Tensor:
     diff = pred.data - target.data  # O − t
     if type(diff) is not np.ndarray:  # 0-d inputs give a NumPy scalar
         diff = np.asarray(diff)
-    diff.flags.writeable = False  # it may be handed out as ∂E/∂O below: keep it unchanged
+    # it may be handed out as ∂E/∂O below: keep it unchanged (setflags: `.flags.writeable =`
+    # makes a flags object that calls setflags by name, 1.2 k instructions more)
+    diff.setflags(write=False)
     loss = np.asarray(_scaled_squares(c, diff), dtype=diff.dtype)
 
     # g, the gradient of the scalar loss, as a Python number: one array op instead of three
