@@ -1,5 +1,7 @@
 """The graph core: topological order, the iterative walk, no_grad."""
 
+import math
+
 from tinygrad_edu import Value, no_grad
 from tinygrad_edu.graph import is_grad_enabled, topological_order
 
@@ -26,6 +28,38 @@ def test_topological_order_without_leaves_lists_the_op_results_in_the_same_order
     assert topological_order(e, leaves=False) == [c, d, e]
     assert topological_order(e, leaves=False) == [n for n in topological_order(e) if n.parents]
     assert topological_order(a, leaves=False) == []  # a leaf alone: nothing to walk
+
+
+def test_a_chain_of_ops_is_walked_in_the_order_of_the_depth_first_search():
+    # each op node with at most one parent made by an op (an MLP's step): the backward's
+    # list comes from walking down the chain; it must be the search's list exactly
+    x, w = Value(0.5), Value(-2.0)
+    net = x * w + 1.0  # "*" then "+": the constant 1 is a leaf
+    out = net.tanh()
+    loss = out * out.data  # a constant made from a number: still a chain
+    chain = topological_order(loss, leaves=False)
+    assert chain == [n for n in topological_order(loss) if n.parents]
+    assert [n.op for n in chain] == ["*", "+", "tanh", "*"]
+    assert chain[-1] is loss and chain[0] is net.parents[0]
+
+
+def test_a_node_used_twice_or_a_diamond_is_not_taken_for_a_chain():
+    # s * s reaches s twice and a diamond reaches h by two paths: each node once, and the
+    # gradient of s² = tanh(a)² is 2 s (1 − s²), not twice or half of it
+    a = Value(0.3)
+    s = (a * 1.0).tanh()
+    square = s * s
+    order = topological_order(square, leaves=False)
+    assert order == [n for n in topological_order(square) if n.parents]
+    assert len(order) == len({id(n) for n in order}) == 3
+    square.backward()
+    t = math.tanh(0.3)
+    assert math.isclose(a.grad, 2 * t * (1 - t * t), rel_tol=1e-12)
+    h = a * 2.0
+    top = h.tanh() + h.sigmoid()
+    order = topological_order(top, leaves=False)
+    assert order == [n for n in topological_order(top) if n.parents]
+    assert len(order) == len({id(n) for n in order}) == 4 and order[0] is h
 
 
 def test_backward_from_a_leaf_accumulates_like_any_leaf():

@@ -109,6 +109,7 @@ def test_value_engine_returns_a_list_of_values_even_for_one_output():
     out = nn.MLP([2, 3, 4], engine="value", seed=0)(np.array([0.5, -1.0]))
     assert len(out) == 4 and all(isinstance(o, Value) for o in out)
 
+
 def test_a_subclass_forward_is_what_calling_the_model_runs():
     # model(x) is TensorMLP's forward pass itself (no Module.__call__), unless a subclass
     # defines its own forward: then model(x) must call that one, as Module promises

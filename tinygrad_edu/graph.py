@@ -185,8 +185,12 @@ def topological_order(root: Node, leaves: bool = True) -> list[Any]:
     ``leaves=False`` only the nodes made by ops are listed: the ones the backward walk
     resets and pushes from.
     """
-    if not leaves and not root.parents:
-        return []
+    if not leaves:
+        if not root.parents:
+            return []
+        chain = _chain(root)
+        if chain is not None:
+            return chain
     order: list[Node] = []
     # Nodes hash by identity (no engine defines __eq__), so the set holds the nodes.
     visited: set[Node] = set()
@@ -210,6 +214,28 @@ def topological_order(root: Node, leaves: bool = True) -> list[Any]:
                 visited.add(parent)
                 order.append(parent)
     return order
+
+
+def _chain(root: Node) -> list[Any] | None:
+    """The nodes made by ops, deepest first, when each has at most one parent made by an op
+    (an MLP's step is such a chain); None for any other graph.
+
+    The same list as the depth-first search gives, with no set and no stack: on the
+    2-16-16-1 step a third of its instructions.
+    """
+    chain = []
+    node: Node | None = root
+    while node is not None:
+        chain.append(node)
+        below = None
+        for parent in node.parents:
+            if parent.parents:
+                if below is not None:  # two parents made by ops (or one used twice)
+                    return None
+                below = parent
+        node = below
+    chain.reverse()
+    return chain
 
 
 def backward(root: Node, seed: Any, observer: Observer | None = None) -> None:
