@@ -68,13 +68,18 @@
     return out;
   }
   function paintMap(canvas, size, colourAt) {
-    canvas.width = size;
-    canvas.height = size;
+    // (setting a canvas's size, even to the same number, makes it a new bitmap)
+    if (canvas.width !== size) canvas.width = size;
+    if (canvas.height !== size) canvas.height = size;
     const ctx = canvas.getContext("2d");
     const img = ctx.createImageData(size, size);
+    const d = img.data;
     for (let i = 0; i < size * size; i++) {
       const c = colourAt(i);
-      img.data.set([c[0], c[1], c[2], 255], 4 * i);
+      d[4 * i] = c[0];
+      d[4 * i + 1] = c[1];
+      d[4 * i + 2] = c[2];
+      d[4 * i + 3] = 255;
     }
     ctx.putImageData(img, 0, 0);
   }
