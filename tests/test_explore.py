@@ -17,6 +17,7 @@ import subprocess
 import sys
 import threading
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -48,9 +49,10 @@ def backward(weights, activations, x, t):
 # --- a server in this process -----------------------------------------------------------------
 
 
-@pytest.fixture
-def server() -> Iterator[ExploreServer]:
-    srv = ExploreServer(0, Session(settings=Settings(points=60)))
+@contextmanager
+def serving(session: Session) -> Iterator[ExploreServer]:
+    """The session's server on a free port, stopped at the end even when a test fails."""
+    srv = ExploreServer(0, session)
     thread = threading.Thread(target=srv.serve_forever, args=(0.05,), daemon=True)
     thread.start()
     try:
@@ -59,6 +61,12 @@ def server() -> Iterator[ExploreServer]:
         srv.shutdown()
         srv.server_close()
         thread.join()
+
+
+@pytest.fixture
+def server() -> Iterator[ExploreServer]:
+    with serving(Session(settings=Settings(points=60))) as srv:
+        yield srv
 
 
 def request(

@@ -8,16 +8,14 @@ tests/test_browser.py does).
 from __future__ import annotations
 
 import tempfile
-import threading
 from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
 import pytest
 from test_browser import CHROMIUM, FLAGS
-from test_explore import WRONG_RULES
+from test_explore import WRONG_RULES, serving
 
 from tinygrad_edu.explore import ExploreServer, Session, Settings
 from tinygrad_edu.explore.playground import load_rules
@@ -36,20 +34,6 @@ def browser() -> Iterator[Any]:
             pytest.skip(f"Chromium at {CHROMIUM} did not start: {error}")
         yield context
         context.close()
-
-
-@contextmanager
-def serving(session: Session) -> Iterator[ExploreServer]:
-    """The session's server on a free port, stopped at the end even when a test fails."""
-    srv = ExploreServer(0, session)
-    thread = threading.Thread(target=srv.serve_forever, args=(0.05,), daemon=True)
-    thread.start()
-    try:
-        yield srv
-    finally:
-        srv.shutdown()
-        srv.server_close()
-        thread.join()
 
 
 @pytest.fixture

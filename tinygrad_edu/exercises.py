@@ -65,6 +65,23 @@ class Case:
     read: Callable[[Any], list[np.ndarray]] = field(default=lambda result: [_numbers(result)])
     hints: dict[str, str] = field(default_factory=dict)
 
+    @classmethod
+    def single(
+        cls,
+        label: str,
+        args: tuple[Any, ...],
+        expected: np.ndarray,
+        name: str,
+        candidates: list[tuple[str, np.ndarray]],
+        formula: str,
+        samples: int = 1,
+        hints: dict[str, str] | None = None,
+    ) -> Case:
+        """A case that checks one quantity: the learner returns one array."""
+        return cls(
+            label, args, [expected], [name], [candidates], formula, samples, hints=hints or {}
+        )
+
 
 def _numbers(result: Any) -> np.ndarray:
     """The learner's return value as a float64 array, or a ValueError saying what it was."""
@@ -166,7 +183,7 @@ def _sigmoid_derivative_cases() -> list[Case]:
             (TANH_FOR_SIGMOID, 1 - O * O),
         ]
         cases.append(
-            Case(label, (net,), [expected], ["σ′"], [candidates], "σ′ = O (1 − O)", hints=hints)
+            Case.single(label, (net,), expected, "σ′", candidates, "σ′ = O (1 − O)", hints=hints)
         )
     return cases
 
@@ -199,7 +216,7 @@ def _tanh_derivative_cases() -> list[Case]:
             (O_FOR_DERIVATIVE, O),
         ]
         cases.append(
-            Case(label, (net,), [expected], ["tanh′"], [candidates], "tanh′ = 1 − O²", hints=hints)
+            Case.single(label, (net,), expected, "tanh′", candidates, "tanh′ = 1 − O²", hints=hints)
         )
     return cases
 
@@ -242,15 +259,8 @@ def _output_delta_cases() -> list[Case]:
         expected = (O - t) * rules.derivative("sigmoid", net, O)
         candidates = feedback.delta_candidates("sigmoid", net, O, t=t)
         cases.append(
-            Case(
-                label,
-                (net, O, t),
-                [expected],
-                ["δ"],
-                [candidates],
-                feedback.DELTA_OUTPUT,
-                n,
-                hints=hints,
+            Case.single(
+                label, (net, O, t), expected, "δ", candidates, feedback.DELTA_OUTPUT, n, hints=hints
             )
         )
     return cases
@@ -281,7 +291,7 @@ def _linear_output_delta_cases() -> list[Case]:
         candidates = [(SIGMOID_ON_LINEAR, (O - t) * O * (1 - O))]
         formula = "δ_output = (O − t) · f′ with f′ = 1 for a linear output: δ = O − t"
         cases.append(
-            Case(label, (net, O, t), [expected], ["δ"], [candidates], formula, n, hints=hints)
+            Case.single(label, (net, O, t), expected, "δ", candidates, formula, n, hints=hints)
         )
     return cases
 
@@ -315,8 +325,8 @@ def _hidden_delta_cases() -> list[Case]:
         candidates = feedback.delta_candidates("sigmoid", net, O, None, delta_next, W_next)
         args = (net, O, W_next, delta_next)
         cases.append(
-            Case(
-                label, args, [expected], ["δ"], [candidates], feedback.DELTA_HIDDEN, n, hints=hints
+            Case.single(
+                label, args, expected, "δ", candidates, feedback.DELTA_HIDDEN, n, hints=hints
             )
         )
     return cases
@@ -389,17 +399,10 @@ def _weight_gradient_cases() -> list[Case]:
     ):
         expected = rules.weight_gradient(delta, O_prev)
         candidates = feedback.weight_gradient_candidates(delta, O_prev, None)
-        n = delta.shape[0]
+        n, formula = delta.shape[0], feedback.WEIGHT_GRADIENT
         cases.append(
-            Case(
-                label,
-                (delta, O_prev),
-                [expected],
-                ["∂E/∂W"],
-                [candidates],
-                feedback.WEIGHT_GRADIENT,
-                n,
-                hints=hints,
+            Case.single(
+                label, (delta, O_prev), expected, "∂E/∂W", candidates, formula, n, hints=hints
             )
         )
     return cases
@@ -430,7 +433,7 @@ def _bias_gradient_cases() -> list[Case]:
         candidates = [(SUM_OVER_UNITS, delta.sum(axis=1))]
         formula = feedback.BIAS_GRADIENT + " (over axis 0, the rows), shape (units,)"
         cases.append(
-            Case(label, (delta,), [expected], ["∂E/∂b"], [candidates], formula, n, hints=hints)
+            Case.single(label, (delta,), expected, "∂E/∂b", candidates, formula, n, hints=hints)
         )
     return cases
 
@@ -467,15 +470,8 @@ def _augmented_gradient_cases() -> list[Case]:
         ]
         formula = "∂E/∂W̃ = δ x̃ᵀ with x̃ = (1, O_prev): column 0 is ∂E/∂b = δ, summed"
         cases.append(
-            Case(
-                label,
-                (delta, O_prev),
-                [expected],
-                ["∂E/∂W̃"],
-                [candidates],
-                formula,
-                n,
-                hints=hints,
+            Case.single(
+                label, (delta, O_prev), expected, "∂E/∂W̃", candidates, formula, n, hints=hints
             )
         )
     return cases
@@ -639,7 +635,7 @@ def _mean_output_delta_cases() -> list[Case]:
         ]
         formula = "E = (1/n) Σ (O − t)² over all n entries: δ = (2/n) (O − t) O (1 − O)"
         cases.append(
-            Case(label, (net, O, t), [expected], ["δ"], [candidates], formula, n, hints=hints)
+            Case.single(label, (net, O, t), expected, "δ", candidates, formula, n, hints=hints)
         )
     return cases
 
@@ -753,17 +749,9 @@ def _softmax_delta_cases() -> list[Case]:
         expected = rules.output_delta("softmax", net, O, t)
         candidates = feedback.delta_candidates("softmax", net, O, t=t)
         candidates.append((MINUS_T_OVER_O, -t / O))
+        formula = feedback.DELTA_SOFTMAX
         cases.append(
-            Case(
-                label,
-                (net, O, t),
-                [expected],
-                ["δ"],
-                [candidates],
-                feedback.DELTA_SOFTMAX,
-                n,
-                hints=hints,
-            )
+            Case.single(label, (net, O, t), expected, "δ", candidates, formula, n, hints=hints)
         )
     return cases
 
@@ -916,7 +904,7 @@ def _scalar_engine_cases() -> list[Case]:
             "each node in reverse topological order: parent.grad += local · node.grad"
         )
         name = f"the grads of the nodes ({_legend(graph)}),"
-        cases.append(Case(label, graph, [expected], [name], [candidates], formula, hints=hints))
+        cases.append(Case.single(label, graph, expected, name, candidates, formula, hints=hints))
     return cases
 
 
