@@ -34,6 +34,7 @@ if __name__ == "__main__":
     # hide the standard library's; import the package this file belongs to instead.
     sys.path[0] = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
+import contextlib
 import json
 import struct
 from collections.abc import Callable
@@ -275,12 +276,21 @@ def main(memory: int, drivers: Callable[[], dict[str, Callable[[Any, Any], Any]]
             reply = _load(message, namespace)
         else:
             reply = _call(message, namespace, table)
+        _flush()  # the learner's prints so far reach the parent before the reply does
         try:
             send(outbox, reply)
         except TypeError:  # cannot happen for to_plain's output; a tampered child
             send(outbox, {"raised": "TypeError", "message": "an unsendable result"})
     sys.stdout.flush()
     os._exit(0)
+
+
+def _flush() -> None:
+    """Flush print()'s buffers: without PYTHONUNBUFFERED a pipe is block-buffered, and a
+    child that is stopped after its last reply would take the learner's output with it."""
+    for stream in (sys.stdout, sys.stderr):
+        with contextlib.suppress(Exception):  # the learner may have replaced the stream
+            stream.flush()
 
 
 def drivers() -> dict[str, Callable[[Any, Any], Any]]:

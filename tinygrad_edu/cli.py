@@ -22,6 +22,7 @@ prints the usage and the error on two lines; :class:`_Parser` keeps just the err
 from __future__ import annotations
 
 import argparse
+import contextlib
 import errno
 import math
 import os
@@ -66,6 +67,13 @@ class _Parser(argparse.ArgumentParser):
 
     def error(self, message: str) -> NoReturn:
         self.exit(2, f"{self.prog}: error: {message} (see --help)\n")
+
+    def _print_message(self, message: str, file: Any = None) -> None:
+        # Python 3.11.3 and older write to a closed stream (None) and end in an
+        # AttributeError; a closed stdout or stderr quietly shows nothing, as newer ones do.
+        if message and file is not None:
+            with contextlib.suppress(OSError):
+                file.write(message)
 
 
 # --- limits: refused before any work starts, so nothing runs for hours or fills the memory ---
