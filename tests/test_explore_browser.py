@@ -204,6 +204,10 @@ def test_the_page_fits_its_width(browser: Any, server: ExploreServer, width: int
     for selector in ("#output", "#net", "#info", "#loss-curve", "#delta-curve"):
         box = page.locator(selector).bounding_box()
         assert box["width"] > 100 and box["x"] + box["width"] <= width, selector
+    # Headings are drawn in capitals; the notes' δ must not turn into Δ (a change).
+    headings = page.locator("section h2").all_inner_texts()
+    assert any("‖δ‖" in text for text in headings), headings
+    assert not any("Δ" in text for text in headings), headings
     assert tab.errors == []
     page.close()
 

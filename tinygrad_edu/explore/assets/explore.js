@@ -175,8 +175,8 @@
     ui.legend = h("div", { class: "legend" });
     const middle = h("section", {}, h("h2", {}, "Network"), ui.layers, ui.net, ui.error, ui.info,
       h("div", { class: "pair" },
-        h("div", {}, h("h2", {}, "‖δ‖ per layer (log scale)"), ui.deltaCurve),
-        h("div", {}, h("h2", {}, "‖∂E/∂W‖ per layer (log scale)"), ui.gradCurve)),
+        h("div", {}, h("h2", {}, h("span", { class: "symbol" }, "‖δ‖"), " per layer (log scale)"), ui.deltaCurve),
+        h("div", {}, h("h2", {}, h("span", { class: "symbol" }, "‖∂E/∂W‖"), " per layer (log scale)"), ui.gradCurve)),
       ui.legend,
       h("h2", {}, "Check the maths (on pause)"),
       h("div", { class: "row" }, h("button", { id: "check-now", onclick: () => send({ kind: "compare" }) }, "check now")),
