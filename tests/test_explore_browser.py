@@ -253,3 +253,23 @@ def test_every_control_reaches_the_run_and_a_refusal_is_shown(
     assert float(page.get_attribute("#info", "data-grad")) == session.model.get_gradients()[0][1][0]
     assert tab.errors == [] or all("400" in e for e in tab.errors)
     page.close()
+
+
+def test_a_state_arriving_while_the_learner_types_keeps_what_they_typed(
+    browser: Any, server: ExploreServer
+) -> None:
+    # The learner types into "points" (not yet sent: no Enter), while a state answering an
+    # earlier change arrives with other settings: the page shows them, but not over the
+    # field being typed in.
+    tab = Page(browser, server.url)
+    page = tab.page
+    page.fill("#points", "250")
+    with server.lock:
+        server.session.apply({"noise": 0.3})
+    page.evaluate("document.querySelector('#step').click()")  # a click that takes no focus
+    page.wait_for_function("() => document.querySelector('#noise').value === '0.3'")
+    assert page.input_value("#points") == "250"
+    page.press("#points", "Enter")
+    until(page, lambda: server.session.settings.points == 250, server)
+    assert tab.errors == []
+    page.close()

@@ -270,27 +270,34 @@
     }
     function fillControls(s) {
       const c = s.choices, st = s.settings;
+      // A control the learner is typing in or dragging keeps what they put there: a state
+      // answering an earlier change must not overwrite it (its own change follows).
+      const put = (el, v) => { if (el !== document.activeElement) el.value = v; };
       fillOptions(ui.dataset, c.datasets);
       fillOptions(ui.activation, c.activations);
       fillOptions(ui.output, c.outputs);
       fillOptions(ui.engine, c.engines);
-      ui.dataset.value = st.dataset;
-      ui.activation.value = st.activation;
-      ui.output.value = st.output;
-      ui.engine.value = st.engine;
+      put(ui.dataset, st.dataset);
+      put(ui.activation, st.activation);
+      put(ui.output, st.output);
+      put(ui.engine, st.engine);
       let i = LR_STEPS.indexOf(st.lr);
       if (i < 0) i = LR_STEPS.findIndex((v) => v >= st.lr);
-      ui.lr.value = i < 0 ? LR_STEPS.length - 1 : i;
-      ui.lrText.textContent = String(st.lr);
-      ui.momentum.value = st.momentum;
-      ui.momentumText.textContent = String(st.momentum);
-      ui.l2.value = String(st.l2);
-      ui.batch.value = st.batch;
-      ui.classes.value = st.classes;
-      ui.points.value = st.points;
-      ui.noise.value = st.noise;
-      ui.test.value = st.test;
-      ui.seed.value = st.seed;
+      if (ui.lr !== document.activeElement) {
+        ui.lr.value = i < 0 ? LR_STEPS.length - 1 : i;
+        ui.lrText.textContent = String(st.lr);
+      }
+      if (ui.momentum !== document.activeElement) {
+        ui.momentum.value = st.momentum;
+        ui.momentumText.textContent = String(st.momentum);
+      }
+      put(ui.l2, String(st.l2));
+      put(ui.batch, st.batch);
+      put(ui.classes, st.classes);
+      put(ui.points, st.points);
+      put(ui.noise, st.noise);
+      put(ui.test, st.test);
+      put(ui.seed, st.seed);
       ui.features.replaceChildren(...Object.entries(c.features).map(([name, text]) => {
         const box = h("input", { type: "checkbox", "data-feature": name });
         box.checked = st.features.includes(name);
