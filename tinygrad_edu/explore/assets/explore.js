@@ -94,6 +94,7 @@
     const ui = {};
     let running = false;
     let lastSettings = "";
+    let refused = false;  // after a refusal every control shows the run's settings again
     let lastShape = "";
     let sentAt = 0;
     let speed = 1;
@@ -272,7 +273,10 @@
       const c = s.choices, st = s.settings;
       // A control the learner is typing in or dragging keeps what they put there: a state
       // answering an earlier change must not overwrite it (its own change follows).
-      const put = (el, v) => { if (el !== document.activeElement) el.value = v; };
+      const all = refused;
+      refused = false;
+      const keep = (el) => !all && el === document.activeElement;
+      const put = (el, v) => { if (!keep(el)) el.value = v; };
       fillOptions(ui.dataset, c.datasets);
       fillOptions(ui.activation, c.activations);
       fillOptions(ui.output, c.outputs);
@@ -283,11 +287,11 @@
       put(ui.engine, st.engine);
       let i = LR_STEPS.indexOf(st.lr);
       if (i < 0) i = LR_STEPS.findIndex((v) => v >= st.lr);
-      if (ui.lr !== document.activeElement) {
+      if (!keep(ui.lr)) {
         ui.lr.value = i < 0 ? LR_STEPS.length - 1 : i;
         ui.lrText.textContent = String(st.lr);
       }
-      if (ui.momentum !== document.activeElement) {
+      if (!keep(ui.momentum)) {
         ui.momentum.value = st.momentum;
         ui.momentumText.textContent = String(st.momentum);
       }
@@ -632,6 +636,7 @@
       pending = 0;
       if (running) stop();
       lastSettings = "";  // the refused change is not kept: show the run's settings again
+      refused = true;
       paint();
     });
     model.on("msg:custom", (msg) => {
