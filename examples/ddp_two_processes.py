@@ -79,6 +79,7 @@ def train(rank: int, store: str, X: np.ndarray, y: np.ndarray) -> None:
             f"the {WORLD} processes hold the same weights after {STEPS} steps; "
             f"largest difference from the δ rules over all steps: {worst:.1e}"
         )
+    dist.barrier()  # neither process tears gloo down while the other still talks to it
     dist.destroy_process_group()
 
 
@@ -89,12 +90,7 @@ def main() -> int:
             "    pip install torch --index-url https://download.pytorch.org/whl/cpu"
         )
         return 0
-    # Loaded once here, before the processes fork, not once in each: PyTorch, its
-    # distributed package, and the compiler module DDP reads when it wraps a model.
-    import torch._dynamo
-    import torch.distributed
     import torch.multiprocessing as mp
-    import torch.nn.parallel  # noqa: F401
 
     os.environ["GLOO_SOCKET_IFNAME"] = "lo"  # gloo talks over the loopback device only
     X, y = data.moons(40, noise=0.1, seed=0)
@@ -102,12 +98,12 @@ def main() -> int:
         f"DDP on {WORLD} processes (gloo, 127.0.0.1), {len(X)} moons samples, "
         f"{len(X) // WORLD} per process, MLP {','.join(map(str, SIZES))}"
     )
-    # fork: the processes start with PyTorch already imported (spawn would import it again
-    # in each, seconds apiece); where there is no fork (Windows), spawn
-    start = "fork" if "fork" in mp.get_all_start_methods() else "spawn"
+    # spawn: each process starts a fresh Python and imports PyTorch itself (a second or
+    # two). Forking a parent that has PyTorch's thread pools running can deadlock the
+    # child, and did here, now and then, until the test's time limit.
     with tempfile.TemporaryDirectory() as folder:  # the rendezvous: a file, not a port
         store = os.path.join(folder, "store")
-        mp.start_processes(train, (store, X, y), nprocs=WORLD, join=True, start_method=start)
+        mp.start_processes(train, (store, X, y), nprocs=WORLD, join=True, start_method="spawn")
     return 0
 
 
