@@ -277,14 +277,9 @@
       refused = false;
       const keep = (el) => !all && el === document.activeElement;
       const put = (el, v) => { if (!keep(el)) el.value = v; };
-      fillOptions(ui.dataset, c.datasets);
-      fillOptions(ui.activation, c.activations);
-      fillOptions(ui.output, c.outputs);
-      fillOptions(ui.engine, c.engines);
-      put(ui.dataset, st.dataset);
-      put(ui.activation, st.activation);
-      put(ui.output, st.output);
-      put(ui.engine, st.engine);
+      const menus = [[ui.dataset, "datasets", "dataset"], [ui.activation, "activations", "activation"],
+        [ui.output, "outputs", "output"], [ui.engine, "engines", "engine"]];
+      for (const [el, choices, key] of menus) { fillOptions(el, c[choices]); put(el, st[key]); }
       let i = LR_STEPS.indexOf(st.lr);
       if (i < 0) i = LR_STEPS.findIndex((v) => v >= st.lr);
       if (!keep(ui.lr)) {
@@ -295,13 +290,7 @@
         ui.momentum.value = st.momentum;
         ui.momentumText.textContent = String(st.momentum);
       }
-      put(ui.l2, String(st.l2));
-      put(ui.batch, st.batch);
-      put(ui.classes, st.classes);
-      put(ui.points, st.points);
-      put(ui.noise, st.noise);
-      put(ui.test, st.test);
-      put(ui.seed, st.seed);
+      for (const key of ["l2", "batch", "classes", "points", "noise", "test", "seed"]) put(ui[key], String(st[key]));
       ui.features.replaceChildren(...Object.entries(c.features).map(([name, text]) => {
         const box = h("input", { type: "checkbox", "data-feature": name });
         box.checked = st.features.includes(name);
